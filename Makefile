@@ -1,0 +1,40 @@
+# The README's two commands are `make serve` and `make test`; CI runs `make test` through .ci/run.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test setup lint bench eval clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Set up and serve the default help center on http://127.0.0.1:8000
+serve: $(STAMP)
+	KB_ENV=development $(BIN)/kb serve --host 127.0.0.1 --port 8000
+
+## Set up and run the whole test suite (installs what the tests need: Chromium, PostgreSQL, ...)
+test: $(STAMP)
+	bash scripts/test-deps.sh
+	$(BIN)/ruff check kb indexer tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check kb indexer tests bench
+	$(BIN)/mypy
+
+eval: $(STAMP)
+	$(BIN)/kb eval ../shared/eval/dev.jsonl
+	$(BIN)/kb eval tests/relevance/queries.jsonl --baseline
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,279 @@
+"""Building an index version from a content folder, atomically (see `kb.layout`).
+
+A full build writes every article; an incremental build starts from a copy of the live version and
+re-processes only the articles whose files changed. Either way the result is published only when it
+is complete, so an interrupted or failed build leaves the previous index in place and served.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from whoosh import index as whoosh_index
+
+from indexer.loader import Source, find_sources, parse_article
+from kb import layout
+from kb.errors import ArticleError, BuildError, ContentError
+from kb.schema import SCHEMA_VERSION, STOPWORDS, Article, facet_terms, make_schema, words
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts, the files it skipped and why, and how long it took."""
+
+    articles: int = 0
+    chunks: int = 0
+    skipped: list[ArticleError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    version: str = ""
+    incremental: bool = False
+    changed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "articles": self.articles,
+            "chunks": self.chunks,
+            "skipped": [{"path": e.path, "reason": e.reason} for e in self.skipped],
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
+            "version": self.version,
+            "incremental": self.incremental,
+            "changed": self.changed,
+        }
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ContentError(f"{path.name}: cannot be read: {exc}") from None
+
+
+def _channel_ids(content_dir: Path, fallback: Path | None) -> tuple[set[str], Path | None]:
+    path = content_dir / layout.CHANNELS
+    if not path.exists():
+        path = fallback if fallback and fallback.exists() else None
+    if path is None:
+        return set(), None
+    data = _read_yaml(path)
+    channels = data.get("channels") if isinstance(data, dict) else None
+    if not isinstance(channels, list) or not channels:
+        raise ContentError(f"{path}: 'channels' must be a non-empty list")
+    ids = {str(c.get("id")) for c in channels if isinstance(c, dict) and c.get("id")}
+    return ids, path
+
+
+def _chunk_docs(article: Article) -> Iterable[dict[str, Any]]:
+    """The Whoosh documents of one article: one per section worth showing."""
+    sections = [s for s in article.sections if s.text.strip()] or article.sections[:1]
+    facets = ",".join(facet_terms({**article.meta, "topic": article.topic}))
+    questions = "\n".join(article.questions)
+    for s in sections:
+        yield {
+            "chunk_id": f"{article.id}#{s.anchor}",
+            "article": article.id,
+            "anchor": s.anchor,
+            "position": s.position,
+            "title": article.title,
+            "headings": " / ".join(s.path[1:]),
+            "questions": questions,
+            "summary": article.summary,
+            "body": s.text,
+            "topic": article.topic,
+            "audience": article.audience,
+            "facets": facets,
+        }
+
+
+def _vocabulary(articles: Iterable[Article]) -> dict[str, int]:
+    """How often each indexed word occurs: the base of typo correction and coverage."""
+    counts: Counter[str] = Counter()
+    for a in articles:
+        text = " ".join([a.title, a.summary, *a.questions, *(s.text for s in a.sections)])
+        counts.update(
+            w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()
+        )
+    return dict(counts)
+
+
+def build_index(
+    content_dir: Path,
+    index_dir: Path,
+    *,
+    strict: bool = False,
+    incremental: bool = False,
+    default_channels: Path | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build a new index version from `content_dir` and publish it in `index_dir`.
+
+    Raises ContentError when the folder cannot be used, BuildError when the build fails (or, under
+    `strict`, when any article is malformed); in every failure the live version is untouched.
+    """
+    started = time.perf_counter()
+    content_dir = Path(content_dir)
+    index_dir = Path(index_dir)
+    if not content_dir.is_dir():
+        raise ContentError(f"content folder not found: {content_dir}")
+    report = BuildReport()
+    known, channels_path = _channel_ids(content_dir, default_channels)
+    if channels_path is not None and channels_path.parent != content_dir:
+        report.warnings.append("no channels.yaml in the content folder; using the default channels")
+
+    with layout.build_lock(index_dir):
+        live = layout.current_version(index_dir)
+        previous = _previous_articles(live) if incremental else None
+        sources = list(find_sources(content_dir))
+        articles: dict[str, Article] = {}
+        changed: list[Article] = []
+        seen: dict[str, str] = {}
+        for n, source in enumerate(sources, 1):
+            try:
+                article = _article_for(source, previous, known or None)
+                if article.id in seen:
+                    raise ArticleError(source.rel, f"duplicate id {article.id!r} (first in {seen[article.id]})")
+                seen[article.id] = source.rel
+                articles[article.id] = article
+                if previous is None or previous.get(article.id, None) is not article:
+                    changed.append(article)
+            except ArticleError as exc:
+                report.skipped.append(exc)
+            if progress:
+                progress(n, len(sources))
+        if strict and report.skipped:
+            raise BuildError(
+                f"{len(report.skipped)} malformed article(s) (--strict): "
+                + "; ".join(str(e) for e in report.skipped[:5])
+            )
+        if not articles:
+            raise BuildError(f"no usable articles in {content_dir}")
+
+        build_dir = layout.new_build_dir(index_dir)
+        try:
+            removed = set(previous or {}) - set(articles)
+            if previous is not None and live is not None:
+                report.incremental = True
+                _update_whoosh(live, build_dir, changed, removed)
+            else:
+                _write_whoosh(build_dir, articles.values())
+            report.changed = len(changed) + len(removed)
+            _write_metadata(build_dir, content_dir, channels_path, articles, report)
+            report.articles = len(articles)
+            report.chunks = sum(1 for a in articles.values() for _ in _chunk_docs(a))
+            report.seconds = time.perf_counter() - started
+            _write_manifest(build_dir, content_dir, articles, report)
+            final = layout.publish(index_dir, build_dir)
+        except BaseException:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+        report.version = final.name
+        layout.cleanup(index_dir)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _article_for(
+    source: Source, previous: dict[str, Article] | None, known: set[str] | None
+) -> Article:
+    """Reuse the previous build's article when its file is byte-for-byte the same."""
+    if previous is not None:
+        for article in previous.values():
+            if article.source == source.rel and article.digest == source.digest:
+                return article
+    return parse_article(source, known)
+
+
+def _previous_articles(live: Path | None) -> dict[str, Article] | None:
+    if live is None:
+        return None
+    try:
+        manifest = json.loads((live / layout.MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("schema_version") != SCHEMA_VERSION:
+            return None
+        data = json.loads((live / layout.ARTICLES).read_text(encoding="utf-8"))
+        return {a["id"]: Article.from_json(a) for a in data}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # an unreadable live version: fall back to a full build
+
+
+def _write_whoosh(build_dir: Path, articles: Iterable[Article]) -> None:
+    target = build_dir / layout.WHOOSH_DIR
+    target.mkdir()
+    ix = whoosh_index.create_in(str(target), make_schema())
+    docs = [d for a in articles for d in _chunk_docs(a)]
+    procs = 2 if len(docs) > 4000 and (os.cpu_count() or 1) > 1 else 1
+    writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
+    try:
+        for doc in docs:
+            writer.add_document(**doc)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    ix.close()
+
+
+def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed: set[str]) -> None:
+    shutil.copytree(live / layout.WHOOSH_DIR, build_dir / layout.WHOOSH_DIR)
+    ix = whoosh_index.open_dir(str(build_dir / layout.WHOOSH_DIR))
+    writer = ix.writer(limitmb=128)
+    try:
+        for article_id in removed | {a.id for a in changed}:
+            writer.delete_by_term("article", article_id)
+        for article in changed:
+            for doc in _chunk_docs(article):
+                writer.add_document(**doc)
+        # No merge: adding a small segment keeps the incremental build fast; full builds compact.
+        writer.commit(merge=False)
+    except BaseException:
+        writer.cancel()
+        raise
+    ix.close()
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _write_metadata(
+    build_dir: Path,
+    content_dir: Path,
+    channels_path: Path | None,
+    articles: dict[str, Article],
+    report: BuildReport,
+) -> None:
+    _write_json(build_dir / layout.ARTICLES, [a.to_json() for a in articles.values()])
+    _write_json(build_dir / layout.VOCAB, _vocabulary(articles.values()))
+    if channels_path is not None:
+        shutil.copyfile(channels_path, build_dir / layout.CHANNELS)
+    synonyms = content_dir / layout.SYNONYMS
+    if synonyms.exists():
+        _read_yaml(synonyms)  # a broken synonyms file fails the build, not the service
+        shutil.copyfile(synonyms, build_dir / layout.SYNONYMS)
+
+
+def _write_manifest(
+    build_dir: Path, content_dir: Path, articles: dict[str, Article], report: BuildReport
+) -> None:
+    _write_json(
+        build_dir / layout.MANIFEST,
+        {
+            "schema_version": SCHEMA_VERSION,
+            "built_at": time.time(),
+            "content_dir": str(content_dir.resolve()),
+            **report.to_json(),
+            "articles": len(articles),
+        },
+    )

@@ -1,0 +1,149 @@
+"""Splitting an article's Markdown into sections at its headings, rendered and sanitized.
+
+Headings are found with markdown-it-py's token stream (so a `#` inside a code fence is not a
+heading); each section's HTML is rendered with Python-Markdown and sanitized with nh3.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+
+import markdown
+import nh3
+from markdown.extensions.toc import slugify
+from markdown_it import MarkdownIt
+
+from kb.schema import Section
+
+SPLIT_LEVELS = 3  # sections start at #, ## and ###; deeper headings stay inside their parent
+
+_md_it = MarkdownIt("commonmark").enable("table")
+_FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+# Template tags that help-center generators leave in Markdown: Hugo shortcodes, Liquid and Jinja.
+_TEMPLATE_RE = re.compile(r"\{\{[<%].*?[%>]\}\}|\{%-?.*?-?%\}|\{\{-?.*?-?\}\}|\{#.*?#\}", re.S)
+
+_ALLOWED_ATTRIBUTES = copy.deepcopy(nh3.ALLOWED_ATTRIBUTES)
+for _tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+    _ALLOWED_ATTRIBUTES.setdefault(_tag, set()).add("id")
+_ALLOWED_ATTRIBUTES.setdefault("code", set()).add("class")
+_ALLOWED_ATTRIBUTES.setdefault("th", set()).add("style")
+_ALLOWED_ATTRIBUTES.setdefault("td", set()).add("style")
+
+
+def sanitize(rendered: str) -> str:
+    """Rendered HTML made safe to show: no script, no event handlers, no javascript: URLs."""
+    return nh3.clean(rendered, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
+
+
+def plain_text(rendered: str) -> str:
+    """The visible text of rendered HTML (script and style contents dropped), whitespace folded."""
+    text = html.unescape(nh3.clean(rendered, tags=set()))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def render(md_text: str) -> str:
+    return markdown.markdown(md_text, extensions=["tables", "fenced_code", "sane_lists"])
+
+
+def strip_templates(md_text: str) -> str:
+    """Remove template tags outside code fences; a fenced example keeps its tags as written."""
+    out: list[str] = []
+    chunk: list[str] = []
+    fence: str | None = None
+    for line in md_text.splitlines(keepends=True):
+        m = _FENCE_RE.match(line)
+        if fence is None and m:
+            out.append(_TEMPLATE_RE.sub("", "".join(chunk)))
+            chunk = []
+            fence = m.group(1)[0] * 3
+            out.append(line)
+        elif fence is not None:
+            out.append(line)
+            if line.strip().startswith(fence):
+                fence = None
+        else:
+            chunk.append(line)
+    out.append(_TEMPLATE_RE.sub("", "".join(chunk)))
+    return "".join(out)
+
+
+def _heading_text(inline_md: str) -> str:
+    return plain_text(markdown.markdown(inline_md)) or inline_md.strip("# ").strip()
+
+
+def split_sections(body: str) -> tuple[list[Section], str | None]:
+    """The sections of an article body and its `# ` title if it has one.
+
+    The text before the first heading (and under a leading `# Title`) is the intro section; every
+    heading of level ≤ SPLIT_LEVELS starts a new section whose path is its parent headings'.
+    Paths here exclude the article title; the loader prepends it.
+    """
+    body = strip_templates(body)
+    lines = body.splitlines()
+    tokens = _md_it.parse(body)
+    heads: list[tuple[int, int, str]] = []  # (line, level, text)
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map is not None:
+            level = int(tok.tag[1])
+            if level <= SPLIT_LEVELS:
+                inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
+                heads.append((tok.map[0], level, inline))
+            continue
+
+    title: str | None = None
+    if heads and heads[0][1] == 1 and not "".join(lines[: heads[0][0]]).strip():
+        title = _heading_text(heads[0][2])
+
+    used: set[str] = set()
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    bounds = [(0, 0, "")] + heads if not heads or heads[0][0] > 0 else heads
+    for idx, (start, level, raw_heading) in enumerate(bounds):
+        end = bounds[idx + 1][0] if idx + 1 < len(bounds) else len(lines)
+        is_intro = idx == 0 and (level == 0 or (level == 1 and title is not None))
+        heading = title or "" if is_intro else _heading_text(raw_heading)
+        body_lines = lines[start + (1 if level else 0) : end]
+        if _is_setext(lines, start, level):
+            body_lines = body_lines[1:]
+        section_md = "\n".join(body_lines).strip("\n")
+        if level and not is_intro:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, heading))
+            path = [h for _, h in stack if h]
+        else:
+            path = []
+        anchor = _unique(slugify(heading, "-") or "top", used)
+        heading_level = max(level, 1)
+        tag = f"h{heading_level}"
+        heading_html = f'<{tag} id="{anchor}">{html.escape(heading)}</{tag}>\n' if heading else ""
+        rendered = sanitize(heading_html + render(section_md))
+        sections.append(
+            Section(
+                anchor=anchor,
+                heading=heading,
+                level=0 if is_intro else heading_level,
+                path=path,
+                html=rendered,
+                text=plain_text(render(section_md)),
+                position=len(sections),
+            )
+        )
+    return sections, title
+
+
+def _is_setext(lines: list[str], start: int, level: int) -> bool:
+    """A setext heading ("Title\\n=====") spans two lines; its underline is not body text."""
+    nxt = lines[start + 1] if level and start + 1 < len(lines) else ""
+    return bool(re.fullmatch(r"\s{0,3}(=+|-+)\s*", nxt))
+
+
+def _unique(anchor: str, used: set[str]) -> str:
+    candidate, n = anchor, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{anchor}-{n}"
+    used.add(candidate)
+    return candidate

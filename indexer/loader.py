@@ -1,0 +1,158 @@
+"""Reading a content folder: Markdown files with YAML front matter become `Article`s.
+
+A malformed file is never fatal here: it becomes an `ArticleError` (path and reason) that the build
+reports and skips, or turns into a failure under --strict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from indexer.chunker import split_sections
+from kb.errors import ArticleError
+from kb.schema import Article
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+AUDIENCES = ("public", "internal")
+
+
+@dataclass
+class Source:
+    """One Markdown file found under the content folder."""
+
+    path: Path
+    rel: str
+    raw: bytes
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()[:16]
+
+
+def find_sources(content_dir: Path) -> Iterator[Source]:
+    """Every Markdown file under the folder, in a stable order; hidden folders are not content."""
+    for path in sorted(content_dir.rglob("*")):
+        rel = path.relative_to(content_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.suffix.lower() in MARKDOWN_SUFFIXES and path.is_file():
+            yield Source(path=path, rel=rel.as_posix(), raw=path.read_bytes())
+
+
+def slug_id(rel: str) -> str:
+    """An id derived from a file's path when its front matter has none ("guides/_index.md" → "guides")."""
+    stem = rel.rsplit(".", 1)[0]
+    parts = [p for p in stem.split("/") if p]
+    if len(parts) > 1 and parts[-1] in ("_index", "index"):
+        parts = parts[:-1]
+    slug = re.sub(r"[^a-z0-9._-]+", "-", "-".join(parts).lower()).strip("-._")
+    return slug[:128] or "article"
+
+
+def _text(meta: dict[str, Any], key: str) -> str | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str | int | float):
+        return str(value).strip() or None
+    raise ArticleError("", f"front matter field '{key}' must be text, not {type(value).__name__}")
+
+
+def parse_article(source: Source, known_channels: set[str] | None = None) -> Article:
+    """Parse one file into an Article, or raise ArticleError saying why it cannot be used."""
+    try:
+        return _parse(source, known_channels)
+    except ArticleError as exc:
+        raise ArticleError(source.rel, exc.reason) from None
+
+
+def _parse(source: Source, known_channels: set[str] | None) -> Article:
+    try:
+        text = source.raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(source.rel, f"not UTF-8 (byte {exc.start})") from None
+    text = text.lstrip("\ufeff")
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ArticleError(source.rel, f"bad front matter: {first}") from None
+    except Exception as exc:  # noqa: BLE001 - front-matter handlers raise many kinds (TOML, JSON)
+        raise ArticleError(source.rel, f"bad front matter: {exc}") from None
+    meta = post.metadata
+    if not isinstance(meta, dict):
+        raise ArticleError(source.rel, "front matter is not a mapping")
+    if meta.get("draft") is True:
+        raise ArticleError(source.rel, "draft: true")
+
+    article_id = _text(meta, "id") or slug_id(source.rel)
+    if not ID_RE.match(article_id):
+        raise ArticleError(source.rel, f"invalid id {article_id!r} (lower-case letters, digits, . _ -)")
+
+    body = post.content
+    sections, body_title = split_sections(body)
+    title = _text(meta, "title") or body_title
+    if not title:
+        raise ArticleError(source.rel, "no title (front matter 'title' or a '# ' heading)")
+    summary = _text(meta, "summary") or _text(meta, "description") or ""
+
+    questions_raw = meta.get("questions") or []
+    if not isinstance(questions_raw, list) or not all(isinstance(q, str) for q in questions_raw):
+        raise ArticleError(source.rel, "'questions' must be a list of strings")
+    channel = _text(meta, "channel")
+    if channel and known_channels is not None and channel not in known_channels:
+        raise ArticleError(source.rel, f"unknown channel {channel!r}")
+    audience = (_text(meta, "audience") or "public").lower()
+    if audience not in AUDIENCES:
+        raise ArticleError(source.rel, f"audience must be one of {', '.join(AUDIENCES)}")
+    topic = (_text(meta, "topic") or _default_topic(source.rel)).lower()
+
+    sections = [s for s in sections if s.text.strip() or s.level <= 1]
+    sections = _finish_sections(sections, title)
+    if not any(s.text.strip() for s in sections) and not summary:
+        raise ArticleError(source.rel, "no text to index")
+
+    return Article(
+        id=article_id,
+        title=title,
+        summary=summary,
+        topic=topic,
+        channel=channel,
+        audience=audience,
+        questions=[q.strip() for q in questions_raw if q.strip()],
+        source=source.rel,
+        digest=source.digest,
+        meta={k: v for k, v in meta.items() if _jsonable(v)},
+        sections=sections,
+    )
+
+
+def _finish_sections(sections: list[Any], title: str) -> list[Any]:
+    """Put the article title at the root of every heading path."""
+    for s in sections:
+        s.path = [title, *s.path]
+    return sections
+
+
+def _default_topic(rel: str) -> str:
+    parts = rel.split("/")
+    return parts[0] if len(parts) > 1 else "general"
+
+
+def _jsonable(value: Any) -> bool:
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list):
+        return all(_jsonable(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _jsonable(v) for k, v in value.items())
+    return False

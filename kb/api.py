@@ -1,0 +1,392 @@
+"""The HTTP API (FastAPI). The one place where kb's errors become HTTP status codes."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, ORJSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.concurrency import run_in_threadpool
+
+from kb import __version__, errors
+from kb.channels import ChannelBook
+from kb.config import Settings, get_settings
+from kb.confidence import Model
+from kb.metrics import Metrics
+from kb.middleware import InputGuard, RateLimit, RequestContext
+from kb.models import (
+    ArticleResponse,
+    ChannelInfo,
+    DeflectBody,
+    DeflectResponse,
+    Health,
+    Problem,
+    Ready,
+    SearchBody,
+    SearchResponse,
+    SuggestResponse,
+)
+from kb.search import SearchEngine, SearchRequest
+from kb.snapshot import Snapshot, SnapshotHolder
+from kb.suggest import Suggester
+
+log = logging.getLogger("kb.api")
+STATIC = Path(__file__).with_name("static")
+MAX_BODY = 64 * 1024
+
+# Every error kind and its status: the only mapping of errors to HTTP in kb.
+STATUS: list[tuple[type[errors.KbError], int, str]] = [
+    (errors.EmptyQueryError, 400, "empty_query"),
+    (errors.QueryTooLongError, 413, "query_too_long"),
+    (errors.BadParameterError, 400, "bad_parameter"),
+    (errors.NotFoundError, 404, "not_found"),
+    (errors.QueryError, 400, "bad_request"),
+    (errors.IndexMissingError, 503, "index_unavailable"),
+    (errors.IndexCorruptError, 503, "index_unavailable"),
+    (errors.BuildError, 409, "build_failed"),
+    (errors.ContentError, 422, "bad_content"),
+    (errors.KbError, 500, "internal"),
+]
+
+SearchListener = Callable[[dict[str, Any]], None]
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Bad input (empty query, bad parameter, invalid UTF-8)."},
+    413: {"model": Problem, "description": "Query or body over the documented limit."},
+    422: {"model": Problem, "description": "Request not of the documented shape."},
+    429: {"model": Problem, "description": "Rate limited; see Retry-After."},
+    503: {"model": Problem, "description": "No usable index yet."},
+}
+
+
+def problem(status: int, error: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+
+
+def status_of(exc: errors.KbError) -> tuple[int, str]:
+    for kind, status, name in STATUS:
+        if isinstance(exc, kind):
+            return status, name
+    return 500, "internal"
+
+
+def keys_match(given: str | None, keys: list[str]) -> bool:
+    """Constant-time comparison against every configured key (no early exit on the first match)."""
+    if not given:
+        return False
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(given.encode(), key.encode())
+    return found
+
+
+class Service:
+    """What one worker process holds: settings, the live index, the engine, metrics, listeners."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metrics = Metrics()
+        self.holder = SnapshotHolder(
+            settings.index_dir,
+            interval_s=settings.reload_interval_s,
+            default_tz=settings.timezone,
+            fallback_channels=settings.content_dir / "channels.yaml",
+        )
+        self.engine = SearchEngine(
+            self.holder,
+            Model.load(),
+            max_query_chars=settings.max_query_chars,
+            max_limit=settings.max_limit,
+            article_url=settings.article_url,
+            filterable=settings.filterable_fields,
+            thresholds=settings.threshold_for,
+            cache_size=settings.cache_size,
+        )
+        self.listeners: list[SearchListener] = []
+        self._suggesters: dict[str, Suggester] = {}
+        self._seen_version: str | None = None
+
+    def snapshot(self) -> Snapshot:
+        snap = self.holder.get()
+        if snap.version != self._seen_version:
+            self._seen_version = snap.version
+            self.metrics.index_loads.inc()
+            self.metrics.index_documents.set(snap.chunks)
+            self.metrics.index_articles.set(len(snap.articles))
+            self.metrics.index_built.set(snap.built_at)
+            self.engine.cache.clear()
+        return snap
+
+    def suggester(self, snap: Snapshot) -> Suggester:
+        s = self._suggesters.get(snap.version)
+        if s is None:
+            self._suggesters = {snap.version: (s := Suggester(snap.articles))}
+        return s
+
+    def notify(self, record: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            try:
+                listener(record)
+            except Exception:  # noqa: BLE001 - analytics must never fail a search
+                log.warning("search listener failed", exc_info=True)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The kb application for these settings (one per worker process)."""
+    settings = settings or get_settings()
+    service = Service(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.holder.refresh()
+        yield
+        service.holder.close()
+
+    app = FastAPI(
+        title="kb",
+        version=__version__,
+        description=(
+            "Help-center search: ranked answers from Markdown articles with highlighted snippets and a "
+            "calibrated confidence, or — when the content does not answer — the right contact channel."
+        ),
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.service = service
+
+    @app.exception_handler(errors.KbError)
+    async def kb_error(_: Request, exc: errors.KbError) -> JSONResponse:
+        status, name = status_of(exc)
+        if status >= 500:
+            log.error("unexpected kb error", extra={"error": str(exc)})
+            return problem(status, name, "internal error")
+        return problem(status, name, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+        return problem(422, "invalid_request", "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "not_found", 405: "method_not_allowed"}
+        return problem(exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+        return problem(500, "internal", "internal error")
+
+    def run_search(req: SearchRequest, endpoint: str, max_chars: int | None = None) -> dict[str, Any]:
+        started = time.perf_counter()
+        service.snapshot()
+        hits_before = service.engine.cache.hits
+        body = service.engine.search(req, max_chars)
+        took = (time.perf_counter() - started) * 1000
+        body["took_ms"] = round(took, 3)
+        body["search_id"] = uuid.uuid4().hex
+        m = service.metrics
+        m.searches.labels(endpoint).inc()
+        if service.engine.cache.hits > hits_before:
+            m.cache_hits.inc()
+        if body["fallback"]:
+            m.fallbacks.labels(body["channel"]["id"]).inc()
+        if not body["answers"]:
+            m.zero_results.inc()
+        service.notify({**body, "endpoint": endpoint, "internal": req.internal})
+        return body
+
+    def internal_access(agent_key: str | None) -> bool:
+        return keys_match(agent_key, settings.agent_keys)
+
+    @app.get("/search", response_model=SearchResponse, responses=PROBLEMS, tags=["search"], summary="Search the help center")
+    async def search_get(
+        q: Annotated[str, Query(description="The question, as typed (plain text, never query syntax).")],
+        limit: Annotated[int | None, Query(description="Answers to return (1..KB_MAX_LIMIT).")] = None,
+        topic: Annotated[str | None, Query(description="Only answers from this topic.")] = None,
+        filter: Annotated[list[str] | None, Query(description="More filters as `field:value` on declared filterable fields.")] = None,
+        explain: Annotated[bool, Query(description="Include the signals behind scores and channel.")] = False,
+        x_agent_key: Annotated[str | None, Header(description="Agent key: also searches internal articles.")] = None,
+    ) -> Any:
+        """Ranked answers (one per article) with snippets and confidence, the fallback flag and the
+        recommended contact channel."""
+        filters: dict[str, str] = {}
+        for item in filter or []:
+            field, sep, value = item.partition(":")
+            if not sep or not field or not value:
+                raise errors.BadParameterError(f"filter must look like field:value, not {item!r}")
+            filters[field] = value
+        if topic:
+            filters["topic"] = topic
+        req = SearchRequest(q=q, limit=limit or settings.default_limit, filters=filters, internal=internal_access(x_agent_key), explain=explain)
+        return run_search(req, "/search")
+
+    @app.post("/search", response_model=SearchResponse, responses=PROBLEMS, tags=["search"], summary="Search the help center (JSON body)")
+    async def search_post(body: SearchBody, x_agent_key: Annotated[str | None, Header()] = None) -> Any:
+        """The same as GET /search, with the question and filters in a JSON body."""
+        filters = dict(body.filters)
+        if body.topic:
+            filters["topic"] = body.topic
+        req = SearchRequest(q=body.q, limit=body.limit or settings.default_limit, filters=filters, internal=internal_access(x_agent_key), explain=body.explain)
+        return run_search(req, "/search")
+
+    @app.get("/suggest", response_model=SuggestResponse, responses=PROBLEMS, tags=["search"], summary="Complete a prefix")
+    async def suggest(
+        q: Annotated[str, Query(description="What has been typed so far.", max_length=200)],
+        limit: Annotated[int, Query(ge=1, le=20, description="Suggestions to return.")] = 8,
+        x_agent_key: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        """Article titles and `questions` that complete the typed prefix; cheap enough for every keystroke."""
+        snap = service.snapshot()
+        found = service.suggester(snap).suggest(q, limit, internal_access(x_agent_key))
+        return {
+            "query": q,
+            "suggestions": [
+                {"text": e.text, "article": e.article, "kind": e.kind, "url": service.engine.url(e.article, "").rstrip("#")}
+                for e in found
+            ],
+        }
+
+    @app.post("/deflect", response_model=DeflectResponse, responses=PROBLEMS, tags=["help desk"], summary="Answers for a ticket being written")
+    async def deflect(body: DeflectBody, x_agent_key: Annotated[str | None, Header()] = None) -> Any:
+        """What a customer is typing into a ticket form (subject and body, together at most
+        KB_MAX_DEFLECT_CHARS): the articles likely to solve it and the channel to route it to."""
+        text = f"{body.subject}\n{body.body}".strip()
+        req = SearchRequest(q=text, limit=body.limit, internal=internal_access(x_agent_key))
+        result = run_search(req, "/deflect", max_chars=settings.max_deflect_chars)
+        return {
+            "answers": result["answers"],
+            "confidence": result["confidence"],
+            "deflect": not result["fallback"],
+            "channel": result["channel"],
+            "took_ms": result["took_ms"],
+            "search_id": result["search_id"],
+        }
+
+    @app.get("/articles/{article_id}", response_model=ArticleResponse, responses=PROBLEMS, tags=["content"], summary="One whole article")
+    async def article(article_id: str, x_agent_key: Annotated[str | None, Header()] = None) -> Any:
+        """The whole article, rendered and sanitized, with its sections' anchors and deep links."""
+        snap = service.snapshot()
+        a = snap.articles.get(article_id)
+        if a is None or (a.audience == "internal" and not internal_access(x_agent_key)):
+            raise errors.NotFoundError(f"no article with id {article_id!r}")
+        return {
+            "id": a.id,
+            "title": a.title,
+            "summary": a.summary,
+            "topic": a.topic,
+            "channel": a.channel,
+            "html": a.html,
+            "sections": [
+                {"anchor": s.anchor, "heading": s.heading, "path": s.path, "url": service.engine.url(a.id, s.anchor)}
+                for s in a.sections
+            ],
+        }
+
+    @app.get("/channels", response_model=list[ChannelInfo], tags=["content"], summary="The contact channels")
+    async def channels() -> Any:
+        """Every direct-contact channel with whether it is open now and when it opens."""
+        book: ChannelBook = service.snapshot().channels
+        return book.to_json()
+
+    @app.get("/healthz", response_model=Health, tags=["operations"], summary="Liveness")
+    async def healthz() -> Any:
+        """The process is alive (it says nothing about the index; see /readyz)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", response_model=Ready, responses={503: {"model": Ready}}, tags=["operations"], summary="Readiness")
+    async def readyz() -> Any:
+        """Ready when an index version is loaded and answers a search; 503 with the reason otherwise."""
+        try:
+            snap = service.snapshot()
+            snap.searcher.doc_count()
+        except errors.KbError as exc:
+            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+        body: dict[str, Any] = {"status": "ready", "version": snap.version, "articles": len(snap.articles), "chunks": snap.chunks}
+        if service.holder.error:
+            body["reason"] = f"serving {snap.version}; newer version not loaded: {service.holder.error}"
+        return body
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        """Request counts and latency, searches, fallbacks by channel, zero results, index size and age,
+        reindex count and duration — Prometheus text format."""
+        try:
+            service.snapshot()
+        except errors.KbError:
+            pass
+        return Response(service.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.post("/admin/reindex", tags=["operations"], summary="Rebuild the index", responses={401: {"model": Problem}, 404: {"model": Problem}})
+    async def reindex(
+        x_admin_key: Annotated[str | None, Header()] = None,
+        full: Annotated[bool, Query(description="Rebuild everything instead of only changed articles.")] = False,
+    ) -> Any:
+        """Rebuild from the content folder and switch atomically; every worker picks it up."""
+        if not settings.admin_enabled:
+            raise StarletteHTTPException(404, "admin endpoints are disabled (set KB_ADMIN_KEY)")
+        if not keys_match(x_admin_key, [settings.admin_key]):
+            return problem(401, "unauthorized", "a valid X-Admin-Key header is required")
+        from indexer import build_index
+
+        started = time.perf_counter()
+        try:
+            report = await run_in_threadpool(
+                build_index, settings.content_dir, settings.index_dir, incremental=not full,
+                default_channels=None,
+            )  # fmt: skip
+        except errors.KbError:
+            service.metrics.reindex.labels("failed").inc()
+            raise
+        service.metrics.reindex.labels("ok").inc()
+        service.metrics.reindex_seconds.observe(time.perf_counter() - started)
+        service.holder.refresh()
+        return report.to_json()
+
+    for page, name in (("/", "demo.html"), ("/widget.js", "widget.js")):
+        _static_route(app, page, name)
+
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(InputGuard, max_body=MAX_BODY)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "x-agent-key", "x-request-id"],
+            expose_headers=["x-request-id"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContext, metrics=service.metrics)
+    return app
+
+
+def _static_route(app: FastAPI, path: str, name: str) -> None:
+    media = "text/html; charset=utf-8" if name.endswith(".html") else "text/javascript; charset=utf-8"
+
+    async def serve() -> Response:
+        file = STATIC / name
+        if not file.exists():
+            raise errors.NotFoundError(f"{name} is not installed")
+        return Response(await asyncio.to_thread(file.read_bytes), media_type=media, headers={"cache-control": "public, max-age=300"})
+
+    serve.__doc__ = "The embeddable search widget." if name.endswith(".js") else "A demo help page embedding the widget."
+    app.add_api_route(path, serve, methods=["GET"], include_in_schema=True, response_class=HTMLResponse if name.endswith(".html") else Response, tags=["widget"])
+
+
+def jsonable(value: Any) -> Any:
+    return jsonable_encoder(value)

@@ -1,0 +1,284 @@
+"""The `kb` command: index, serve, search, eval, calibrate, settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kb.config import Settings, get_settings
+from kb.errors import ConfigError, KbError
+
+app = typer.Typer(
+    help="kb: help-center search. Index a folder of Markdown articles and serve answers — or the right "
+    "contact channel when the content does not answer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ContentOpt = Annotated[Path | None, typer.Option("--content", help="Content folder (default: KB_CONTENT_DIR, else the shipped help center).")]
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: KB_INDEX_DIR, var/index).")]
+
+
+def _settings(content: Path | None = None, index: Path | None = None, **more: Any) -> Settings:
+    base = get_settings()
+    update: dict[str, Any] = {k: v for k, v in more.items() if v is not None}
+    if content is not None:
+        update["content_dir"] = content
+    if index is not None:
+        update["index_dir"] = index
+    return base.model_copy(update=update) if update else base
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _build(settings: Settings, strict: bool = False, full: bool = False, quiet: bool = False) -> Any:
+    from indexer import build_index
+
+    show = sys.stderr.isatty() and not quiet
+    with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, disable=not show, transient=True) as bar:  # fmt: skip
+        task = bar.add_task("articles", total=None)
+        report = build_index(
+            settings.content_dir, settings.index_dir, strict=strict, incremental=not full,
+            progress=lambda n, total: bar.update(task, completed=n, total=total),
+        )  # fmt: skip
+    return report
+
+
+@app.command()
+def index(
+    content: ContentOpt = None,
+    index_dir: IndexOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on any malformed article instead of skipping it.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Rebuild every article (default: only changed ones when an index exists).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the build report as JSON.")] = False,
+) -> None:
+    """Build the index from the content folder and switch it in atomically."""
+    settings = _settings(content, index_dir)
+    try:
+        report = _build(settings, strict=strict, full=full, quiet=as_json)
+    except KbError as exc:
+        _fail(str(exc))
+    for problem in report.skipped:
+        err.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}", highlight=False)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+    if as_json:
+        out.print_json(json.dumps(report.to_json()))
+        return
+    kind = "incremental" if report.incremental else "full"
+    out.print(
+        f"indexed {report.articles} articles into {report.chunks} chunks "
+        f"({kind}, {report.changed} changed), skipped {len(report.skipped)}, "
+        f"in {report.seconds:.2f}s → {settings.index_dir / report.version}",
+        highlight=False,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (KB_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (KB_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes, e.g. one per core (KB_WORKERS).")] = None,
+    content: ContentOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Serve the HTTP API (builds the index first when there is none)."""
+    import uvicorn
+
+    from kb import layout, logs
+
+    settings = _settings(content, index_dir, host=host, port=port, workers=workers)
+    try:
+        settings.check_production()
+        if layout.current_version(settings.index_dir) is None:
+            report = _build(settings)
+            err.print(f"built the index: {report.articles} articles, {report.chunks} chunks", highlight=False)
+    except (KbError, ConfigError) as exc:
+        _fail(str(exc))
+    # Workers are separate processes: hand them the resolved settings through the environment.
+    os.environ["KB_CONTENT_DIR"] = str(settings.content_dir.resolve())
+    os.environ["KB_INDEX_DIR"] = str(settings.index_dir.resolve())
+    logs.configure(settings.log_level, settings.log_format, settings.env)
+    err.print(f"kb serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker(s))", highlight=False)
+    uvicorn.run(
+        "kb.main:create",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="The question, as a customer would type it.")],
+    limit: Annotated[int, typer.Option(help="Answers to show.")] = 5,
+    content: ContentOpt = None,
+    index_dir: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
+) -> None:
+    """Ask one question and print the answers, confidence and channel."""
+    from kb import layout
+    from kb.api import Service
+
+    settings = _settings(content, index_dir)
+    try:
+        if layout.current_version(settings.index_dir) is None:
+            _build(settings, quiet=True)
+        from kb.search import SearchRequest
+
+        body = Service(settings).engine.search(SearchRequest(q=question, limit=limit))
+    except KbError as exc:
+        _fail(str(exc))
+    if as_json:
+        out.print_json(json.dumps(body))
+        return
+    table = Table(title=f"“{body['query']}”", show_lines=False)
+    for col in ("#", "article", "section", "confidence", "score"):
+        table.add_column(col)
+    for i, a in enumerate(body["answers"], 1):
+        table.add_row(str(i), a["article"], a["heading"], f"{a['confidence']:.2f}", f"{a['score']:.1f}")
+    out.print(table)
+    if body.get("did_you_mean"):
+        out.print(f"did you mean: {body['did_you_mean']}", highlight=False)
+    ch = body["channel"]
+    state = "open now" if ch["open_now"] else f"closed, opens {ch['opens_at'] or 'later'}"
+    verdict = "FALLBACK — not confident enough to answer" if body["fallback"] else "answered"
+    out.print(f"confidence {body['confidence']:.2f}: {verdict}", highlight=False)
+    out.print(f"contact: {ch['name']} ({state}) — {ch['how']}  [{ch['reason']}]", highlight=False)
+
+
+def _engine(content: Path | None, index_dir: Path | None) -> Any:
+    from kb import layout
+    from kb.api import Service
+
+    settings = _settings(content, index_dir)
+    if layout.current_version(settings.index_dir) is None:
+        _build(settings, quiet=True)
+    service = Service(settings)
+    service.engine.cache.size = 0
+    return service.engine
+
+
+def _fmt(v: float | int) -> str:
+    return str(v) if isinstance(v, int) else ("—" if v != v else f"{v:.3f}")
+
+
+@app.command("eval")
+def evaluate(
+    files: Annotated[list[Path], typer.Argument(help="Labeled query files (JSON lines: q, articles, fallback, channel).")],
+    baseline: Annotated[bool, typer.Option("--baseline", help="Also run plain Whoosh BM25F on the same chunks, side by side.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    misses: Annotated[bool, typer.Option("--misses", help="List the queries that missed.")] = False,
+    content: ContentOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Relevance metrics per group, a reliability table and the calibration error.
+
+    Metrics: hit@1, MRR@5, answered, fallback accuracy, channel accuracy (shared/eval/README.md).
+    """
+    from kb import evaluate as ev
+
+    try:
+        engine = _engine(content, index_dir)
+        rows = [r for f in files for r in ev.load_labeled(f)]
+        result = ev.report(engine, rows, baseline)
+    except KbError as exc:
+        _fail(str(exc))
+    if as_json:
+        out.print_json(json.dumps(result))
+        return
+    table = Table(title=f"kb eval: {', '.join(str(f) for f in files)}")
+    table.add_column("group")
+    table.add_column("n", justify="right")
+    for m in ev.METRICS:
+        table.add_column(m, justify="right")
+    for group, vals in result["kb"].items():
+        table.add_row(group, str(vals["n"]), *(_fmt(vals[m]) for m in ev.METRICS))
+        if baseline:
+            b = result["baseline"][group]
+            table.add_row("  baseline", "", *(_fmt(b[m]) for m in ev.METRICS), style="dim")
+    out.print(table)
+    if baseline:
+        k, b = result["kb"]["all"], result["baseline"]["all"]
+        ratio = k["hit@1"] / b["hit@1"] if b["hit@1"] else float("inf")
+        out.print(f"hit@1 kb/baseline = {ratio:.2f}×", highlight=False)
+    rel = Table(title=f"reliability (expected calibration error {result['ece']:.3f})")
+    for col in ("confidence bucket", "n", "mean confidence", "accuracy"):
+        rel.add_column(col, justify="right")
+    for r in result["reliability"]:
+        rel.add_row(f"{r['low']:.1f}–{r['high']:.1f}", str(r["count"]), f"{r['confidence']:.3f}", f"{r['accuracy']:.3f}")
+    out.print(rel)
+    if misses:
+        for m in result["misses"]:
+            out.print(m, highlight=False)
+
+
+@app.command()
+def calibrate(
+    files: Annotated[list[Path], typer.Argument(help="Labeled query files to fit on.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the model (default: the shipped kb/calibration.json).")] = Path(__file__).with_name("calibration.json"),
+    content: ContentOpt = None,
+    index_dir: IndexOpt = None,
+) -> None:
+    """Fit the confidence model on labeled queries so that confidence is calibrated."""
+    from kb import evaluate as ev
+    from kb.confidence import fit, reliability
+    from kb.search import SearchRequest
+
+    try:
+        engine = _engine(content, index_dir)
+        rows = [r for f in files for r in ev.load_labeled(f)]
+    except KbError as exc:
+        _fail(str(exc))
+    data = []
+    for row in rows:
+        # Every answer shown is a training row: is this article one that answers the question?
+        body = engine.search(SearchRequest(q=row.q, limit=5, explain=True))
+        for answer in body["answers"]:
+            data.append((answer["signals"], (not row.fallback) and answer["article"] in row.articles))
+    model = fit(data)
+    model.save(output, {"fitted_on": [str(f) for f in files], "rows": len(data)})
+    _, ece = reliability([(model.probability(s), ok) for s, ok in data])
+    out.print(f"fitted on {len(data)} answered queries; in-sample ECE {ece:.3f} → {output}", highlight=False)
+    out.print_json(json.dumps({"bias": model.bias, "weights": model.weights}))
+
+
+@app.command()
+def settings() -> None:
+    """Every setting with its environment variable, current value and meaning."""
+    s = get_settings()
+    table = Table(title="kb settings")
+    for col in ("variable", "value", "meaning"):
+        table.add_column(col)
+    for name, field in Settings.model_fields.items():
+        value = getattr(s, name)
+        shown = "(set)" if "key" in name and value else str(value)
+        table.add_row(f"KB_{name.upper()}", shown, field.description or "")
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except KbError as exc:  # anything not caught in a command: still one line, never a traceback
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(1)

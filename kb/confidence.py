@@ -1,0 +1,110 @@
+"""Confidence: the probability that an answer is right, from signals of the query and the match.
+
+A logistic model over a few signals, fitted on labeled queries (`kb calibrate`) so that of the
+answers given confidence ≈ 0.8, about 80% are right:
+
+- coverage: the share of the query's meaningful words the article matched (typed, corrected or by a
+  synonym); strong_coverage: the share matched in its title, headings, questions or summary;
+- exact: the share matched as typed (no correction, no synonym);
+- unknown: the share of words the content has never seen (nothing near them either);
+- score: the article's BM25F score per word (log); margin: its lead over the next article;
+- short: 1 / number of meaningful words (a one-word query is weaker evidence);
+- relative: the answer's score over the best answer's (1 for the best).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+FEATURES = ("coverage", "strong_coverage", "exact", "unknown", "score", "margin", "short", "relative")
+DEFAULT_PATH = Path(__file__).with_name("calibration.json")
+
+
+@dataclass
+class Model:
+    weights: dict[str, float]
+    bias: float
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Model:
+        path = path or DEFAULT_PATH
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(weights={k: float(v) for k, v in data["weights"].items()}, bias=float(data["bias"]))
+
+    def save(self, path: Path, meta: dict[str, object] | None = None) -> None:
+        path.write_text(
+            json.dumps({"bias": self.bias, "weights": self.weights, **(meta or {})}, indent=2) + "\n",
+            encoding="utf-8",
+        )
+
+    def logit(self, signals: dict[str, float]) -> float:
+        return self.bias + sum(self.weights.get(k, 0.0) * signals.get(k, 0.0) for k in FEATURES)
+
+    def probability(self, signals: dict[str, float]) -> float:
+        z = max(-30.0, min(30.0, self.logit(signals)))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def fit(rows: list[tuple[dict[str, float], bool]], l2: float = 0.5, steps: int = 60) -> Model:
+    """Logistic regression by Newton's method with an L2 penalty (a handful of features, few rows)."""
+    names = list(FEATURES)
+    k = len(names) + 1
+    w = [0.0] * k
+    xs = [[1.0, *(sig.get(n, 0.0) for n in names)] for sig, _ in rows]
+    ys = [1.0 if ok else 0.0 for _, ok in rows]
+    for _ in range(steps):
+        grad = [0.0] * k
+        hess = [[0.0] * k for _ in range(k)]
+        for x, y in zip(xs, ys, strict=True):
+            z = max(-30.0, min(30.0, sum(wi * xi for wi, xi in zip(w, x, strict=True))))
+            p = 1.0 / (1.0 + math.exp(-z))
+            for i in range(k):
+                grad[i] += (p - y) * x[i]
+                for j in range(k):
+                    hess[i][j] += p * (1 - p) * x[i] * x[j]
+        for i in range(1, k):
+            grad[i] += l2 * w[i]
+            hess[i][i] += l2
+        hess[0][0] += 1e-6
+        step = _solve(hess, grad)
+        w = [wi - si for wi, si in zip(w, step, strict=True)]
+        if max(abs(s) for s in step) < 1e-8:
+            break
+    return Model(weights=dict(zip(names, w[1:], strict=True)), bias=w[0])
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (k ≤ 10)."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        piv = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[piv] = m[piv], m[col]
+        if abs(m[col][col]) < 1e-12:
+            continue
+        for r in range(n):
+            if r != col:
+                f = m[r][col] / m[col][col]
+                for c in range(col, n + 1):
+                    m[r][c] -= f * m[col][c]
+    return [m[i][n] / m[i][i] if abs(m[i][i]) > 1e-12 else 0.0 for i in range(n)]
+
+
+def reliability(pairs: list[tuple[float, bool]], buckets: int = 10) -> tuple[list[dict[str, float]], float]:
+    """Reliability table (confidence buckets vs observed accuracy) and expected calibration error."""
+    table = []
+    ece = 0.0
+    n = len(pairs) or 1
+    for b in range(buckets):
+        lo, hi = b / buckets, (b + 1) / buckets
+        inside = [(c, ok) for c, ok in pairs if lo <= c < hi or (b == buckets - 1 and c == 1.0)]
+        if not inside:
+            continue
+        mean_c = sum(c for c, _ in inside) / len(inside)
+        acc = sum(1 for _, ok in inside if ok) / len(inside)
+        ece += len(inside) / n * abs(mean_c - acc)
+        table.append({"low": lo, "high": hi, "count": len(inside), "confidence": mean_c, "accuracy": acc})
+    return table, ece

@@ -1,0 +1,133 @@
+"""kb's one settings object: declared once, read from `KB_*` environment variables (or a .env file).
+
+The same declaration feeds the CLI (`kb settings`), the README's settings table (checked by a test)
+and the service. Unsafe values are refused outside development.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kb.errors import ConfigError
+
+EXAMPLE_KEY = "change-me"
+
+
+def default_content_dir() -> Path:
+    """The shipped help center: content/ in a clone, kb.default_content in an installed wheel."""
+    clone = Path(__file__).resolve().parent.parent / "content"
+    if (clone / "channels.yaml").exists():
+        return clone
+    try:
+        return Path(str(resources.files("kb.default_content")))
+    except ModuleNotFoundError:
+        return clone
+
+
+class Settings(BaseSettings):
+    """Every setting of kb. Environment variable: `KB_` + the upper-cased name."""
+
+    model_config = SettingsConfigDict(env_prefix="KB_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = Field(
+        "production", description="`development` relaxes the unsafe-default checks and logs for humans."
+    )
+    content_dir: Path = Field(
+        default_factory=default_content_dir, description="Folder of Markdown articles to serve."
+    )
+    index_dir: Path = Field(
+        Path("var/index"), description="Folder holding the index versions (shared by workers/replicas)."
+    )
+    host: str = Field("127.0.0.1", description="Address `kb serve` binds.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `kb serve` listens on.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes for `kb serve`.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto", description="`json` one line per event; `text` for humans; `auto`: text in development."
+    )
+    max_query_chars: int = Field(500, ge=10, le=10000, description="Longest accepted query (chars).")
+    max_deflect_chars: int = Field(
+        5000, ge=100, le=100000, description="Longest accepted ticket subject + body for /deflect."
+    )
+    max_limit: int = Field(50, ge=1, le=200, description="Largest `limit` a search may ask for.")
+    default_limit: int = Field(5, ge=1, le=200, description="Answers returned when no `limit` is given.")
+    fallback_threshold: float = Field(
+        0.5, ge=0.0, le=1.0, description="Below this confidence a search falls back to a channel."
+    )
+    topic_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description='Per-topic fallback thresholds, JSON, e.g. `{"billing": 0.6}`.',
+    )
+    filterable_fields: list[str] = Field(
+        default_factory=lambda: ["topic"],
+        description="Front-matter fields usable as `/search` filters and facets (JSON list).",
+    )
+    article_url: str = Field(
+        "/articles/{id}#{anchor}", description="Deep-link template of an answer: `{id}`, `{anchor}`."
+    )
+    timezone: str = Field("UTC", description="Time zone for channel opening hours without their own.")
+    reload_interval_s: float = Field(
+        1.0, ge=0.05, le=60, description="How often a worker checks for a newly published index."
+    )
+    cache_size: int = Field(2048, ge=0, le=1_000_000, description="Search results cached per worker.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser (JSON list)."
+    )
+    admin_key: str = Field(
+        "", description="Key for /admin endpoints (`X-Admin-Key` header); empty turns them off."
+    )
+    agent_keys: list[str] = Field(
+        default_factory=list,
+        description="Keys that unlock `audience: internal` articles (`X-Agent-Key` header), JSON list.",
+    )
+    database_url: str = Field(
+        "sqlite:///var/analytics.db",
+        description="Analytics store: a SQLAlchemy URL (SQLite file by default, or postgresql+psycopg://…).",
+    )
+    retention_days: int = Field(90, ge=1, le=3650, description="Days search logs are kept.")
+    rate_limit_per_minute: int = Field(
+        600, ge=0, le=1_000_000, description="Requests per client per minute; 0 turns the limit off."
+    )
+    watch: bool = Field(False, description="Rebuild the index when the content folder changes.")
+
+    @field_validator("topic_thresholds")
+    @classmethod
+    def _thresholds_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for topic, t in value.items():
+            if not 0.0 <= t <= 1.0:
+                raise ValueError(f"threshold for {topic!r} must be within 0..1")
+        return value
+
+    def threshold_for(self, topic: str | None) -> float:
+        if topic and topic in self.topic_thresholds:
+            return self.topic_thresholds[topic]
+        return self.fallback_threshold
+
+    @property
+    def admin_enabled(self) -> bool:
+        """Admin endpoints exist only when a key is set."""
+        return bool(self.admin_key)
+
+    def check_production(self) -> None:
+        """Refuse to serve with unsafe values outside development."""
+        if self.env == "development":
+            return
+        if self.admin_key == EXAMPLE_KEY or any(k == EXAMPLE_KEY for k in self.agent_keys):
+            raise ConfigError(
+                f"a key is still the example value {EXAMPLE_KEY!r}; set a real one (or KB_ENV=development)"
+            )
+        if self.admin_key and len(self.admin_key) < 16:
+            raise ConfigError("KB_ADMIN_KEY must be at least 16 characters")
+        if any(len(k) < 16 for k in self.agent_keys):
+            raise ConfigError("every KB_AGENT_KEYS entry must be at least 16 characters")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

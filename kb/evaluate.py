@@ -1,0 +1,187 @@
+"""`kb eval`: the metrics of shared/eval/README.md over a labeled query file, overall and per group,
+optionally beside a plain-Whoosh baseline run on the same chunks in the same process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import qparser
+from whoosh.analysis import StandardAnalyzer
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+
+from kb.confidence import reliability
+from kb.errors import ContentError, KbError
+from kb.schema import words
+from kb.search import SearchEngine, SearchRequest
+from kb.snapshot import Snapshot
+from kb.vocabulary import max_typo_distance
+
+METRICS = ("hit@1", "mrr@5", "answered", "fallback_acc", "channel_acc")
+
+
+@dataclass
+class Labeled:
+    q: str
+    articles: list[str]
+    fallback: bool
+    channel: str | None
+
+
+@dataclass
+class Outcome:
+    row: Labeled
+    ranked: list[str]
+    fallback: bool
+    channel: str | None
+    confidence: float
+    groups: list[str] = field(default_factory=list)
+
+
+def load_labeled(path: Path) -> list[Labeled]:
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ContentError(f"cannot read {path}: {exc.strerror}") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            rows.append(Labeled(str(d["q"]), list(d["articles"]), bool(d["fallback"]), d.get("channel")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ContentError(f"{path}:{n}: not a labeled query ({exc})") from None
+    return rows
+
+
+def groups_of(row: Labeled, snap: Snapshot) -> list[str]:
+    """The kinds a labeled row belongs to, judged from the query and the content alone."""
+    g = ["fallback" if row.fallback else "answerable"]
+    ws = [w for w in words(row.q) if w.isalpha()]
+    if not row.fallback and any(
+        not snap.vocabulary.knows(w) and max_typo_distance(w) and snap.vocabulary.correct(w) for w in ws
+    ):
+        g.append("typo")
+    if len(ws) > 20:
+        g.append("long")
+    if any(ch in row.q for ch in '":*?~^()[]{}') or any(w in row.q.split() for w in ("AND", "OR", "NOT")):
+        g.append("syntax")
+    if row.channel:
+        g.append(f"channel:{row.channel}")
+    return g
+
+
+def metrics(outcomes: list[Outcome]) -> dict[str, float | int]:
+    ans = [o for o in outcomes if not o.row.fallback]
+    fb = [o for o in outcomes if o.row.fallback]
+    ch = [o for o in outcomes if o.row.channel]
+
+    def rr(o: Outcome) -> float:
+        for i, a in enumerate(o.ranked[:5], 1):
+            if a in o.row.articles:
+                return 1.0 / i
+        return 0.0
+
+    def mean(xs: list[float]) -> float:
+        return sum(xs) / len(xs) if xs else float("nan")
+
+    return {
+        "n": len(outcomes),
+        "hit@1": mean([1.0 if o.ranked[:1] and o.ranked[0] in o.row.articles else 0.0 for o in ans]),
+        "mrr@5": mean([rr(o) for o in ans]),
+        "answered": mean([0.0 if o.fallback else 1.0 for o in ans]),
+        "fallback_acc": mean([1.0 if o.fallback else 0.0 for o in fb]),
+        "channel_acc": mean([1.0 if o.channel == o.row.channel else 0.0 for o in ch]),
+    }
+
+
+def run(engine: SearchEngine, rows: list[Labeled]) -> list[Outcome]:
+    snap = engine.holder.get()
+    out = []
+    for row in rows:
+        try:
+            body = engine.search(SearchRequest(q=row.q, limit=5))
+            ranked = [a["article"] for a in body["answers"]]
+            outcome = Outcome(row, ranked, body["fallback"], body["channel"]["id"], body["confidence"])
+        except KbError:
+            outcome = Outcome(row, [], True, None, 0.0)
+        outcome.groups = groups_of(row, snap)
+        out.append(outcome)
+    return out
+
+
+def calibration(outcomes: list[Outcome]) -> tuple[list[dict[str, float]], float]:
+    """Is the top answer right, against its confidence (fallback rows: any answer is wrong)."""
+    pairs = [
+        (o.confidence, bool(o.ranked) and not o.row.fallback and o.ranked[0] in o.row.articles)
+        for o in outcomes
+    ]
+    return reliability(pairs)
+
+
+class Baseline:
+    """Plain Whoosh BM25F over the same chunks: no stemming, synonyms, typos or calibration."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        schema = Schema(article=ID(stored=True), title=TEXT(analyzer=StandardAnalyzer()),
+                        headings=TEXT(analyzer=StandardAnalyzer()), body=TEXT(analyzer=StandardAnalyzer()))  # fmt: skip
+        self.ix = RamStorage().create_index(schema)
+        w = self.ix.writer()
+        for a in snap.articles.values():
+            for s in a.sections:
+                if s.text.strip() or s.position == 0:
+                    w.add_document(article=a.id, title=a.title, headings=" ".join(s.path[1:]), body=s.text)
+        w.commit()
+        self.parser = qparser.MultifieldParser(["title", "headings", "body"], self.ix.schema, group=qparser.OrGroup)
+        self.searcher = self.ix.searcher()
+        self.default_channel = snap.channels.default
+
+    def run(self, rows: list[Labeled], snap: Snapshot) -> list[Outcome]:
+        out = []
+        for row in rows:
+            try:
+                results = self.searcher.search(self.parser.parse(row.q), limit=50)
+                ranked: list[str] = []
+                for hit in results:
+                    if hit["article"] not in ranked:
+                        ranked.append(hit["article"])
+            except Exception:  # noqa: BLE001 - stock query syntax fails on some input: count it as no answer
+                ranked = []
+            o = Outcome(row, ranked[:5], not ranked, self.default_channel, 1.0 if ranked else 0.0)
+            o.groups = groups_of(row, snap)
+            out.append(o)
+        return out
+
+
+def by_group(outcomes: list[Outcome]) -> dict[str, dict[str, float | int]]:
+    names: dict[str, list[Outcome]] = {"all": outcomes}
+    for o in outcomes:
+        for g in o.groups:
+            names.setdefault(g, []).append(o)
+    return {g: metrics(os) for g, os in names.items()}
+
+
+def report(engine: SearchEngine, rows: list[Labeled], baseline: bool) -> dict[str, Any]:
+    snap = engine.holder.get()
+    outcomes = run(engine, rows)
+    table, ece = calibration(outcomes)
+    result: dict[str, Any] = {"kb": by_group(outcomes), "reliability": table, "ece": ece}
+    if baseline:
+        result["baseline"] = by_group(Baseline(snap).run(rows, snap))
+    result["misses"] = [
+        {"q": o.row.q, "expected": o.row.articles, "got": o.ranked[:3], "fallback": o.fallback,
+         "channel": o.channel, "expected_channel": o.row.channel, "confidence": round(o.confidence, 3)}
+        for o in outcomes
+        if (o.row.fallback != o.fallback)
+        or (not o.row.fallback and (not o.ranked or o.ranked[0] not in o.row.articles))
+        or (o.row.channel and o.channel != o.row.channel)
+    ]  # fmt: skip
+    return result
+
+
+Fmt = Callable[[float | int], str]

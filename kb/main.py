@@ -1,0 +1,15 @@
+"""The ASGI entry point of `kb serve` (uvicorn factory) and of `uvicorn kb.main:create --factory`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from kb import logs
+from kb.api import create_app
+from kb.config import get_settings
+
+
+def create() -> FastAPI:
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format, settings.env)
+    return create_app(settings)

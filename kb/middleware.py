@@ -1,0 +1,184 @@
+"""ASGI middleware: request ids and access logs, metrics, security headers, size and rate limits.
+
+Written as plain ASGI (not BaseHTTPMiddleware) so that streaming, cancellation and graceful shutdown
+behave, and so the limits act before a body is read.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import uuid
+from collections import OrderedDict
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kb.metrics import Metrics
+
+log = logging.getLogger("kb.access")
+
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+
+
+async def send_problem(send: Send, status: int, error: str, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = orjson.dumps({"error": error, "detail": detail})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(headers or [])],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _endpoint(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "other"
+
+
+class RequestContext:
+    """Request id (X-Request-ID, echoed), one access-log line, metrics and security headers."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = {"code": 500}
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                headers = list(message.get("headers") or [])
+                names = {k.lower() for k, _ in headers}
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                ctype = dict(headers).get(b"content-type", b"")
+                if ctype.startswith(b"text/html") and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", PAGE_CSP.encode()))
+                    headers.append((b"x-frame-options", b"DENY"))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, wrapped)
+        finally:
+            elapsed = time.perf_counter() - started
+            endpoint = _endpoint(scope)
+            self.metrics.requests.labels(endpoint, scope["method"], str(status["code"])).inc()
+            self.metrics.latency.labels(endpoint).observe(elapsed)
+            if endpoint not in ("/metrics", "/healthz", "/readyz"):
+                log.info(
+                    "request",
+                    extra={
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status["code"],
+                        "ms": round(elapsed * 1000, 2),
+                    },
+                )
+
+
+class InputGuard:
+    """Refuses bodies over the limit (413) and query strings that are not UTF-8 (400)."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        qs: bytes = scope.get("query_string", b"")
+        if qs:
+            try:
+                unquote_to_bytes(qs.decode("latin-1").replace("+", " ")).decode("utf-8")
+            except UnicodeDecodeError:
+                await send_problem(send, 400, "invalid_utf8", "the query string is not valid UTF-8")
+                return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.max_body
+            except ValueError:
+                await send_problem(send, 400, "bad_request", "invalid Content-Length")
+                return
+            if too_big:
+                await send_problem(send, 413, "too_large", f"request body over {self.max_body} bytes")
+                return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except BodyTooLarge:
+            await send_problem(send, 413, "too_large", f"request body over {self.max_body} bytes")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class RateLimit:
+    """A token bucket per client address: `per_minute` requests, bursts up to the same; 429 after."""
+
+    EXEMPT = ("/healthz", "/readyz", "/metrics")
+
+    def __init__(self, app: ASGIApp, per_minute: int, max_clients: int = 10000) -> None:
+        self.app = app
+        self.rate = per_minute / 60.0
+        self.capacity = float(per_minute)
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self.max_clients = max_clients
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.rate <= 0 or scope["path"] in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        client = (scope.get("client") or ("unknown", 0))[0]
+        now = time.monotonic()
+        tokens, last = self.buckets.pop(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        if tokens < 1.0:
+            self.buckets[client] = (tokens, now)
+            retry = max(1, math.ceil((1.0 - tokens) / self.rate))
+            await send_problem(
+                send, 429, "rate_limited", "too many requests; slow down",
+                [(b"retry-after", str(retry).encode())],
+            )  # fmt: skip
+            return
+        self.buckets[client] = (tokens - 1.0, now)
+        while len(self.buckets) > self.max_clients:
+            self.buckets.popitem(last=False)
+        await self.app(scope, receive, send)
+
+
+def client_of(scope: dict[str, Any]) -> str:
+    return str((scope.get("client") or ("unknown", 0))[0])

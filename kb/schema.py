@@ -1,0 +1,130 @@
+"""What the indexer writes and the service reads: the Whoosh schema, the analyzer, the article model.
+
+Both sides import this module and nothing else of each other, so a change to the stored shape of a
+chunk is made here once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis.filters import STOP_WORDS
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+
+# Words that carry no topic in a help-center question ("how do I …", "my …"). Whoosh's own list plus
+# the question and pronoun words people type; removed from documents and queries alike, so that a
+# query's coverage counts only the words that say what it is about.
+STOPWORDS: frozenset[str] = frozenset(STOP_WORDS) | frozenset(
+    """
+    i me my mine myself we our ours you your yours he she him her his they them their theirs it its
+    how what where when why who whom which whose there here do does did doing done am is are was were
+    be been being has have had having get gets got getting want wants wanted need needs would could
+    should shall might must can cannot cant don dont didnt doesnt im ive id please hi hello hey thanks
+    thank so but just about any some all very really also too than then into onto out up down off
+    over again still yet s t re ve ll d m o y let lets one ones much many more most such own same
+    """.split()
+)
+
+WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+# Field weights: a word in a title or heading says more about a section than one in its body.
+FIELD_BOOSTS: dict[str, float] = {
+    "title": 3.0,
+    "headings": 2.5,
+    "questions": 2.0,
+    "summary": 1.5,
+    "body": 1.0,
+}
+TEXT_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
+
+SCHEMA_VERSION = 1
+
+
+def analyzer() -> Any:
+    """The English stemming analyzer used for every text field and for every query."""
+    return StemmingAnalyzer(stoplist=STOPWORDS, minsize=2)
+
+
+def make_schema() -> Schema:
+    """The Whoosh schema of one section chunk."""
+    ana = analyzer()
+    return Schema(
+        chunk_id=ID(stored=True, unique=True),
+        article=ID(stored=True),
+        anchor=STORED(),
+        position=STORED(),
+        title=TEXT(analyzer=ana, stored=True, field_boost=FIELD_BOOSTS["title"]),
+        headings=TEXT(analyzer=ana, stored=True, field_boost=FIELD_BOOSTS["headings"]),
+        questions=TEXT(analyzer=ana, field_boost=FIELD_BOOSTS["questions"]),
+        summary=TEXT(analyzer=ana, field_boost=FIELD_BOOSTS["summary"]),
+        body=TEXT(analyzer=ana, stored=True, field_boost=FIELD_BOOSTS["body"]),
+        topic=ID(stored=True),
+        audience=ID(stored=True),
+        # "field=value" for every scalar front-matter field, so an operator can filter on any of them.
+        facets=KEYWORD(stored=True, lowercase=True, commas=True),
+    )
+
+
+def words(text: str) -> list[str]:
+    """The lower-cased words of a text, in order (no stemming, no stop-word removal)."""
+    return [w.lower().replace("’", "'") for w in WORD_RE.findall(text)]
+
+
+@dataclass
+class Section:
+    """One section of an article: what a search lands on."""
+
+    anchor: str
+    heading: str
+    level: int
+    path: list[str]
+    html: str
+    text: str
+    position: int
+
+    @property
+    def heading_path(self) -> str:
+        return " › ".join(self.path)
+
+
+@dataclass
+class Article:
+    """One help article as the indexer read it."""
+
+    id: str
+    title: str
+    summary: str
+    topic: str
+    channel: str | None
+    audience: str
+    questions: list[str]
+    source: str
+    digest: str
+    meta: dict[str, Any]
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def html(self) -> str:
+        return "\n".join(s.html for s in self.sections)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Article:
+        sections = [Section(**s) for s in data.pop("sections")]
+        return cls(**data, sections=sections)
+
+
+def facet_terms(meta: dict[str, Any]) -> list[str]:
+    """`field=value` terms for every scalar (or list of scalars) front-matter field."""
+    terms: list[str] = []
+    for key, value in meta.items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, str | int | float | bool) and str(v).strip():
+                terms.append(f"{key}={str(v).strip()}".lower().replace(",", " "))
+    return terms

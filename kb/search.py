@@ -1,0 +1,291 @@
+"""Ranked answers for a question: one answer per article, a snippet, a confidence, a channel.
+
+Per query: analyze the words (kb.query), run one Whoosh BM25F search over the section chunks, group
+the hits by article (the best section first, other matching sections under it), compute each
+answer's signals and confidence (kb.confidence), and pick the contact channel (kb.channels).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import nh3
+from whoosh import highlight
+from whoosh import query as wq
+
+from kb.confidence import Model
+from kb.errors import BadParameterError, EmptyQueryError, QueryTooLongError
+from kb.query import AnalyzedQuery, analyze
+from kb.snapshot import Snapshot, SnapshotHolder
+
+CANDIDATES = 60  # section hits looked at before grouping by article
+STRONG_FIELDS = frozenset({"title", "headings", "questions", "summary"})
+SNIPPET_CHARS = 220
+_CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
+
+
+@dataclass
+class SearchRequest:
+    q: str
+    limit: int = 5
+    filters: dict[str, str] = field(default_factory=dict)
+    internal: bool = False  # the caller holds an agent key: internal articles are searchable
+    explain: bool = False
+
+
+@dataclass
+class Candidate:
+    article: str
+    score: float
+    hits: list[Any]
+    matched: set[int] = field(default_factory=set)
+    strong: set[int] = field(default_factory=set)
+    exact: set[int] = field(default_factory=set)
+    signals: dict[str, float] = field(default_factory=dict)
+    confidence: float = 0.0
+
+
+def clean_query(text: str, max_chars: int) -> str:
+    """The query as searched: control characters blanked, whitespace folded; raises on bad input."""
+    if len(text) > max_chars:
+        raise QueryTooLongError(f"query is longer than {max_chars} characters")
+    cleaned = " ".join(text.translate(_CONTROL).split())
+    if not cleaned:
+        raise EmptyQueryError("query is empty")
+    return cleaned
+
+
+class ResultCache:
+    """A bounded LRU of search results; keys include the index version, so a reindex invalidates."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        if self.size == 0:
+            return None
+        value = self._data.get(key)
+        if value is None:
+            self.misses += 1
+            return None
+        self._data.move_to_end(key)
+        self.hits += 1
+        return value
+
+    def put(self, key: tuple[Any, ...], value: dict[str, Any]) -> None:
+        if self.size == 0:
+            return
+        self._data[key] = value
+        self._data.move_to_end(key)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        self._data.clear()
+
+
+class SearchEngine:
+    """Answers questions against the live snapshot."""
+
+    def __init__(
+        self,
+        holder: SnapshotHolder,
+        model: Model,
+        *,
+        max_query_chars: int = 500,
+        max_limit: int = 50,
+        article_url: str = "/articles/{id}#{anchor}",
+        filterable: list[str] | None = None,
+        thresholds: Any = None,
+        cache_size: int = 2048,
+    ) -> None:
+        self.holder = holder
+        self.model = model
+        self.max_query_chars = max_query_chars
+        self.max_limit = max_limit
+        self.article_url = article_url
+        self.filterable = filterable or ["topic"]
+        self.thresholds = thresholds  # callable topic -> threshold
+        self.cache = ResultCache(cache_size)
+        self._formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        self._fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+
+    def threshold(self, topic: str | None) -> float:
+        return float(self.thresholds(topic)) if self.thresholds else 0.5
+
+    def url(self, article_id: str, anchor: str) -> str:
+        return self.article_url.format(id=article_id, anchor=anchor)
+
+    def search(self, req: SearchRequest, max_chars: int | None = None) -> dict[str, Any]:
+        """The response body of /search (without `took_ms`; channel chosen now, not cached)."""
+        text = clean_query(req.q, max_chars or self.max_query_chars)
+        if not 1 <= req.limit <= self.max_limit:
+            raise BadParameterError(f"limit must be between 1 and {self.max_limit}")
+        for key in req.filters:
+            if key not in self.filterable:
+                raise BadParameterError(
+                    f"cannot filter on {key!r}; filterable fields: {', '.join(self.filterable)}"
+                )
+        snap = self.holder.get()
+        key = (snap.version, text.lower(), req.limit, tuple(sorted(req.filters.items())), req.internal)
+        cached = None if req.explain else self.cache.get(key)
+        if cached is None:
+            cached = self._search(snap, text, req)
+            if not req.explain:
+                self.cache.put(key, cached)
+        body = dict(cached)
+        top = snap.articles.get(body["answers"][0]["article"]) if body["answers"] else None
+        confident = not body["fallback"]
+        choice = snap.channels.choose(
+            text,
+            top.channel if top and (confident or body["confidence"] >= 0.25) else None,
+            top.topic if top and (confident or body["confidence"] >= 0.25) else None,
+        )
+        body["channel"] = choice.to_json()
+        body["index_version"] = snap.version
+        return body
+
+    def _search(self, snap: Snapshot, text: str, req: SearchRequest) -> dict[str, Any]:
+        aq = analyze(text, snap.vocabulary, snap.synonyms)
+        q = aq.to_whoosh()
+        candidates: list[Candidate] = []
+        facets: Counter[str] = Counter()
+        if q is not None:
+            flt = self._filter(req.filters)
+            mask = None if req.internal else wq.Term("audience", "internal")
+            results = snap.searcher.search(q, limit=CANDIDATES, filter=flt, mask=mask, terms=True)
+            results.formatter = self._formatter
+            results.fragmenter = self._fragmenter
+            candidates = self._group(results, aq)
+            for c in candidates:
+                facets[snap.articles[c.article].topic] += 1
+        self._score(candidates, aq)
+        best = candidates[0] if candidates else None
+        confidence = best.confidence if best else 0.0
+        topic = snap.articles[best.article].topic if best else None
+        fallback = confidence < self.threshold(topic)
+        answers = [self._answer(snap, c, aq, req.explain) for c in candidates[: req.limit]]
+        body: dict[str, Any] = {
+            "query": text,
+            "did_you_mean": aq.did_you_mean,
+            "answers": answers,
+            "confidence": round(confidence, 4),
+            "fallback": fallback,
+            "facets": {"topic": dict(facets.most_common())},
+            "total": len(candidates),
+        }
+        if req.explain:
+            body["explain"] = {
+                "concepts": [
+                    {
+                        "word": c.word,
+                        "stem": c.stem,
+                        "known": c.known,
+                        "correction": c.correction,
+                    }
+                    for c in aq.concepts
+                ],
+                "synonyms": [" ".join(e.stems) for e in aq.expansions],
+                "threshold": self.threshold(topic),
+                "query": str(q),
+            }
+        return body
+
+    def _filter(self, filters: dict[str, str]) -> wq.Query | None:
+        terms: list[wq.Query] = []
+        for key, value in filters.items():
+            if key == "topic":
+                terms.append(wq.Term("topic", value.lower()))
+            else:
+                terms.append(wq.Term("facets", f"{key}={value}".lower()))
+        return wq.And(terms) if terms else None
+
+    def _group(self, results: Any, aq: AnalyzedQuery) -> list[Candidate]:
+        owners = aq.stem_owners()
+        typed = aq.typed_stems()
+        by_article: dict[str, Candidate] = {}
+        for hit in results:
+            art = hit["article"]
+            cand = by_article.get(art)
+            if cand is None:
+                cand = by_article[art] = Candidate(article=art, score=hit.score, hits=[])
+            cand.hits.append(hit)
+            for fieldname, term in hit.matched_terms():
+                t = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+                idx = owners.get(t, set())
+                cand.matched |= idx
+                if fieldname in STRONG_FIELDS:
+                    cand.strong |= idx
+                if t in typed:
+                    cand.exact |= {i for i in idx if aq.concepts[i].stem == t}
+        return sorted(by_article.values(), key=lambda c: -c.score)
+
+    def _score(self, candidates: list[Candidate], aq: AnalyzedQuery) -> None:
+        n = len(aq.concepts) or 1
+        covered_by_synonym = {i for e in aq.expansions for i in range(e.start, e.end)}
+        unknown = sum(
+            1 for i, c in enumerate(aq.concepts) if not c.searchable and i not in covered_by_synonym
+        )
+        ceiling = 1.0
+        for rank, c in enumerate(candidates):
+            nxt = candidates[rank + 1].score if rank + 1 < len(candidates) else 0.0
+            c.signals = {
+                "coverage": len(c.matched) / n,
+                "strong_coverage": len(c.strong) / n,
+                "exact": len(c.exact) / n,
+                "unknown": unknown / n,
+                "score": math.log1p(c.score / n),
+                "margin": (c.score - nxt) / c.score if c.score > 0 else 0.0,
+                "short": 1.0 / n,
+                "relative": c.score / candidates[0].score if candidates[0].score > 0 else 0.0,
+            }
+            # A lower-ranked answer is never more likely right than the one above it.
+            c.confidence = min(self.model.probability(c.signals), ceiling)
+            ceiling = c.confidence
+
+    def _answer(self, snap: Snapshot, c: Candidate, aq: AnalyzedQuery, explain: bool) -> dict[str, Any]:
+        article = snap.articles[c.article]
+        best = c.hits[0]
+        section = next((s for s in article.sections if s.anchor == best["anchor"]), None)
+        heading = section.heading_path if section else article.title
+        answer: dict[str, Any] = {
+            "article": article.id,
+            "section": best["anchor"],
+            "title": article.title,
+            "heading": heading,
+            "snippet": self._snippet(best, section.text if section else ""),
+            "url": self.url(article.id, best["anchor"]),
+            "score": round(c.score, 4),
+            "confidence": round(c.confidence, 4),
+            "topic": article.topic,
+            "more": [
+                {
+                    "section": h["anchor"],
+                    "heading": " › ".join([article.title, *(h["headings"].split(" / ") if h["headings"] else [])]),
+                    "url": self.url(article.id, h["anchor"]),
+                }
+                for h in c.hits[1:4]
+            ],
+        }
+        if explain:
+            answer["signals"] = {k: round(v, 4) for k, v in c.signals.items()}
+        return answer
+
+    def _snippet(self, hit: Any, text: str) -> str:
+        try:
+            fragment = hit.highlights("body", text=text, top=2, minscore=1)
+        except Exception:  # noqa: BLE001 - a snippet is decoration; never fail a search over it
+            fragment = ""
+        # The highlighter escapes the text; nh3 keeps only <mark>, so nothing else can get through.
+        if not fragment:
+            plain = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
+            fragment = nh3.clean_text(plain) + (" …" if len(text) > SNIPPET_CHARS else "")
+            return fragment
+        return nh3.clean(fragment, tags={"mark"}, attributes={})

@@ -1,0 +1,156 @@
+"""One published index version opened for serving, and the holder that swaps in newer ones.
+
+A request takes the current `Snapshot` once and uses it to the end, so a switch never changes the
+index under a request in flight; workers and replicas notice a new version by the pointer's stamp.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from whoosh import index as whoosh_index
+from whoosh.searching import Searcher
+
+from kb import layout
+from kb.channels import ChannelBook
+from kb.errors import IndexCorruptError, IndexMissingError
+from kb.schema import Article
+from kb.vocabulary import Synonyms, Vocabulary
+
+log = logging.getLogger("kb.index")
+
+
+@dataclass
+class Snapshot:
+    """Everything one index version serves: searcher, articles, channels, vocabulary, synonyms."""
+
+    version: str
+    path: Path
+    searcher: Searcher
+    articles: dict[str, Article]
+    channels: ChannelBook
+    vocabulary: Vocabulary
+    synonyms: Synonyms
+    manifest: dict[str, Any]
+    chunks: int
+    loaded_at: float = field(default_factory=time.time)
+
+    @classmethod
+    def open(cls, path: Path, default_tz: str = "UTC", fallback_channels: Path | None = None) -> Snapshot:
+        try:
+            manifest = json.loads((path / layout.MANIFEST).read_text(encoding="utf-8"))
+            articles = {
+                a["id"]: Article.from_json(a)
+                for a in json.loads((path / layout.ARTICLES).read_text(encoding="utf-8"))
+            }
+            vocab = json.loads((path / layout.VOCAB).read_text(encoding="utf-8"))
+            ix = whoosh_index.open_dir(str(path / layout.WHOOSH_DIR))
+            searcher = ix.searcher()
+            chunks = searcher.doc_count()
+        except Exception as exc:  # noqa: BLE001 - any failure to read a version means it is unusable
+            raise IndexCorruptError(f"index version {path.name} cannot be opened: {exc}") from exc
+        channels_path = path / layout.CHANNELS
+        if not channels_path.exists() and fallback_channels is not None:
+            channels_path = fallback_channels
+        channels = ChannelBook.load(channels_path, default_tz)
+        synonyms_data: Any = None
+        if (path / layout.SYNONYMS).exists():
+            synonyms_data = yaml.safe_load((path / layout.SYNONYMS).read_text(encoding="utf-8"))
+        vocabulary = Vocabulary(vocab)
+        return cls(
+            version=path.name,
+            path=path,
+            searcher=searcher,
+            articles=articles,
+            channels=channels,
+            vocabulary=vocabulary,
+            synonyms=Synonyms.from_data(synonyms_data),
+            manifest=manifest,
+            chunks=chunks,
+        )
+
+    @property
+    def built_at(self) -> float:
+        return float(self.manifest.get("built_at", self.loaded_at))
+
+
+class SnapshotHolder:
+    """Holds the live snapshot of one index folder and swaps in a newly published one."""
+
+    def __init__(
+        self,
+        index_dir: Path,
+        *,
+        interval_s: float = 1.0,
+        default_tz: str = "UTC",
+        fallback_channels: Path | None = None,
+    ) -> None:
+        self.index_dir = index_dir
+        self.interval_s = interval_s
+        self.default_tz = default_tz
+        self.fallback_channels = fallback_channels
+        self._snapshot: Snapshot | None = None
+        self._retired: Snapshot | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self.error: str | None = None
+        self.reloads = 0
+
+    def get(self) -> Snapshot:
+        """The live snapshot, refreshed when a new version was published; raises when none works."""
+        now = time.monotonic()
+        if self._snapshot is None or now - self._checked >= self.interval_s:
+            self._checked = now
+            self.refresh()
+        if self._snapshot is None:
+            raise IndexMissingError(self.error or f"no index in {self.index_dir}")
+        return self._snapshot
+
+    def refresh(self) -> bool:
+        """Open the published version if it is new. Keeps the old one when the new cannot be read."""
+        stamp = layout.pointer_stamp(self.index_dir)
+        if stamp is not None and stamp == self._stamp and self._snapshot is not None:
+            return False
+        with self._lock:
+            stamp = layout.pointer_stamp(self.index_dir)
+            if stamp is not None and stamp == self._stamp and self._snapshot is not None:
+                return False
+            path = layout.current_version(self.index_dir)
+            if path is None:
+                self.error = f"no index has been built in {self.index_dir}"
+                return False
+            if self._snapshot is not None and self._snapshot.path == path:
+                self._stamp = stamp
+                return False
+            try:
+                snap = Snapshot.open(path, self.default_tz, self.fallback_channels)
+            except Exception as exc:  # noqa: BLE001 - keep serving the old version, report why
+                self.error = str(exc)
+                log.error("index version not loaded", extra={"reason": str(exc)})
+                return False
+            if self._retired is not None:
+                # Retired one swap ago: no request can still hold it (requests are short).
+                self._retired.searcher.close()
+            self._retired, self._snapshot = self._snapshot, snap
+            self._stamp = stamp
+            self.error = None
+            self.reloads += 1
+            log.info("index version loaded", extra={"version": snap.version, "chunks": snap.chunks})
+            return True
+
+    @property
+    def ready(self) -> bool:
+        return self._snapshot is not None
+
+    def close(self) -> None:
+        for snap in (self._snapshot, self._retired):
+            if snap is not None:
+                snap.searcher.close()
