@@ -62,8 +62,8 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _channel_ids(content_dir: Path, fallback: Path | None) -> tuple[set[str], Path | None]:
-    path = content_dir / layout.CHANNELS
-    if not path.exists():
+    path: Path | None = content_dir / layout.CHANNELS
+    if path is None or not path.exists():
         path = fallback if fallback and fallback.exists() else None
     if path is None:
         return set(), None
@@ -143,7 +143,9 @@ def build_index(
             try:
                 article = _article_for(source, previous, known or None)
                 if article.id in seen:
-                    raise ArticleError(source.rel, f"duplicate id {article.id!r} (first in {seen[article.id]})")
+                    raise ArticleError(
+                        source.rel, f"duplicate id {article.id!r} (first in {seen[article.id]})"
+                    )
                 seen[article.id] = source.rel
                 articles[article.id] = article
                 if previous is None or previous.get(article.id, None) is not article:

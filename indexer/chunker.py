@@ -34,7 +34,7 @@ _ALLOWED_ATTRIBUTES.setdefault("td", set()).add("style")
 
 def sanitize(rendered: str) -> str:
     """Rendered HTML made safe to show: no script, no event handlers, no javascript: URLs."""
-    return nh3.clean(rendered, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
+    return str(nh3.clean(rendered, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer"))
 
 
 def plain_text(rendered: str) -> str:
@@ -44,7 +44,7 @@ def plain_text(rendered: str) -> str:
 
 
 def render(md_text: str) -> str:
-    return markdown.markdown(md_text, extensions=["tables", "fenced_code", "sane_lists"])
+    return str(markdown.markdown(md_text, extensions=["tables", "fenced_code", "sane_lists"]))
 
 
 def strip_templates(md_text: str) -> str:

@@ -96,7 +96,9 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
 
     article_id = _text(meta, "id") or slug_id(source.rel)
     if not ID_RE.match(article_id):
-        raise ArticleError(source.rel, f"invalid id {article_id!r} (lower-case letters, digits, . _ -)")
+        raise ArticleError(
+            source.rel, f"invalid id {article_id!r} (lower-case letters, digits, . _ -)"
+        )
 
     body = post.content
     sections, body_title = split_sections(body)

@@ -16,14 +16,14 @@ from fastapi import FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, ORJSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb import __version__, errors
 from kb.channels import ChannelBook
-from kb.config import Settings, get_settings
 from kb.confidence import Model
+from kb.config import Settings, get_settings
 from kb.metrics import Metrics
 from kb.middleware import InputGuard, RateLimit, RequestContext
 from kb.models import (
@@ -62,7 +62,10 @@ STATUS: list[tuple[type[errors.KbError], int, str]] = [
 
 SearchListener = Callable[[dict[str, Any]], None]
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "Bad input (empty query, bad parameter, invalid UTF-8)."},
+    400: {
+        "model": Problem,
+        "description": "Bad input (empty query, bad parameter, invalid UTF-8).",
+    },
     413: {"model": Problem, "description": "Query or body over the documented limit."},
     422: {"model": Problem, "description": "Request not of the documented shape."},
     429: {"model": Problem, "description": "Rate limited; see Retry-After."},
@@ -70,7 +73,9 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def problem(status: int, error: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def problem(
+    status: int, error: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
 
 
@@ -161,7 +166,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "calibrated confidence, or — when the content does not answer — the right contact channel."
         ),
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     app.state.service = service
 
@@ -184,14 +188,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         names = {404: "not_found", 405: "method_not_allowed"}
-        return problem(exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail), getattr(exc, "headers", None))
+        return problem(
+            exc.status_code,
+            names.get(exc.status_code, "http_error"),
+            str(exc.detail),
+            getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
         return problem(500, "internal", "internal error")
 
-    def run_search(req: SearchRequest, endpoint: str, max_chars: int | None = None) -> dict[str, Any]:
+    def run_search(
+        req: SearchRequest, endpoint: str, max_chars: int | None = None
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         service.snapshot()
         hits_before = service.engine.cache.hits
@@ -213,14 +224,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def internal_access(agent_key: str | None) -> bool:
         return keys_match(agent_key, settings.agent_keys)
 
-    @app.get("/search", response_model=SearchResponse, responses=PROBLEMS, tags=["search"], summary="Search the help center")
+    @app.get(
+        "/search",
+        response_model=SearchResponse,
+        responses=PROBLEMS,
+        tags=["search"],
+        summary="Search the help center",
+    )
     async def search_get(
-        q: Annotated[str, Query(description="The question, as typed (plain text, never query syntax).")],
-        limit: Annotated[int | None, Query(description="Answers to return (1..KB_MAX_LIMIT).")] = None,
+        q: Annotated[
+            str, Query(description="The question, as typed (plain text, never query syntax).")
+        ],
+        limit: Annotated[
+            int | None, Query(description="Answers to return (1..KB_MAX_LIMIT).")
+        ] = None,
         topic: Annotated[str | None, Query(description="Only answers from this topic.")] = None,
-        filter: Annotated[list[str] | None, Query(description="More filters as `field:value` on declared filterable fields.")] = None,
-        explain: Annotated[bool, Query(description="Include the signals behind scores and channel.")] = False,
-        x_agent_key: Annotated[str | None, Header(description="Agent key: also searches internal articles.")] = None,
+        filter: Annotated[
+            list[str] | None,
+            Query(description="More filters as `field:value` on declared filterable fields."),
+        ] = None,
+        explain: Annotated[
+            bool, Query(description="Include the signals behind scores and channel.")
+        ] = False,
+        x_agent_key: Annotated[
+            str | None, Header(description="Agent key: also searches internal articles.")
+        ] = None,
     ) -> Any:
         """Ranked answers (one per article) with snippets and confidence, the fallback flag and the
         recommended contact channel."""
@@ -232,19 +260,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             filters[field] = value
         if topic:
             filters["topic"] = topic
-        req = SearchRequest(q=q, limit=limit or settings.default_limit, filters=filters, internal=internal_access(x_agent_key), explain=explain)
+        req = SearchRequest(
+            q=q,
+            limit=limit or settings.default_limit,
+            filters=filters,
+            internal=internal_access(x_agent_key),
+            explain=explain,
+        )
         return run_search(req, "/search")
 
-    @app.post("/search", response_model=SearchResponse, responses=PROBLEMS, tags=["search"], summary="Search the help center (JSON body)")
-    async def search_post(body: SearchBody, x_agent_key: Annotated[str | None, Header()] = None) -> Any:
+    @app.post(
+        "/search",
+        response_model=SearchResponse,
+        responses=PROBLEMS,
+        tags=["search"],
+        summary="Search the help center (JSON body)",
+    )
+    async def search_post(
+        body: SearchBody, x_agent_key: Annotated[str | None, Header()] = None
+    ) -> Any:
         """The same as GET /search, with the question and filters in a JSON body."""
         filters = dict(body.filters)
         if body.topic:
             filters["topic"] = body.topic
-        req = SearchRequest(q=body.q, limit=body.limit or settings.default_limit, filters=filters, internal=internal_access(x_agent_key), explain=body.explain)
+        req = SearchRequest(
+            q=body.q,
+            limit=body.limit or settings.default_limit,
+            filters=filters,
+            internal=internal_access(x_agent_key),
+            explain=body.explain,
+        )
         return run_search(req, "/search")
 
-    @app.get("/suggest", response_model=SuggestResponse, responses=PROBLEMS, tags=["search"], summary="Complete a prefix")
+    @app.get(
+        "/suggest",
+        response_model=SuggestResponse,
+        responses=PROBLEMS,
+        tags=["search"],
+        summary="Complete a prefix",
+    )
     async def suggest(
         q: Annotated[str, Query(description="What has been typed so far.", max_length=200)],
         limit: Annotated[int, Query(ge=1, le=20, description="Suggestions to return.")] = 8,
@@ -256,13 +310,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {
             "query": q,
             "suggestions": [
-                {"text": e.text, "article": e.article, "kind": e.kind, "url": service.engine.url(e.article, "").rstrip("#")}
+                {
+                    "text": e.text,
+                    "article": e.article,
+                    "kind": e.kind,
+                    "url": service.engine.url(e.article, "").rstrip("#"),
+                }
                 for e in found
             ],
         }
 
-    @app.post("/deflect", response_model=DeflectResponse, responses=PROBLEMS, tags=["help desk"], summary="Answers for a ticket being written")
-    async def deflect(body: DeflectBody, x_agent_key: Annotated[str | None, Header()] = None) -> Any:
+    @app.post(
+        "/deflect",
+        response_model=DeflectResponse,
+        responses=PROBLEMS,
+        tags=["help desk"],
+        summary="Answers for a ticket being written",
+    )
+    async def deflect(
+        body: DeflectBody, x_agent_key: Annotated[str | None, Header()] = None
+    ) -> Any:
         """What a customer is typing into a ticket form (subject and body, together at most
         KB_MAX_DEFLECT_CHARS): the articles likely to solve it and the channel to route it to."""
         text = f"{body.subject}\n{body.body}".strip()
@@ -277,7 +344,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "search_id": result["search_id"],
         }
 
-    @app.get("/articles/{article_id}", response_model=ArticleResponse, responses=PROBLEMS, tags=["content"], summary="One whole article")
+    @app.get(
+        "/articles/{article_id}",
+        response_model=ArticleResponse,
+        responses=PROBLEMS,
+        tags=["content"],
+        summary="One whole article",
+    )
     async def article(article_id: str, x_agent_key: Annotated[str | None, Header()] = None) -> Any:
         """The whole article, rendered and sanitized, with its sections' anchors and deep links."""
         snap = service.snapshot()
@@ -292,12 +365,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "channel": a.channel,
             "html": a.html,
             "sections": [
-                {"anchor": s.anchor, "heading": s.heading, "path": s.path, "url": service.engine.url(a.id, s.anchor)}
+                {
+                    "anchor": s.anchor,
+                    "heading": s.heading,
+                    "path": s.path,
+                    "url": service.engine.url(a.id, s.anchor),
+                }
                 for s in a.sections
             ],
         }
 
-    @app.get("/channels", response_model=list[ChannelInfo], tags=["content"], summary="The contact channels")
+    @app.get(
+        "/channels",
+        response_model=list[ChannelInfo],
+        tags=["content"],
+        summary="The contact channels",
+    )
     async def channels() -> Any:
         """Every direct-contact channel with whether it is open now and when it opens."""
         book: ChannelBook = service.snapshot().channels
@@ -308,7 +391,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The process is alive (it says nothing about the index; see /readyz)."""
         return {"status": "ok"}
 
-    @app.get("/readyz", response_model=Ready, responses={503: {"model": Ready}}, tags=["operations"], summary="Readiness")
+    @app.get(
+        "/readyz",
+        response_model=Ready,
+        responses={503: {"model": Ready}},
+        tags=["operations"],
+        summary="Readiness",
+    )
     async def readyz() -> Any:
         """Ready when an index version is loaded and answers a search; 503 with the reason otherwise."""
         try:
@@ -316,9 +405,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             snap.searcher.doc_count()
         except errors.KbError as exc:
             return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
-        body: dict[str, Any] = {"status": "ready", "version": snap.version, "articles": len(snap.articles), "chunks": snap.chunks}
+        body: dict[str, Any] = {
+            "status": "ready",
+            "version": snap.version,
+            "articles": len(snap.articles),
+            "chunks": snap.chunks,
+        }
         if service.holder.error:
-            body["reason"] = f"serving {snap.version}; newer version not loaded: {service.holder.error}"
+            body["reason"] = (
+                f"serving {snap.version}; newer version not loaded: {service.holder.error}"
+            )
         return body
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
@@ -329,12 +425,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             service.snapshot()
         except errors.KbError:
             pass
-        return Response(service.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+        return Response(
+            service.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
 
-    @app.post("/admin/reindex", tags=["operations"], summary="Rebuild the index", responses={401: {"model": Problem}, 404: {"model": Problem}})
+    @app.post(
+        "/admin/reindex",
+        tags=["operations"],
+        summary="Rebuild the index",
+        responses={401: {"model": Problem}, 404: {"model": Problem}},
+    )
     async def reindex(
         x_admin_key: Annotated[str | None, Header()] = None,
-        full: Annotated[bool, Query(description="Rebuild everything instead of only changed articles.")] = False,
+        full: Annotated[
+            bool, Query(description="Rebuild everything instead of only changed articles.")
+        ] = False,
     ) -> Any:
         """Rebuild from the content folder and switch atomically; every worker picks it up."""
         if not settings.admin_enabled:
@@ -376,16 +481,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _static_route(app: FastAPI, path: str, name: str) -> None:
-    media = "text/html; charset=utf-8" if name.endswith(".html") else "text/javascript; charset=utf-8"
+    media = (
+        "text/html; charset=utf-8" if name.endswith(".html") else "text/javascript; charset=utf-8"
+    )
 
     async def serve() -> Response:
         file = STATIC / name
         if not file.exists():
             raise errors.NotFoundError(f"{name} is not installed")
-        return Response(await asyncio.to_thread(file.read_bytes), media_type=media, headers={"cache-control": "public, max-age=300"})
+        return Response(
+            await asyncio.to_thread(file.read_bytes),
+            media_type=media,
+            headers={"cache-control": "public, max-age=300"},
+        )
 
-    serve.__doc__ = "The embeddable search widget." if name.endswith(".js") else "A demo help page embedding the widget."
-    app.add_api_route(path, serve, methods=["GET"], include_in_schema=True, response_class=HTMLResponse if name.endswith(".html") else Response, tags=["widget"])
+    serve.__doc__ = (
+        "The embeddable search widget."
+        if name.endswith(".js")
+        else "A demo help page embedding the widget."
+    )
+    app.add_api_route(
+        path,
+        serve,
+        methods=["GET"],
+        include_in_schema=True,
+        response_class=HTMLResponse if name.endswith(".html") else Response,
+        tags=["widget"],
+    )
 
 
 def jsonable(value: Any) -> Any:

@@ -55,7 +55,9 @@ class Hours:
         for offset in range(0, 8):
             day = (local + timedelta(days=offset)).date()
             for start, _end in sorted(self.weekly.get(day.weekday(), [])):
-                opens = datetime(day.year, day.month, day.day, start // 60, start % 60, tzinfo=self.tz)
+                opens = datetime(
+                    day.year, day.month, day.day, start // 60, start % 60, tzinfo=self.tz
+                )
                 if opens > local:
                     return opens
         return None
@@ -205,7 +207,9 @@ class ChannelBook:
             urgent_channel=str(r.get("urgent_channel") or "phone"),
             relaxed_channel=str(r.get("relaxed_channel") or "email"),
             topics={str(k): str(v) for k, v in topics.items()},
-            alternatives={str(k): [str(x) for x in v] for k, v in (r.get("alternatives") or {}).items()},
+            alternatives={
+                str(k): [str(x) for x in v] for k, v in (r.get("alternatives") or {}).items()
+            },
         )
         return cls(channels, str(data.get("default") or "chat"), routing)
 

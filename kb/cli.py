@@ -24,10 +24,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
+DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
 err = Console(stderr=True)
 
-ContentOpt = Annotated[Path | None, typer.Option("--content", help="Content folder (default: KB_CONTENT_DIR, else the shipped help center).")]
-IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: KB_INDEX_DIR, var/index).")]
+ContentOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--content", help="Content folder (default: KB_CONTENT_DIR, else the shipped help center)."
+    ),
+]
+IndexOpt = Annotated[
+    Path | None, typer.Option("--index", help="Index folder (default: KB_INDEX_DIR, var/index).")
+]
 
 
 def _settings(content: Path | None = None, index: Path | None = None, **more: Any) -> Settings:
@@ -45,7 +53,9 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _build(settings: Settings, strict: bool = False, full: bool = False, quiet: bool = False) -> Any:
+def _build(
+    settings: Settings, strict: bool = False, full: bool = False, quiet: bool = False
+) -> Any:
     from indexer import build_index
 
     show = sys.stderr.isatty() and not quiet
@@ -63,9 +73,22 @@ def _build(settings: Settings, strict: bool = False, full: bool = False, quiet: 
 def index(
     content: ContentOpt = None,
     index_dir: IndexOpt = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on any malformed article instead of skipping it.")] = False,
-    full: Annotated[bool, typer.Option("--full", help="Rebuild every article (default: only changed ones when an index exists).")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the build report as JSON.")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Fail (exit 1) on any malformed article instead of skipping it."
+        ),
+    ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Rebuild every article (default: only changed ones when an index exists).",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the build report as JSON.")
+    ] = False,
 ) -> None:
     """Build the index from the content folder and switch it in atomically."""
     settings = _settings(content, index_dir)
@@ -93,7 +116,9 @@ def index(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (KB_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (KB_PORT).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes, e.g. one per core (KB_WORKERS).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes, e.g. one per core (KB_WORKERS).")
+    ] = None,
     content: ContentOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
@@ -107,14 +132,20 @@ def serve(
         settings.check_production()
         if layout.current_version(settings.index_dir) is None:
             report = _build(settings)
-            err.print(f"built the index: {report.articles} articles, {report.chunks} chunks", highlight=False)
+            err.print(
+                f"built the index: {report.articles} articles, {report.chunks} chunks",
+                highlight=False,
+            )
     except (KbError, ConfigError) as exc:
         _fail(str(exc))
     # Workers are separate processes: hand them the resolved settings through the environment.
     os.environ["KB_CONTENT_DIR"] = str(settings.content_dir.resolve())
     os.environ["KB_INDEX_DIR"] = str(settings.index_dir.resolve())
     logs.configure(settings.log_level, settings.log_format, settings.env)
-    err.print(f"kb serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker(s))", highlight=False)
+    err.print(
+        f"kb serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker(s))",
+        highlight=False,
+    )
     uvicorn.run(
         "kb.main:create",
         factory=True,
@@ -155,7 +186,9 @@ def search(
     for col in ("#", "article", "section", "confidence", "score"):
         table.add_column(col)
     for i, a in enumerate(body["answers"], 1):
-        table.add_row(str(i), a["article"], a["heading"], f"{a['confidence']:.2f}", f"{a['score']:.1f}")
+        table.add_row(
+            str(i), a["article"], a["heading"], f"{a['confidence']:.2f}", f"{a['score']:.1f}"
+        )
     out.print(table)
     if body.get("did_you_mean"):
         out.print(f"did you mean: {body['did_you_mean']}", highlight=False)
@@ -184,8 +217,16 @@ def _fmt(v: float | int) -> str:
 
 @app.command("eval")
 def evaluate(
-    files: Annotated[list[Path], typer.Argument(help="Labeled query files (JSON lines: q, articles, fallback, channel).")],
-    baseline: Annotated[bool, typer.Option("--baseline", help="Also run plain Whoosh BM25F on the same chunks, side by side.")] = False,
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Labeled query files (JSON lines: q, articles, fallback, channel)."),
+    ],
+    baseline: Annotated[
+        bool,
+        typer.Option(
+            "--baseline", help="Also run plain Whoosh BM25F on the same chunks, side by side."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     misses: Annotated[bool, typer.Option("--misses", help="List the queries that missed.")] = False,
     content: ContentOpt = None,
@@ -225,7 +266,12 @@ def evaluate(
     for col in ("confidence bucket", "n", "mean confidence", "accuracy"):
         rel.add_column(col, justify="right")
     for r in result["reliability"]:
-        rel.add_row(f"{r['low']:.1f}–{r['high']:.1f}", str(r["count"]), f"{r['confidence']:.3f}", f"{r['accuracy']:.3f}")
+        rel.add_row(
+            f"{r['low']:.1f}–{r['high']:.1f}",
+            str(r["count"]),
+            f"{r['confidence']:.3f}",
+            f"{r['accuracy']:.3f}",
+        )
     out.print(rel)
     if misses:
         for m in result["misses"]:
@@ -235,7 +281,14 @@ def evaluate(
 @app.command()
 def calibrate(
     files: Annotated[list[Path], typer.Argument(help="Labeled query files to fit on.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the model (default: the shipped kb/calibration.json).")] = Path(__file__).with_name("calibration.json"),
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to write the model (default: the shipped kb/calibration.json).",
+        ),
+    ] = DEFAULT_CALIBRATION,
     content: ContentOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
@@ -254,11 +307,16 @@ def calibrate(
         # Every answer shown is a training row: is this article one that answers the question?
         body = engine.search(SearchRequest(q=row.q, limit=5, explain=True))
         for answer in body["answers"]:
-            data.append((answer["signals"], (not row.fallback) and answer["article"] in row.articles))
+            data.append(
+                (answer["signals"], (not row.fallback) and answer["article"] in row.articles)
+            )
     model = fit(data)
     model.save(output, {"fitted_on": [str(f) for f in files], "rows": len(data)})
     _, ece = reliability([(model.probability(s), ok) for s, ok in data])
-    out.print(f"fitted on {len(data)} answered queries; in-sample ECE {ece:.3f} → {output}", highlight=False)
+    out.print(
+        f"fitted on {len(data)} answered queries; in-sample ECE {ece:.3f} → {output}",
+        highlight=False,
+    )
     out.print_json(json.dumps({"bias": model.bias, "weights": model.weights}))
 
 

@@ -19,7 +19,16 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-FEATURES = ("coverage", "strong_coverage", "exact", "unknown", "score", "margin", "short", "relative")
+FEATURES = (
+    "coverage",
+    "strong_coverage",
+    "exact",
+    "unknown",
+    "score",
+    "margin",
+    "short",
+    "relative",
+)
 DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 
 
@@ -32,11 +41,14 @@ class Model:
     def load(cls, path: Path | None = None) -> Model:
         path = path or DEFAULT_PATH
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(weights={k: float(v) for k, v in data["weights"].items()}, bias=float(data["bias"]))
+        return cls(
+            weights={k: float(v) for k, v in data["weights"].items()}, bias=float(data["bias"])
+        )
 
     def save(self, path: Path, meta: dict[str, object] | None = None) -> None:
         path.write_text(
-            json.dumps({"bias": self.bias, "weights": self.weights, **(meta or {})}, indent=2) + "\n",
+            json.dumps({"bias": self.bias, "weights": self.weights, **(meta or {})}, indent=2)
+            + "\n",
             encoding="utf-8",
         )
 
@@ -93,7 +105,9 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
     return [m[i][n] / m[i][i] if abs(m[i][i]) > 1e-12 else 0.0 for i in range(n)]
 
 
-def reliability(pairs: list[tuple[float, bool]], buckets: int = 10) -> tuple[list[dict[str, float]], float]:
+def reliability(
+    pairs: list[tuple[float, bool]], buckets: int = 10
+) -> tuple[list[dict[str, float]], float]:
     """Reliability table (confidence buckets vs observed accuracy) and expected calibration error."""
     table = []
     ece = 0.0
@@ -106,5 +120,7 @@ def reliability(pairs: list[tuple[float, bool]], buckets: int = 10) -> tuple[lis
         mean_c = sum(c for c, _ in inside) / len(inside)
         acc = sum(1 for _, ok in inside if ok) / len(inside)
         ece += len(inside) / n * abs(mean_c - acc)
-        table.append({"low": lo, "high": hi, "count": len(inside), "confidence": mean_c, "accuracy": acc})
+        table.append(
+            {"low": lo, "high": hi, "count": len(inside), "confidence": mean_c, "accuracy": acc}
+        )
     return table, ece

@@ -36,27 +36,36 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KB_", env_file=".env", extra="ignore")
 
     env: Literal["development", "production"] = Field(
-        "production", description="`development` relaxes the unsafe-default checks and logs for humans."
+        "production",
+        description="`development` relaxes the unsafe-default checks and logs for humans.",
     )
     content_dir: Path = Field(
         default_factory=default_content_dir, description="Folder of Markdown articles to serve."
     )
     index_dir: Path = Field(
-        Path("var/index"), description="Folder holding the index versions (shared by workers/replicas)."
+        Path("var/index"),
+        description="Folder holding the index versions (shared by workers/replicas).",
     )
     host: str = Field("127.0.0.1", description="Address `kb serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `kb serve` listens on.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes for `kb serve`.")
-    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
-    log_format: Literal["auto", "json", "text"] = Field(
-        "auto", description="`json` one line per event; `text` for humans; `auto`: text in development."
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Log level."
     )
-    max_query_chars: int = Field(500, ge=10, le=10000, description="Longest accepted query (chars).")
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto",
+        description="`json` one line per event; `text` for humans; `auto`: text in development.",
+    )
+    max_query_chars: int = Field(
+        500, ge=10, le=10000, description="Longest accepted query (chars)."
+    )
     max_deflect_chars: int = Field(
         5000, ge=100, le=100000, description="Longest accepted ticket subject + body for /deflect."
     )
     max_limit: int = Field(50, ge=1, le=200, description="Largest `limit` a search may ask for.")
-    default_limit: int = Field(5, ge=1, le=200, description="Answers returned when no `limit` is given.")
+    default_limit: int = Field(
+        5, ge=1, le=200, description="Answers returned when no `limit` is given."
+    )
     fallback_threshold: float = Field(
         0.5, ge=0.0, le=1.0, description="Below this confidence a search falls back to a channel."
     )
@@ -69,15 +78,21 @@ class Settings(BaseSettings):
         description="Front-matter fields usable as `/search` filters and facets (JSON list).",
     )
     article_url: str = Field(
-        "/articles/{id}#{anchor}", description="Deep-link template of an answer: `{id}`, `{anchor}`."
+        "/articles/{id}#{anchor}",
+        description="Deep-link template of an answer: `{id}`, `{anchor}`.",
     )
-    timezone: str = Field("UTC", description="Time zone for channel opening hours without their own.")
+    timezone: str = Field(
+        "UTC", description="Time zone for channel opening hours without their own."
+    )
     reload_interval_s: float = Field(
         1.0, ge=0.05, le=60, description="How often a worker checks for a newly published index."
     )
-    cache_size: int = Field(2048, ge=0, le=1_000_000, description="Search results cached per worker.")
+    cache_size: int = Field(
+        2048, ge=0, le=1_000_000, description="Search results cached per worker."
+    )
     cors_origins: list[str] = Field(
-        default_factory=list, description="Origins allowed to call the API from a browser (JSON list)."
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (JSON list).",
     )
     admin_key: str = Field(
         "", description="Key for /admin endpoints (`X-Admin-Key` header); empty turns them off."
@@ -92,7 +107,10 @@ class Settings(BaseSettings):
     )
     retention_days: int = Field(90, ge=1, le=3650, description="Days search logs are kept.")
     rate_limit_per_minute: int = Field(
-        600, ge=0, le=1_000_000, description="Requests per client per minute; 0 turns the limit off."
+        600,
+        ge=0,
+        le=1_000_000,
+        description="Requests per client per minute; 0 turns the limit off.",
     )
     watch: bool = Field(False, description="Rebuild the index when the content folder changes.")
 

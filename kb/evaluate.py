@@ -53,7 +53,9 @@ def load_labeled(path: Path) -> list[Labeled]:
             continue
         try:
             d = json.loads(line)
-            rows.append(Labeled(str(d["q"]), list(d["articles"]), bool(d["fallback"]), d.get("channel")))
+            rows.append(
+                Labeled(str(d["q"]), list(d["articles"]), bool(d["fallback"]), d.get("channel"))
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise ContentError(f"{path}:{n}: not a labeled query ({exc})") from None
     return rows
@@ -64,12 +66,15 @@ def groups_of(row: Labeled, snap: Snapshot) -> list[str]:
     g = ["fallback" if row.fallback else "answerable"]
     ws = [w for w in words(row.q) if w.isalpha()]
     if not row.fallback and any(
-        not snap.vocabulary.knows(w) and max_typo_distance(w) and snap.vocabulary.correct(w) for w in ws
+        not snap.vocabulary.knows(w) and max_typo_distance(w) and snap.vocabulary.correct(w)
+        for w in ws
     ):
         g.append("typo")
     if len(ws) > 20:
         g.append("long")
-    if any(ch in row.q for ch in '":*?~^()[]{}') or any(w in row.q.split() for w in ("AND", "OR", "NOT")):
+    if any(ch in row.q for ch in '":*?~^()[]{}') or any(
+        w in row.q.split() for w in ("AND", "OR", "NOT")
+    ):
         g.append("syntax")
     if row.channel:
         g.append(f"channel:{row.channel}")
@@ -92,7 +97,9 @@ def metrics(outcomes: list[Outcome]) -> dict[str, float | int]:
 
     return {
         "n": len(outcomes),
-        "hit@1": mean([1.0 if o.ranked[:1] and o.ranked[0] in o.row.articles else 0.0 for o in ans]),
+        "hit@1": mean(
+            [1.0 if o.ranked[:1] and o.ranked[0] in o.row.articles else 0.0 for o in ans]
+        ),
         "mrr@5": mean([rr(o) for o in ans]),
         "answered": mean([0.0 if o.fallback else 1.0 for o in ans]),
         "fallback_acc": mean([1.0 if o.fallback else 0.0 for o in fb]),
@@ -107,7 +114,9 @@ def run(engine: SearchEngine, rows: list[Labeled]) -> list[Outcome]:
         try:
             body = engine.search(SearchRequest(q=row.q, limit=5))
             ranked = [a["article"] for a in body["answers"]]
-            outcome = Outcome(row, ranked, body["fallback"], body["channel"]["id"], body["confidence"])
+            outcome = Outcome(
+                row, ranked, body["fallback"], body["channel"]["id"], body["confidence"]
+            )
         except KbError:
             outcome = Outcome(row, [], True, None, 0.0)
         outcome.groups = groups_of(row, snap)
@@ -135,9 +144,13 @@ class Baseline:
         for a in snap.articles.values():
             for s in a.sections:
                 if s.text.strip() or s.position == 0:
-                    w.add_document(article=a.id, title=a.title, headings=" ".join(s.path[1:]), body=s.text)
+                    w.add_document(
+                        article=a.id, title=a.title, headings=" ".join(s.path[1:]), body=s.text
+                    )
         w.commit()
-        self.parser = qparser.MultifieldParser(["title", "headings", "body"], self.ix.schema, group=qparser.OrGroup)
+        self.parser = qparser.MultifieldParser(
+            ["title", "headings", "body"], self.ix.schema, group=qparser.OrGroup
+        )
         self.searcher = self.ix.searcher()
         self.default_channel = snap.channels.default
 

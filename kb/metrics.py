@@ -21,21 +21,36 @@ class Metrics:
         )
         self.searches = Counter("kb_searches_total", "Searches answered.", ["endpoint"], registry=r)
         self.fallbacks = Counter(
-            "kb_search_fallbacks_total", "Searches that fell back to a channel.", ["channel"], registry=r
+            "kb_search_fallbacks_total",
+            "Searches that fell back to a channel.",
+            ["channel"],
+            registry=r,
         )
-        self.zero_results = Counter("kb_search_zero_results_total", "Searches with no answer.", registry=r)
-        self.cache_hits = Counter("kb_search_cache_hits_total", "Searches served from the cache.", registry=r)
-        self.index_documents = Gauge("kb_index_documents", "Section chunks in the live index.", registry=r)
+        self.zero_results = Counter(
+            "kb_search_zero_results_total", "Searches with no answer.", registry=r
+        )
+        self.cache_hits = Counter(
+            "kb_search_cache_hits_total", "Searches served from the cache.", registry=r
+        )
+        self.index_documents = Gauge(
+            "kb_index_documents", "Section chunks in the live index.", registry=r
+        )
         self.index_articles = Gauge("kb_index_articles", "Articles in the live index.", registry=r)
         self.index_built = Gauge(
-            "kb_index_built_timestamp_seconds", "When the live index was built (Unix time).", registry=r
+            "kb_index_built_timestamp_seconds",
+            "When the live index was built (Unix time).",
+            registry=r,
         )
-        self.reindex = Counter("kb_reindex_total", "Index builds run by this process.", ["result"], registry=r)
+        self.reindex = Counter(
+            "kb_reindex_total", "Index builds run by this process.", ["result"], registry=r
+        )
         self.reindex_seconds = Histogram(
             "kb_reindex_duration_seconds", "Index build duration.", registry=r,
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
         )  # fmt: skip
-        self.index_loads = Counter("kb_index_loads_total", "Index versions loaded by this process.", registry=r)
+        self.index_loads = Counter(
+            "kb_index_loads_total", "Index versions loaded by this process.", registry=r
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

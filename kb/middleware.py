@@ -27,13 +27,23 @@ PAGE_CSP = (
 )
 
 
-async def send_problem(send: Send, status: int, error: str, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def send_problem(
+    send: Send,
+    status: int,
+    error: str,
+    detail: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = orjson.dumps({"error": error, "detail": detail})
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(headers or [])],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -58,7 +68,9 @@ class RequestContext:
             return
         started = time.perf_counter()
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        request_id = (
+            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = request_id
         status = {"code": 500}
 
@@ -123,7 +135,9 @@ class InputGuard:
                 await send_problem(send, 400, "bad_request", "invalid Content-Length")
                 return
             if too_big:
-                await send_problem(send, 413, "too_large", f"request body over {self.max_body} bytes")
+                await send_problem(
+                    send, 413, "too_large", f"request body over {self.max_body} bytes"
+                )
                 return
         received = 0
 

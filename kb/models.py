@@ -6,11 +6,22 @@ from pydantic import BaseModel, Field
 
 
 class SearchBody(BaseModel):
-    q: str = Field(..., description="The question, as typed. Plain text: never query syntax.", examples=["where is my refund"])
-    limit: int | None = Field(None, description="How many answers (1..KB_MAX_LIMIT; default KB_DEFAULT_LIMIT).")
+    q: str = Field(
+        ...,
+        description="The question, as typed. Plain text: never query syntax.",
+        examples=["where is my refund"],
+    )
+    limit: int | None = Field(
+        None, description="How many answers (1..KB_MAX_LIMIT; default KB_DEFAULT_LIMIT)."
+    )
     topic: str | None = Field(None, description="Only answers from this topic.")
-    filters: dict[str, str] = Field(default_factory=dict, description="Other declared filterable front-matter fields, `{field: value}`.")
-    explain: bool = Field(False, description="Include the signals behind scores and the channel choice.")
+    filters: dict[str, str] = Field(
+        default_factory=dict,
+        description="Other declared filterable front-matter fields, `{field: value}`.",
+    )
+    explain: bool = Field(
+        False, description="Include the signals behind scores and the channel choice."
+    )
 
 
 class MoreSection(BaseModel):
@@ -23,14 +34,26 @@ class Answer(BaseModel):
     article: str = Field(..., description="Article id.")
     section: str = Field(..., description="Section anchor within the article.")
     title: str = Field(..., description="Article title.")
-    heading: str = Field(..., description="Heading path, e.g. 'Returns and refunds › Check your refund status'.")
-    snippet: str = Field(..., description="Matching text with matched words in <mark>; sanitized HTML.")
+    heading: str = Field(
+        ..., description="Heading path, e.g. 'Returns and refunds › Check your refund status'."
+    )
+    snippet: str = Field(
+        ..., description="Matching text with matched words in <mark>; sanitized HTML."
+    )
     url: str = Field(..., description="Deep link to the section.")
-    score: float = Field(..., description="BM25F score of the best section (comparable within one response).")
-    confidence: float = Field(..., ge=0, le=1, description="Probability-like: how likely this answer is right.")
+    score: float = Field(
+        ..., description="BM25F score of the best section (comparable within one response)."
+    )
+    confidence: float = Field(
+        ..., ge=0, le=1, description="Probability-like: how likely this answer is right."
+    )
     topic: str
-    more: list[MoreSection] = Field(default_factory=list, description="Other matching sections of the same article.")
-    signals: dict[str, float] | None = Field(None, description="With explain=true: the confidence signals.")
+    more: list[MoreSection] = Field(
+        default_factory=list, description="Other matching sections of the same article."
+    )
+    signals: dict[str, float] | None = Field(
+        None, description="With explain=true: the confidence signals."
+    )
 
 
 class ChannelRef(BaseModel):
@@ -47,15 +70,23 @@ class ChannelChoice(BaseModel):
     open_now: bool
     opens_at: str | None = Field(None, description="ISO time it next opens, when closed.")
     reason: str = Field(..., description="Why this channel was chosen.")
-    preferred: ChannelRef | None = Field(None, description="The better-fitting channel, when it is closed.")
+    preferred: ChannelRef | None = Field(
+        None, description="The better-fitting channel, when it is closed."
+    )
 
 
 class SearchResponse(BaseModel):
     query: str
-    did_you_mean: str | None = Field(None, description="The query with typo corrections, when any applied.")
+    did_you_mean: str | None = Field(
+        None, description="The query with typo corrections, when any applied."
+    )
     answers: list[Answer]
-    confidence: float = Field(..., ge=0, le=1, description="Confidence of the best answer (0 when none).")
-    fallback: bool = Field(..., description="True when kb is not confident enough to answer: show the channel.")
+    confidence: float = Field(
+        ..., ge=0, le=1, description="Confidence of the best answer (0 when none)."
+    )
+    fallback: bool = Field(
+        ..., description="True when kb is not confident enough to answer: show the channel."
+    )
     channel: ChannelChoice
     facets: dict[str, dict[str, int]] = Field(..., description="Matching articles per facet value.")
     total: int = Field(..., description="Matching articles considered.")
@@ -86,7 +117,9 @@ class DeflectBody(BaseModel):
 class DeflectResponse(BaseModel):
     answers: list[Answer]
     confidence: float
-    deflect: bool = Field(..., description="True when the answers likely solve it: show them before sending.")
+    deflect: bool = Field(
+        ..., description="True when the answers likely solve it: show them before sending."
+    )
     channel: ChannelChoice
     took_ms: float
     search_id: str | None = None

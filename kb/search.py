@@ -8,7 +8,6 @@ answer's signals and confidence (kb.confidence), and pick the contact channel (k
 from __future__ import annotations
 
 import math
-import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,13 +127,19 @@ class SearchEngine:
         text = clean_query(req.q, max_chars or self.max_query_chars)
         if not 1 <= req.limit <= self.max_limit:
             raise BadParameterError(f"limit must be between 1 and {self.max_limit}")
-        for key in req.filters:
-            if key not in self.filterable:
+        for name in req.filters:
+            if name not in self.filterable:
                 raise BadParameterError(
-                    f"cannot filter on {key!r}; filterable fields: {', '.join(self.filterable)}"
+                    f"cannot filter on {name!r}; filterable fields: {', '.join(self.filterable)}"
                 )
         snap = self.holder.get()
-        key = (snap.version, text.lower(), req.limit, tuple(sorted(req.filters.items())), req.internal)
+        key: tuple[Any, ...] = (
+            snap.version,
+            text.lower(),
+            req.limit,
+            tuple(sorted(req.filters.items())),
+            req.internal,
+        )
         cached = None if req.explain else self.cache.get(key)
         if cached is None:
             cached = self._search(snap, text, req)
@@ -250,7 +255,9 @@ class SearchEngine:
             c.confidence = min(self.model.probability(c.signals), ceiling)
             ceiling = c.confidence
 
-    def _answer(self, snap: Snapshot, c: Candidate, aq: AnalyzedQuery, explain: bool) -> dict[str, Any]:
+    def _answer(
+        self, snap: Snapshot, c: Candidate, aq: AnalyzedQuery, explain: bool
+    ) -> dict[str, Any]:
         article = snap.articles[c.article]
         best = c.hits[0]
         section = next((s for s in article.sections if s.anchor == best["anchor"]), None)
@@ -268,7 +275,9 @@ class SearchEngine:
             "more": [
                 {
                     "section": h["anchor"],
-                    "heading": " › ".join([article.title, *(h["headings"].split(" / ") if h["headings"] else [])]),
+                    "heading": " › ".join(
+                        [article.title, *(h["headings"].split(" / ") if h["headings"] else [])]
+                    ),
                     "url": self.url(article.id, h["anchor"]),
                 }
                 for h in c.hits[1:4]

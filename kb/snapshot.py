@@ -43,7 +43,9 @@ class Snapshot:
     loaded_at: float = field(default_factory=time.time)
 
     @classmethod
-    def open(cls, path: Path, default_tz: str = "UTC", fallback_channels: Path | None = None) -> Snapshot:
+    def open(
+        cls, path: Path, default_tz: str = "UTC", fallback_channels: Path | None = None
+    ) -> Snapshot:
         try:
             manifest = json.loads((path / layout.MANIFEST).read_text(encoding="utf-8"))
             articles = {

@@ -26,7 +26,9 @@ class Suggester:
             for kind, text in [("title", a.title), *(("question", q) for q in a.questions)]:
                 ws = tuple(words(text))
                 if ws:
-                    entries.append(Entry(text, a.id, kind, a.audience == "internal", ws, " ".join(ws)))
+                    entries.append(
+                        Entry(text, a.id, kind, a.audience == "internal", ws, " ".join(ws))
+                    )
         self.entries = entries
 
     def suggest(self, prefix: str, limit: int = 8, internal: bool = False) -> list[Entry]:

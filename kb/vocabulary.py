@@ -59,7 +59,11 @@ class Vocabulary:
         limit = max_typo_distance(word)
         if limit == 0:
             return None
-        pool = [w for n in range(len(word) - limit, len(word) + limit + 1) for w in self._by_length.get(n, [])]
+        pool = [
+            w
+            for n in range(len(word) - limit, len(word) + limit + 1)
+            for w in self._by_length.get(n, [])
+        ]
         if not pool:
             return None
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=8)

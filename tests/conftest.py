@@ -1,0 +1,52 @@
+"""Shared fixtures: a real index built in a temporary folder, a real server on a loopback port."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from indexer import build_index
+from kb.config import Settings
+from tests.helpers.server import client, make_settings, serve
+
+REPO = Path(__file__).resolve().parent.parent
+CONTENT = REPO / "content"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def default_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped help center, indexed once per session (read-only for tests)."""
+    index_dir = tmp_path_factory.mktemp("default") / "index"
+    build_index(CONTENT, index_dir)
+    return index_dir
+
+
+@pytest.fixture()
+def content_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped content folder."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def default_settings(default_index: Path) -> Settings:
+    return make_settings(default_index, CONTENT)
+
+
+@pytest.fixture(scope="session")
+def server_url(default_settings: Settings) -> Iterator[str]:
+    """kb serving the shipped help center on a free loopback port for the whole session."""
+    with serve(default_settings) as url:
+        yield url
+
+
+@pytest.fixture()
+def http(server_url: str) -> Iterator[httpx.Client]:
+    with client(server_url) as c:
+        yield c

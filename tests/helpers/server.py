@@ -1,0 +1,63 @@
+"""A real uvicorn server on a free loopback port, in a thread of the test process."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from kb.api import create_app
+from kb.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_settings(index_dir: Path, content_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a test: no .env file, development mode, fast reload checks, no rate limit."""
+    values: dict[str, Any] = {
+        "env": "development",
+        "index_dir": index_dir,
+        "content_dir": content_dir,
+        "reload_interval_s": 0.05,
+        "rate_limit_per_minute": 0,
+        "database_url": f"sqlite:///{index_dir.parent / 'analytics.db'}",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """Start kb on 127.0.0.1:<free port>; yields the base URL; stops the server afterwards."""
+    app = create_app(settings)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("kb did not start")
+        time.sleep(0.02)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+def client(base_url: str) -> httpx.Client:
+    return httpx.Client(base_url=base_url, timeout=30)
