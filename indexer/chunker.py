@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+import threading
 
 import markdown
 import nh3
@@ -19,7 +20,11 @@ from kb.schema import Section
 
 SPLIT_LEVELS = 3  # sections start at #, ## and ###; deeper headings stay inside their parent
 
-_md_it = MarkdownIt("commonmark").enable("table")
+# Only the block rules: headings are all we need from this parse, and inline parsing is most of its cost.
+_md_it = MarkdownIt("zero").enable(
+    ["heading", "lheading", "fence", "code", "blockquote", "list", "html_block", "hr", "table"]
+)
+_local = threading.local()
 _FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 # Template tags that help-center generators leave in Markdown: Hugo shortcodes, Liquid and Jinja.
 _TEMPLATE_RE = re.compile(r"\{\{[<%].*?[%>]\}\}|\{%-?.*?-?%\}|\{\{-?.*?-?\}\}|\{#.*?#\}", re.S)
@@ -44,7 +49,13 @@ def plain_text(rendered: str) -> str:
 
 
 def render(md_text: str) -> str:
-    return str(markdown.markdown(md_text, extensions=["tables", "fenced_code", "sane_lists"]))
+    """Markdown to HTML (unsanitized). One converter per thread, reset between documents."""
+    converter = getattr(_local, "markdown", None)
+    if converter is None:
+        converter = _local.markdown = markdown.Markdown(
+            extensions=["tables", "fenced_code", "sane_lists"]
+        )
+    return str(converter.reset().convert(md_text))
 
 
 def strip_templates(md_text: str) -> str:
@@ -70,7 +81,7 @@ def strip_templates(md_text: str) -> str:
 
 
 def _heading_text(inline_md: str) -> str:
-    return plain_text(markdown.markdown(inline_md)) or inline_md.strip("# ").strip()
+    return plain_text(render(inline_md)) or inline_md.strip("# ").strip()
 
 
 def split_sections(body: str) -> tuple[list[Section], str | None]:
@@ -119,7 +130,8 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
         heading_level = max(level, 1)
         tag = f"h{heading_level}"
         heading_html = f'<{tag} id="{anchor}">{html.escape(heading)}</{tag}>\n' if heading else ""
-        rendered = sanitize(heading_html + render(section_md))
+        body_html = render(section_md)
+        rendered = sanitize(heading_html + body_html)
         sections.append(
             Section(
                 anchor=anchor,
@@ -127,7 +139,7 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
                 level=0 if is_intro else heading_level,
                 path=path,
                 html=rendered,
-                text=plain_text(render(section_md)),
+                text=plain_text(body_html),
                 position=len(sections),
             )
         )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 
 from kb.schema import FIELD_BOOSTS, TEXT_FIELDS, words
-from kb.vocabulary import Synonyms, Vocabulary, stem
+from kb.vocabulary import Synonyms, Vocabulary, match_key, stem
 
 TYPED_WEIGHT = 1.0
 CORRECTION_WEIGHT = 0.75
@@ -36,10 +36,9 @@ class Concept:
 
 @dataclass
 class Expansion:
-    """A synonym searched in place of the concepts [start, end)."""
+    """A synonym searched in place of some of the concepts."""
 
-    start: int
-    end: int
+    concepts: frozenset[int]
     stems: tuple[str, ...]
 
 
@@ -67,23 +66,36 @@ class AnalyzedQuery:
                 owners.setdefault(c.correction_stem, set()).add(i)
         for e in self.expansions:
             for s in e.stems:
-                owners.setdefault(s, set()).update(range(e.start, e.end))
+                owners.setdefault(s, set()).update(e.concepts)
         return owners
 
     def typed_stems(self) -> set[str]:
         return {c.stem for c in self.concepts if c.known}
 
     def to_whoosh(self) -> wq.Query | None:
-        clauses: list[wq.Query] = []
-        for c in self.concepts:
-            alts: list[wq.Query] = []
+        """One clause per concept: the best of its typed form, correction and synonyms.
+
+        Alternatives of one concept are combined by maximum, not sum, so a word with many synonyms
+        cannot outweigh the others, and the typed form (weighted highest) wins a tie of strength.
+        """
+        alternatives: list[list[wq.Query]] = [[] for _ in self.concepts]
+        for i, c in enumerate(self.concepts):
             if c.known:
-                alts.extend(_fields_term(c.stem, TYPED_WEIGHT))
+                alternatives[i].append(wq.Or(_fields_term(c.stem, TYPED_WEIGHT)))
             if c.correction_stem and c.correction_stem != c.stem:
-                alts.extend(_fields_term(c.correction_stem, CORRECTION_WEIGHT))
-            clauses.extend(alts)
+                alternatives[i].append(wq.Or(_fields_term(c.correction_stem, CORRECTION_WEIGHT)))
+        clauses: list[wq.Query] = []
         for e in self.expansions:
-            clauses.extend(_fields_phrase(e.stems, SYNONYM_WEIGHT))
+            expansion = wq.Or(_fields_phrase(e.stems, SYNONYM_WEIGHT))
+            if len(e.concepts) == 1:
+                alternatives[next(iter(e.concepts))].append(expansion)
+            else:
+                clauses.append(expansion)
+        for alts in alternatives:
+            if len(alts) == 1:
+                clauses.append(alts[0])
+            elif alts:
+                clauses.append(wq.DisjunctionMax(alts, tiebreak=0.1))
         return wq.Or(clauses) if clauses else None
 
 
@@ -100,12 +112,17 @@ def _fields_phrase(stems: tuple[str, ...], weight: float) -> list[wq.Query]:
 def analyze(text: str, vocabulary: Vocabulary, synonyms: Synonyms) -> AnalyzedQuery:
     """The concepts of a query, with corrections for unknown words and synonym expansions."""
     concepts: list[Concept] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
+    keys: list[str] = []
+    owner: list[int | None] = []  # the concept each word of the text stands for, if any
     for w in words(text):
         s = stem(w)
+        keys.append(match_key(w))
         if not s or s in seen:
+            owner.append(seen.get(s) if s else None)
             continue
-        seen.add(s)
+        seen[s] = len(concepts)
+        owner.append(len(concepts))
         known = vocabulary.knows(w)
         concept = Concept(word=w, stem=s, known=known)
         if not known:
@@ -113,18 +130,25 @@ def analyze(text: str, vocabulary: Vocabulary, synonyms: Synonyms) -> AnalyzedQu
             if fix is not None:
                 concept.correction, concept.correction_stem = fix, stem(fix) or fix
         concepts.append(concept)
+    # Synonyms match the words as typed, or as corrected.
+    for i, o in enumerate(owner):
+        if o is not None and concepts[o].correction:
+            keys[i] = match_key(concepts[o].correction or "")
+    expansions: list[tuple[set[int], tuple[str, ...]]] = []
+    for start, end, other in synonyms.expansions(keys):
+        covered = {o for o in owner[start:end] if o is not None}
+        if covered and all(s in vocabulary.stems for s in other):
+            expansions.append((covered, other))
     if len(concepts) > MAX_CONCEPTS:
         # Keep the rarest known words (they carry a long message) and drop the rest.
-        ranked = sorted(concepts, key=lambda c: (not c.searchable, vocabulary.frequency(c.word)))
-        keep = {id(c) for c in ranked[:MAX_CONCEPTS]}
-        concepts = [c for c in concepts if id(c) in keep]
+        ranked = sorted(
+            range(len(concepts)),
+            key=lambda i: (not concepts[i].searchable, vocabulary.frequency(concepts[i].word)),
+        )
+        keep = sorted(ranked[:MAX_CONCEPTS])
+        renumber = {old: new for new, old in enumerate(keep)}
+        concepts = [concepts[i] for i in keep]
+        expansions = [({renumber[i] for i in cov if i in renumber}, st) for cov, st in expansions]
     aq = AnalyzedQuery(text=text, concepts=concepts)
-    effective = [c.correction_stem or c.stem for c in concepts]
-    for start, end, other in synonyms.expansions(effective):
-        if all(vocabulary_has_stem(vocabulary, s) for s in other):
-            aq.expansions.append(Expansion(start, end, other))
+    aq.expansions = [Expansion(frozenset(cov), st) for cov, st in expansions if cov]
     return aq
-
-
-def vocabulary_has_stem(vocabulary: Vocabulary, s: str) -> bool:
-    return s in vocabulary.stems

@@ -34,7 +34,7 @@ WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 FIELD_BOOSTS: dict[str, float] = {
     "title": 3.0,
     "headings": 2.5,
-    "questions": 2.0,
+    "questions": 3.0,
     "summary": 1.5,
     "body": 1.0,
 }

@@ -24,6 +24,7 @@ from kb.snapshot import Snapshot, SnapshotHolder
 CANDIDATES = 60  # section hits looked at before grouping by article
 STRONG_FIELDS = frozenset({"title", "headings", "questions", "summary"})
 SNIPPET_CHARS = 220
+SECOND_SECTION_WEIGHT = 0.0
 _CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
 
 
@@ -171,7 +172,7 @@ class SearchEngine:
             candidates = self._group(results, aq)
             for c in candidates:
                 facets[snap.articles[c.article].topic] += 1
-        self._score(candidates, aq)
+        self._score(candidates, aq, self._weights(snap, aq))
         best = candidates[0] if candidates else None
         confidence = best.confidence if best else 0.0
         topic = snap.articles[best.article].topic if best else None
@@ -230,11 +231,26 @@ class SearchEngine:
                     cand.strong |= idx
                 if t in typed:
                     cand.exact |= {i for i in idx if aq.concepts[i].stem == t}
+        for cand in by_article.values():
+            # A second matching section is corroboration, worth a little (not a hub-page bonus).
+            if len(cand.hits) > 1:
+                cand.score += SECOND_SECTION_WEIGHT * cand.hits[1].score
         return sorted(by_article.values(), key=lambda c: -c.score)
 
-    def _score(self, candidates: list[Candidate], aq: AnalyzedQuery) -> None:
+    @staticmethod
+    def _weights(snap: Snapshot, aq: AnalyzedQuery) -> list[float]:
+        """How much each concept says (its IDF); an unknown word counts as the rarest there is."""
+        rarest = math.log(snap.chunks + 1) + 1.0
+        weights = []
+        for c in aq.concepts:
+            term = c.stem if c.known else c.correction_stem
+            weights.append(float(snap.searcher.idf("body", term)) if term else rarest)
+        return weights
+
+    def _score(self, candidates: list[Candidate], aq: AnalyzedQuery, weights: list[float]) -> None:
         n = len(aq.concepts) or 1
-        covered_by_synonym = {i for e in aq.expansions for i in range(e.start, e.end)}
+        total_weight = sum(weights) or 1.0
+        covered_by_synonym = {i for e in aq.expansions for i in e.concepts}
         unknown = sum(
             1 for i, c in enumerate(aq.concepts) if not c.searchable and i not in covered_by_synonym
         )
@@ -243,6 +259,8 @@ class SearchEngine:
             nxt = candidates[rank + 1].score if rank + 1 < len(candidates) else 0.0
             c.signals = {
                 "coverage": len(c.matched) / n,
+                "weighted_coverage": sum(weights[i] for i in c.matched) / total_weight,
+                "matched": math.log1p(len(c.matched)),
                 "strong_coverage": len(c.strong) / n,
                 "exact": len(c.exact) / n,
                 "unknown": unknown / n,

@@ -24,7 +24,7 @@ def stem(word: str) -> str:
 
 def max_typo_distance(word: str) -> int:
     """Edits allowed when correcting a word: none for short words, numbers and codes."""
-    if len(word) < 5 or not word.isalpha():
+    if len(word) < 4 or not word.isalpha():
         return 0
     return 1 if len(word) <= 8 else 2
 
@@ -67,17 +67,31 @@ class Vocabulary:
         if not pool:
             return None
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=8)
+        if len(word) == 4:
+            # Four letters leave little to go on: only a same-first-letter fix (caht → chat, not bake → make).
+            found = [f for f in found if f[0][0] == word[0]]
         if not found:
             return None
         best = min(found, key=lambda f: (f[1], f[0][0] != word[0], -self.counts.get(f[0], 0)))
         return str(best[0])
 
 
+def match_key(word: str) -> str:
+    """How a word is compared with synonym phrases: its stem, or itself when it is a stop word."""
+    return stem(word) or word
+
+
 @dataclass(frozen=True)
 class Synonyms:
-    """Groups of words and phrases that mean the same to a customer (content/synonyms.yaml)."""
+    """Groups of words and phrases that mean the same to a customer (content/synonyms.yaml).
 
-    groups: tuple[tuple[tuple[str, ...], ...], ...]  # each member as its stems
+    A member is matched by its words' keys (stems, stop words kept), so "turned up" matches "turned
+    up" but not "turn on"; it is searched as its stems (stop words dropped).
+    """
+
+    groups: tuple[
+        tuple[tuple[tuple[str, ...], tuple[str, ...]], ...], ...
+    ]  # (keys, stems) per member
 
     @classmethod
     def from_data(cls, data: Any) -> Synonyms:
@@ -90,22 +104,24 @@ class Synonyms:
         for group in raw:
             if not isinstance(group, list):
                 raise ContentError("synonyms.yaml: every group must be a list of words or phrases")
-            members = []
+            members: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
             for member in group:
-                stems = tuple(s for s in (stem(w) for w in words(str(member))) if s)
-                if stems and stems not in members:
-                    members.append(stems)
+                ws = words(str(member))
+                keys = tuple(match_key(w) for w in ws)
+                stems = tuple(s for s in (stem(w) for w in ws) if s)
+                if stems and all(keys != k for k, _ in members):
+                    members.append((keys, stems))
             if len(members) > 1:
                 groups.append(tuple(members))
         return cls(tuple(groups))
 
-    def expansions(self, stems: list[str]) -> list[tuple[int, int, tuple[str, ...]]]:
-        """(start, end, other member) for every group member found in the stem sequence."""
+    def expansions(self, keys: list[str]) -> list[tuple[int, int, tuple[str, ...]]]:
+        """(start, end, other member's stems) for every member found in the query's word keys."""
         found: list[tuple[int, int, tuple[str, ...]]] = []
         for group in self.groups:
-            for member in group:
-                n = len(member)
-                for i in range(len(stems) - n + 1):
-                    if tuple(stems[i : i + n]) == member:
-                        found.extend((i, i + n, other) for other in group if other != member)
+            for member_keys, _ in group:
+                n = len(member_keys)
+                for i in range(len(keys) - n + 1):
+                    if tuple(keys[i : i + n]) == member_keys:
+                        found.extend((i, i + n, stems) for k, stems in group if k != member_keys)
         return found

@@ -1,0 +1,221 @@
+"""`python -m bench`: run kb's benchmark suite and write results.json, RESULTS.md and chart.png.
+
+Steps (all by default; pick some with --only, comma-separated):
+  indexing  full build time and size per corpus, where the time goes, edit → searchable time
+  search    in-process kb search latency, result cache off (cold) and on (warm)
+  peers     SQLite FTS5, tantivy and kb's retrieval step alone: build and latency, same queries
+  quality   hit@1 / MRR@5 of kb and the peers on the labeled queries (default content)
+  http      req/s and latency over HTTP, kb vs a bare FastAPI endpoint, 1 and N workers (wrk)
+  profile   cProfile of cold kb searches on the 10k corpus, grouped into kb's phases
+
+Corpora: default content, generated 1k and 10k section chunks (100k with --full); --quick runs tiny
+ones with few queries and short HTTP runs (what tests/bench runs). Generated corpora are cached in
+--cache (default bench/.cache); the run's indexes live in a work folder there, removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import corpora, hotspots, http_load, indexing, peers, quality, report, search
+from bench.corpora import Corpus
+
+STEPS = ("indexing", "search", "peers", "quality", "http", "profile")
+HERE = Path(__file__).resolve().parent
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny corpora, few queries, short HTTP runs")
+    parser.add_argument("--full", action="store_true", help="also the 100k-chunk corpus (minutes more)")
+    parser.add_argument("--out", type=Path, default=HERE / "results", help="where the report goes")
+    parser.add_argument("--cache", type=Path, default=HERE / ".cache", help="generated corpora cache")
+    parser.add_argument("--only", default=",".join(STEPS), help=f"steps to run, of: {', '.join(STEPS)}")
+    parser.add_argument("--seed", type=int, default=1, help="corpus and query-log seed")
+    args = parser.parse_args(argv)
+    args.steps = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = [s for s in args.steps if s not in STEPS]
+    if unknown:
+        parser.error(f"unknown step(s) {', '.join(unknown)}; choose from {', '.join(STEPS)}")
+    if args.quick and args.full:
+        parser.error("--quick and --full exclude each other")
+    return args
+
+
+class Run:
+    """One benchmark run: its corpora, the indexes built for it, and the results so far."""
+
+    def __init__(self, args: argparse.Namespace, argv: list[str]) -> None:
+        self.args = args
+        self.quick: bool = args.quick
+        self.out: Path = args.out
+        self.work: Path = args.cache / "work" / f"run-{os.getpid()}"
+        self.built: dict[str, indexing.Built] = {}
+        self.engines: dict[str, list[peers.Engine]] = {}
+        self.results: dict[str, Any] = {
+            "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+            "command": " ".join(["python -m bench", *argv]),
+            "mode": "quick" if args.quick else ("full" if args.full else "default"),
+            "steps": args.steps,
+            "machine": report.machine(),
+            "load_before": list(os.getloadavg()),
+        }
+        self.corpora: list[Corpus] = []
+
+    # Sizes of each step by mode.
+    def cold_queries(self, corpus: Corpus) -> list[str]:
+        n = 60 if self.quick else (500 if corpus.name == "gen-100k" else 1000)
+        return corpus.log_queries()[:n]
+
+    def http_load(self) -> http_load.Load:
+        if self.quick:
+            return http_load.Load(connections=8, warmup_s=1, duration_s=1, log_length=2_000)
+        return http_load.Load(connections=16, warmup_s=3, duration_s=10, log_length=60_000)
+
+    def http_corpora(self) -> list[Corpus]:
+        names = ("gen-300",) if self.quick else ("default", "gen-10k")
+        return [c for c in self.corpora if c.name in names]
+
+    def profile_corpus(self) -> Corpus | None:
+        generated = [c for c in self.corpora if c.sections and c.name != "gen-100k"]
+        return max(generated, key=lambda c: c.sections or 0, default=None)
+
+    def save(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "results.json").write_text(json.dumps(self.results, indent=1), encoding="utf-8")
+
+    def index_of(self, corpus: Corpus) -> indexing.Built:
+        if corpus.name not in self.built:
+            log(f"indexing {corpus.name} (untimed, for the steps that need an index)")
+            self.built[corpus.name] = indexing.build_untimed(corpus, self.work)
+        return self.built[corpus.name]
+
+    def peers_of(self, corpus: Corpus) -> list[peers.Engine]:
+        if corpus.name not in self.engines:
+            built = self.index_of(corpus)
+            engines, rows = peers.build_peers(built.version, self.work / corpus.name / "peers")
+            self.results.setdefault("peer_builds", []).extend({"corpus": corpus.name, **r} for r in rows)
+            self.engines[corpus.name] = engines
+        return self.engines[corpus.name]
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        self.out.mkdir(parents=True, exist_ok=True)
+        try:
+            self.prepare()
+            for step in STEPS:
+                if step in self.args.steps:
+                    t = time.perf_counter()
+                    getattr(self, f"step_{step}")()
+                    log(f"{step} done in {time.perf_counter() - t:.1f} s")
+                    self.save()
+        finally:
+            for engines in self.engines.values():
+                for e in engines:
+                    e.close()
+            shutil.rmtree(self.work, ignore_errors=True)
+        self.results["load_after"] = list(os.getloadavg())
+        self.results["elapsed_s"] = time.perf_counter() - started
+        self.save()
+        (self.out / "RESULTS.md").write_text(report.markdown(self.results), encoding="utf-8")
+        report.chart(self.results, self.out / "chart.png")
+        log(f"report: {self.out / 'RESULTS.md'} and chart.png ({self.results['elapsed_s']:.0f} s)")
+
+    def prepare(self) -> None:
+        for plan in corpora.plans(self.quick, self.args.full):
+            t = time.perf_counter()
+            corpus = corpora.prepare(plan, self.args.cache, self.args.seed)
+            how = "cached" if corpus.generated_s is None else "generated"
+            log(f"corpus {corpus.name}: {corpus.articles} articles ({how}, {time.perf_counter() - t:.1f} s)")
+            self.corpora.append(corpus)
+        self.results["corpora"] = [c.describe() for c in self.corpora]
+
+    def step_indexing(self) -> None:
+        rows, incremental = [], []
+        biggest = self.profile_corpus()
+        for corpus in self.corpora:
+            log(f"full build of {corpus.name}")
+            repeats = 3 if corpus.sections is None or corpus.sections <= 1000 else 1
+            built, row = indexing.build(corpus, self.work, repeats=repeats)
+            self.built[corpus.name] = built
+            rows.append(row)
+            log(f"  {row['chunks']} chunks in {row['build_s']:.2f} s; edit → searchable")
+            profile_to = None
+            if corpus is biggest:
+                profile_to = self.out / "incremental-profile.txt"
+                self.results["incremental_profile"] = profile_to.name
+            incremental.append(indexing.incremental(built, profile_to=profile_to))
+        self.results["indexing"] = rows
+        self.results["incremental"] = incremental
+        if biggest is not None:
+            log(f"build split on {biggest.name}")
+            self.results["build_split"] = [indexing.split(self.built[biggest.name])]
+
+    def step_search(self) -> None:
+        rows = self.results.setdefault("search", [])
+        for corpus in self.corpora:
+            log(f"in-process search on {corpus.name}")
+            built = self.index_of(corpus)
+            rows.extend(search.run(corpus.name, built.index, self.cold_queries(corpus), corpus.log_queries()))
+
+    def step_peers(self) -> None:
+        rows = self.results.setdefault("search", [])
+        for corpus in self.corpora:
+            log(f"peers on {corpus.name}")
+            built = self.index_of(corpus)
+            queries = self.cold_queries(corpus)
+            retrieval = peers.KbRetrieval(built.index)
+            for engine in [retrieval, *self.peers_of(corpus)]:
+                rows.append({"corpus": corpus.name, **peers.latency(engine, queries)})
+            retrieval.close()
+
+    def step_quality(self) -> None:
+        default = next(c for c in self.corpora if c.name == "default")
+        built = self.index_of(default)
+        self.results["quality"] = quality.run(built.index, self.peers_of(default))
+
+    def step_http(self) -> None:
+        rows = self.results.setdefault("http", [])
+        load = self.http_load()
+        workers = (1, max(2, os.cpu_count() or 1))
+        for corpus in self.http_corpora():
+            log(f"HTTP on {corpus.name}: {', '.join(map(str, workers))} worker(s)")
+            built = self.index_of(corpus)
+            queries = corpus.replay(load.log_length, self.args.seed)
+            rows.extend(http_load.run(corpus.name, built.index, built.content, queries, load, self.work, workers))
+
+    def step_profile(self) -> None:
+        corpus = self.profile_corpus()
+        if corpus is None:
+            return
+        log(f"profiling kb search on {corpus.name}")
+        built = self.index_of(corpus)
+        n = 30 if self.quick else 300
+        self.results["profile"] = hotspots.profile(
+            corpus.name, built.index, corpus.log_queries()[:n], self.out / "search-profile.txt"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    Run(parse_args(argv), argv).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Search over HTTP: kb served by `kb serve --workers N` beside a bare FastAPI endpoint.
+
+Each target is a real server process on a free 127.0.0.1 port, started, warmed up, loaded and
+stopped in turn. The load is wrk (Debian's package; installed here when missing and run as root):
+one thread, a fixed number of connections each sending its next request as soon as the previous
+answer arrives (a closed loop), for a fixed duration, replaying the corpus's query log in order.
+Targets: the bare endpoint (the ceiling), kb with its result cache (warm) and kb with
+KB_CACHE_SIZE=0 (cold), for 1 worker and for one worker per core.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+
+from bench.corpora import REPO
+
+REPLAY = Path(__file__).with_name("replay.lua")
+LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Load:
+    connections: int
+    warmup_s: int
+    duration_s: int
+    log_length: int  # requests in the replayed log before it wraps around
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # "bare", "kb-warm" or "kb-cold"
+    workers: int
+
+
+def ensure_wrk() -> str:
+    """The wrk binary; installed with apt-get when missing and this process may do so."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "wrk"]
+        if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
+            subprocess.run(install, env=env, capture_output=True)
+        found = shutil.which("wrk")
+    if not found:
+        raise RuntimeError("the HTTP benchmark needs wrk: apt-get install wrk")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def kb_command() -> list[str]:
+    """`kb serve` as installed beside this interpreter (the console script), else via its module."""
+    script = Path(sys.executable).with_name("kb")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from kb.cli import main; main()"]
+
+
+@contextmanager
+def running(target: Target, index: Path, content: Path, logs: Path) -> Iterator[str]:
+    """Start the target on a free loopback port; yields its base URL; stops it afterwards."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    if target.name == "bare":
+        cmd = [sys.executable, "-m", "bench.bare", "--port", str(port), "--workers", str(target.workers)]
+        probe = "/search?q=probe"
+    else:
+        cmd = [*kb_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(target.workers)]
+        probe = "/readyz"
+        env.update(
+            KB_ENV="production",
+            KB_INDEX_DIR=str(index),
+            KB_CONTENT_DIR=str(content),
+            KB_RATE_LIMIT_PER_MINUTE="0",
+            KB_CACHE_SIZE="0" if target.name == "kb-cold" else "2048",
+            KB_DATABASE_URL=f"sqlite:///{logs / 'analytics.db'}",
+        )
+    log_path = logs / f"{target.name}-{target.workers}w.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(proc, url + probe, log_path, target.workers)
+        yield url
+    finally:
+        _stop(proc)
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], probe: str, log_path: Path, workers: int) -> None:
+    """Every worker has logged its start-up and the probe answers 200 (at most 90 s)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{tail}")
+        started = log_path.read_text(encoding="utf-8", errors="replace").count("startup complete")
+        if started >= workers:
+            try:
+                if httpx.get(probe, timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server not ready after 90 s: {probe}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server we started; its whole session is killed if it lingers."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # stray workers of this server's own session, if any
+    except ProcessLookupError:
+        pass
+
+
+def paths_file(queries: list[str], path: Path) -> Path:
+    path.write_text(
+        "".join(f"/search?q={quote_plus(q)}&limit={LIMIT}\n" for q in queries), encoding="utf-8"
+    )
+    return path
+
+
+def wrk(
+    binary: str, url: str, paths: Path, connections: int, duration_s: int, start: int = 0
+) -> dict[str, Any]:
+    """One bounded wrk run from log entry `start`; its summary with requests/s and ms figures."""
+    cmd = [
+        binary, "-t1", f"-c{connections}", f"-d{duration_s}s", "--timeout", "10s",
+        "-s", str(REPLAY), url, "--", str(paths), str(start),
+    ]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration_s + 120)
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith('{"requests"')), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout[-1000:]} {done.stderr[-1000:]}")
+    r = json.loads(line)
+    seconds = r["duration_us"] / 1e6
+    errors = sum(r[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
+    return {
+        "requests": r["requests"],
+        "seconds": seconds,
+        "rps": r["requests"] / seconds if seconds else float("nan"),
+        "errors": errors,
+        "mean_ms": r["mean_us"] / 1000,
+        "p50_ms": r["p50_us"] / 1000,
+        "p90_ms": r["p90_us"] / 1000,
+        "p99_ms": r["p99_us"] / 1000,
+        "max_ms": r["max_us"] / 1000,
+    }
+
+
+def run(
+    corpus: str,
+    index: Path,
+    content: Path,
+    queries: list[str],
+    load: Load,
+    work: Path,
+    worker_counts: tuple[int, ...],
+) -> list[dict[str, Any]]:
+    """Every target for every worker count, one after the other, on the same replayed log."""
+    binary = ensure_wrk()
+    logs = work / f"http-{corpus}"
+    logs.mkdir(parents=True, exist_ok=True)
+    paths = paths_file(queries, logs / "paths.txt")
+    rows: list[dict[str, Any]] = []
+    for workers in worker_counts:
+        for name in ("bare", "kb-warm", "kb-cold"):
+            target = Target(name, workers)
+            with running(target, index, content, logs) as url:
+                # The measured run goes on where the warm-up stopped, as live traffic would.
+                warmup = wrk(binary, url, paths, load.connections, load.warmup_s)
+                result = wrk(binary, url, paths, load.connections, load.duration_s, warmup["requests"])
+            rows.append(
+                {
+                    "corpus": corpus,
+                    "workers": workers,
+                    "target": name,
+                    "connections": load.connections,
+                    **result,
+                }
+            )
+    return rows

@@ -1,0 +1,163 @@
+"""Indexing: full build time and size, where a full build's time goes, and edit → searchable time.
+
+Each corpus is copied into the run's work folder first, so editing an article for the incremental
+measurement never touches the cached corpus or the shipped content.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.corpora import Corpus
+from bench.measure import median, tree_bytes
+from indexer import build_index, find_sources, parse_article
+from indexer.loader import Source
+from kb import layout
+from kb.confidence import Model
+from kb.search import SearchEngine, SearchRequest
+from kb.snapshot import SnapshotHolder
+
+EDITS = 3  # incremental rebuilds measured per corpus (median reported)
+
+
+@dataclass
+class Built:
+    """A corpus copied into the work folder and indexed there."""
+
+    corpus: Corpus
+    content: Path
+    index: Path
+
+    @property
+    def version(self) -> Path:
+        path = layout.current_version(self.index)
+        if path is None:
+            raise RuntimeError(f"no index in {self.index}")
+        return path
+
+
+def copy_content(corpus: Corpus, work: Path) -> Path:
+    target = work / corpus.name / "content"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(corpus.content, target)
+    return target
+
+
+def build(corpus: Corpus, work: Path, repeats: int = 1) -> tuple[Built, dict[str, Any]]:
+    """Full builds of the corpus (the last one is kept for the other benchmarks) and their row."""
+    content = copy_content(corpus, work)
+    seconds: list[float] = []
+    index = work / corpus.name / "index"
+    report = None
+    for _ in range(repeats):
+        shutil.rmtree(index, ignore_errors=True)
+        started = time.perf_counter()
+        report = build_index(content, index)
+        seconds.append(time.perf_counter() - started)
+    assert report is not None
+    built = Built(corpus, content, index)
+    version = built.version
+    row = {
+        "corpus": corpus.name,
+        "articles": report.articles,
+        "chunks": report.chunks,
+        "skipped": len(report.skipped),
+        "builds": repeats,
+        "build_s": median(seconds),
+        "index_bytes": tree_bytes(version),
+        "whoosh_bytes": tree_bytes(version / layout.WHOOSH_DIR),
+    }
+    return built, row
+
+
+def build_untimed(corpus: Corpus, work: Path) -> Built:
+    """The corpus indexed for a benchmark that needs an index but not its build time."""
+    content = copy_content(corpus, work)
+    index = work / corpus.name / "index"
+    shutil.rmtree(index, ignore_errors=True)
+    build_index(content, index)
+    return Built(corpus, content, index)
+
+
+def split(built: Built) -> dict[str, Any]:
+    """Where a full build's time goes: reading and parsing the Markdown vs writing Whoosh."""
+    from indexer.build import _write_whoosh  # the Whoosh step alone; private, measured on purpose
+
+    started = time.perf_counter()
+    articles = [parse_article(s) for s in find_sources(built.content)]
+    parsed = time.perf_counter()
+    with tempfile.TemporaryDirectory(dir=built.index.parent) as tmp:
+        _write_whoosh(Path(tmp), articles)
+    written = time.perf_counter()
+    return {
+        "corpus": built.corpus.name,
+        "parse_s": parsed - started,
+        "whoosh_write_s": written - parsed,
+    }
+
+
+def incremental(built: Built, edits: int = EDITS, profile_to: Path | None = None) -> dict[str, Any]:
+    """Edit one article, rebuild incrementally, swap the snapshot, and find the new words.
+
+    Times each step from the moment the edited file is written until a search through a
+    SnapshotHolder returns the edited article for a word that exists only in the edit. The
+    holder's poll interval (KB_RELOAD_INTERVAL_S) is not included: `refresh()` is called at once.
+    """
+    holder = SnapshotHolder(built.index, interval_s=3600)
+    engine = SearchEngine(holder, Model.load(), cache_size=0)
+    holder.get()
+    files = sorted(p for p in built.content.rglob("*.md"))
+    steps: dict[str, list[float]] = {"build_s": [], "swap_s": [], "first_search_s": [], "total_s": []}
+    found = 0
+    for n in range(edits):
+        path = files[(n * 7919) % len(files)]
+        token = f"benchedit{n}x{int(time.time() * 1000) % 100000}"
+        article_id = _article_id(path)
+        text = path.read_text(encoding="utf-8").rstrip("\n")
+        profiler = cProfile.Profile() if profile_to is not None and n == edits - 1 else None
+        t0 = time.perf_counter()
+        path.write_text(f"{text}\n\nThis article now also mentions {token}.\n", encoding="utf-8")
+        if profiler:
+            profiler.enable()
+        report = build_index(built.content, built.index, incremental=True)
+        if profiler:
+            profiler.disable()
+        t1 = time.perf_counter()
+        holder.refresh()
+        t2 = time.perf_counter()
+        body = engine.search(SearchRequest(q=token, limit=10))
+        t3 = time.perf_counter()
+        if not report.incremental or report.changed != 1:
+            raise RuntimeError(f"expected an incremental build of 1 article, got {report.to_json()}")
+        found += bool(body["answers"]) and body["answers"][0]["article"] == article_id
+        steps["build_s"].append(t1 - t0)
+        steps["swap_s"].append(t2 - t1)
+        steps["first_search_s"].append(t3 - t2)
+        steps["total_s"].append(t3 - t0)
+        if profiler and profile_to is not None:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+            profile_to.write_text(out.getvalue(), encoding="utf-8")
+    holder.close()
+    return {
+        "corpus": built.corpus.name,
+        "edits": edits,
+        "found": found,
+        **{k: median(v) for k, v in steps.items()},
+        "max_total_s": max(steps["total_s"]),
+    }
+
+
+def _article_id(path: Path) -> str:
+    """The article id of a content file (front matter `id`, else derived from the path by kb)."""
+    root = next(p for p in path.parents if (p / "channels.yaml").exists())
+    source = Source(path=path, rel=path.relative_to(root).as_posix(), raw=path.read_bytes())
+    return parse_article(source).id

@@ -1,0 +1,424 @@
+"""The run's report: the machine it ran on, RESULTS.md (tables, every figure beside its same-run
+baseline as a ratio) and chart.png."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench.measure import ratio
+
+MB = 1024 * 1024
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores, memory, OS, Python and the versions of everything measured."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    versions = {}
+    for dist in ("kb", "whoosh3", "tantivy", "fastapi", "uvicorn", "starlette", "httpx"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    versions["sqlite"] = sqlite3.sqlite_version
+    wrk = shutil.which("wrk")
+    if wrk:
+        done = subprocess.run([wrk, "--version"], capture_output=True, text=True)
+        versions["wrk"] = (done.stdout or done.stderr).split("[")[0].replace("wrk", "").strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def _f(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "–"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _x(value: float) -> str:
+    """A ratio as '×n'."""
+    if value is None or math.isnan(value):
+        return "–"
+    return f"×{value:.3g}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return lines + [""]
+
+
+def _find(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
+    for r in rows:
+        if all(r.get(k) == v for k, v in match.items()):
+            return r
+    return None
+
+
+def headline(results: dict[str, Any]) -> list[str]:
+    """The figures the lead asked for, each as a ratio against its same-run baseline."""
+    out: list[str] = []
+    search = results.get("search", [])
+    big = _largest_generated(results)
+    if big:
+        kb = _find(search, corpus=big, engine="kb", mode="cold")
+        fts = _find(search, corpus=big, engine="sqlite-fts5")
+        tan = _find(search, corpus=big, engine="tantivy")
+        if kb and fts:
+            out.append(
+                f"- In-process search on {big}, result cache off: kb p99 {_f(kb['p99_ms'])} ms vs "
+                f"SQLite FTS5 {_f(fts['p99_ms'])} ms ({_x(ratio(kb['p99_ms'], fts['p99_ms']))}); "
+                f"p50 {_f(kb['p50_ms'])} vs {_f(fts['p50_ms'])} ms ({_x(ratio(kb['p50_ms'], fts['p50_ms']))})"
+                + (f"; tantivy p99 {_f(tan['p99_ms'], 3)} ms ({_x(ratio(kb['p99_ms'], tan['p99_ms']))})" if tan else "")
+                + "."
+            )
+    for corpus in dict.fromkeys(r["corpus"] for r in results.get("http", [])):
+        for workers in sorted({r["workers"] for r in results["http"] if r["corpus"] == corpus}):
+            bare = _find(results["http"], corpus=corpus, workers=workers, target="bare")
+            warm = _find(results["http"], corpus=corpus, workers=workers, target="kb-warm")
+            cold = _find(results["http"], corpus=corpus, workers=workers, target="kb-cold")
+            if bare and warm and cold:
+                out.append(
+                    f"- HTTP on {corpus}, {workers} worker(s): bare endpoint {_f(bare['rps'])} req/s; "
+                    f"kb warm {_f(warm['rps'])} req/s ({_x(ratio(warm['rps'], bare['rps']))}), "
+                    f"kb cold {_f(cold['rps'])} req/s ({_x(ratio(cold['rps'], bare['rps']))}); "
+                    f"p99 {_f(bare['p99_ms'])} / {_f(warm['p99_ms'])} / {_f(cold['p99_ms'])} ms."
+                )
+    for row in results.get("indexing", []):
+        if row["corpus"] == big:
+            fts = _find(results.get("peer_builds", []), corpus=big, engine="sqlite-fts5")
+            out.append(
+                f"- Full build of {big} ({row['chunks']} chunks): {_f(row['build_s'])} s"
+                + (f" ({_x(ratio(row['build_s'], fts['build_s']))} FTS5's {_f(fts['build_s'])} s)" if fts else "")
+                + f", index {_f(row['index_bytes'] / MB, 1)} MB."
+            )
+    for row in results.get("incremental", []):
+        full = _find(results.get("indexing", []), corpus=row["corpus"])
+        out.append(
+            f"- One changed article on {row['corpus']}: edit → searchable in {_f(row['total_s'], 3)} s "
+            f"(median of {row['edits']}; max {_f(row['max_total_s'], 3)} s)"
+            + (f", {_x(ratio(row['total_s'], full['build_s']))} the full build" if full else "")
+            + f"; goal ≤ 1 s {'met' if row['max_total_s'] <= 1.0 else 'NOT met'}."
+        )
+    return out
+
+
+def _largest_generated(results: dict[str, Any]) -> str | None:
+    """The generated corpus the headline figures quote: 10k when it ran, else the largest."""
+    names = [c["corpus"] for c in results.get("corpora", []) if c["sections"]]
+    if "gen-10k" in names:
+        return "gen-10k"
+    return max(names, key=lambda n: next(c["sections"] for c in results["corpora"] if c["corpus"] == n), default=None)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        "# kb benchmark results",
+        "",
+        f"Run {results['started']} with `{results['command']}` ({results['mode']} mode), "
+        f"{_f(results.get('elapsed_s'), 0)} s in all.",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}, {m['os']}, Python {m['python']}. "
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ". "
+        f"Load average (1 min) at start {_f(results['load_before'][0])}, at end "
+        f"{_f(results.get('load_after', [math.nan])[0])}: figures from a busy machine are noisier, "
+        "which is why every figure comes with a ratio to a baseline measured in the same run.",
+        "",
+        "## Headline",
+        "",
+        *headline(results),
+        "",
+    ]
+    lines += _corpora_section(results) + _indexing_section(results) + _search_section(results)
+    lines += _http_section(results) + _quality_section(results) + _profile_section(results)
+    lines += _method_section()
+    return "\n".join(lines) + "\n"
+
+
+def _corpora_section(results: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            c["corpus"], _f(c["articles"]), _f(c["sections"]), f"{c['words']:,}", _f(c["distinct_queries"]),
+            _f(c["log_length"]), f"{c['log_repeat_share']:.0%}", f"{c['typo_share']:.1%}",
+            "cached" if c["generated_s"] is None else f"{c['generated_s']:.1f} s",
+        ]
+        for c in results.get("corpora", [])
+    ]  # fmt: skip
+    if not rows:
+        return []
+    header = ["corpus", "articles", "sections", "body words", "distinct queries", "log entries",
+              "repeats in log", "misspelt entries", "generated"]  # fmt: skip
+    return ["## Corpora", "", *_table(header, rows)]
+
+
+def _indexing_section(results: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    peer = results.get("peer_builds", [])
+    rows = []
+    for r in results.get("indexing", []):
+        fts = _find(peer, corpus=r["corpus"], engine="sqlite-fts5") or {}
+        tan = _find(peer, corpus=r["corpus"], engine="tantivy") or {}
+        rows.append([
+            r["corpus"], _f(r["articles"]), _f(r["chunks"]), _f(r["build_s"], 3), _f(fts.get("build_s"), 3),
+            _f(tan.get("build_s"), 3), _x(ratio(r["build_s"], fts.get("build_s"))),
+            _x(ratio(r["build_s"], tan.get("build_s"))), _f(r["index_bytes"] / MB, 1),
+            _f(fts.get("index_bytes", math.nan) / MB, 1), _f(tan.get("index_bytes", math.nan) / MB, 1),
+            _x(ratio(r["index_bytes"], fts.get("index_bytes"))),
+        ])  # fmt: skip
+    if rows:
+        header = ["corpus", "articles", "chunks", "kb build s", "FTS5 build s", "tantivy build s",
+                  "kb ÷ FTS5", "kb ÷ tantivy", "kb index MB", "FTS5 MB", "tantivy MB", "size kb ÷ FTS5"]  # fmt: skip
+        out += ["## Indexing", "", "kb's build reads and renders the Markdown; the peers index the "
+                "already-parsed chunks of kb's build, so their time is indexing alone.", ""]  # fmt: skip
+        out += _table(header, rows)
+    split = results.get("build_split", [])
+    if split:
+        srows = []
+        for s in split:
+            full = _find(results.get("indexing", []), corpus=s["corpus"]) or {}
+            total = full.get("build_s", math.nan)
+            rest = total - s["parse_s"] - s["whoosh_write_s"]
+            srows.append([
+                s["corpus"], _f(total, 2), f"{_f(s['parse_s'], 2)} ({_x(ratio(s['parse_s'], total))})",
+                f"{_f(s['whoosh_write_s'], 2)} ({_x(ratio(s['whoosh_write_s'], total))})",
+                f"{_f(rest, 2)} ({_x(ratio(rest, total))})",
+            ])  # fmt: skip
+        out += ["Where a full build's time goes (each part also as a share of the full build):", ""]
+        out += _table(["corpus", "full build s", "read + parse + render s", "Whoosh write s",
+                       "the rest (vocabulary, JSON, fsync, publish) s"], srows)  # fmt: skip
+    inc = results.get("incremental", [])
+    if inc:
+        irows = []
+        for r in inc:
+            full = _find(results.get("indexing", []), corpus=r["corpus"]) or {}
+            irows.append([
+                r["corpus"], _f(r["total_s"], 3), _f(r["max_total_s"], 3), _f(r["build_s"], 3), _f(r["swap_s"], 3),
+                _f(r["first_search_s"], 3), f"{r['found']}/{r['edits']}", _x(ratio(r["total_s"], full.get("build_s"))),
+                "yes" if r["max_total_s"] <= 1.0 else "no",
+            ])  # fmt: skip
+        out += ["One changed article: the file is edited, `build_index(incremental=True)` runs, the "
+                "SnapshotHolder swaps in the new version and a search for a word only the edit contains "
+                "returns the article. Medians of the edits; the serving poll interval "
+                "(KB_RELOAD_INTERVAL_S, default 1 s) comes on top for workers that did not run the build.", ""]  # fmt: skip
+        out += _table(["corpus", "edit → searchable s", "max s", "incremental build s", "snapshot swap s",
+                       "first search s", "found", "÷ full build", "≤ 1 s"], irows)  # fmt: skip
+        if results.get("incremental_profile"):
+            out += [f"A profile of one incremental build ({results['incremental_profile']}) is beside this file.", ""]
+    return out
+
+
+def _search_section(results: dict[str, Any]) -> list[str]:
+    search = results.get("search", [])
+    if not search:
+        return []
+    rows = []
+    for r in search:
+        fts = _find(search, corpus=r["corpus"], engine="sqlite-fts5") or {}
+        tan = _find(search, corpus=r["corpus"], engine="tantivy") or {}
+        rows.append([
+            r["corpus"], r["engine"], r["mode"], _f(r["n"]), _f(r["p50_ms"], 3), _f(r["p95_ms"], 3), _f(r["p99_ms"], 3),
+            _x(ratio(r["p50_ms"], fts.get("p50_ms"))), _x(ratio(r["p99_ms"], fts.get("p99_ms"))),
+            _x(ratio(r["p99_ms"], tan.get("p99_ms"))),
+            f"{r['cache_hit_rate']:.0%}" if "cache_hit_rate" in r else "",
+        ])  # fmt: skip
+    header = ["corpus", "engine", "mode", "queries", "p50 ms", "p95 ms", "p99 ms", "p50 ÷ FTS5",
+              "p99 ÷ FTS5", "p99 ÷ tantivy", "cache hits"]  # fmt: skip
+    return [
+        "## Search in-process",
+        "",
+        "Top 10 answers per query. kb cold: `SearchEngine(cache_size=0)` on the first queries of the "
+        "log; kb warm: the whole log replayed with the default result cache (2048). kb-retrieval: "
+        "kb's query analysis and Whoosh top-60 alone (no grouping signals, confidence, snippets or "
+        "channel). Peers: the same queries' words, OR'ed, top 60 chunks grouped by article.",
+        "",
+        *_table(header, rows),
+    ]
+
+
+def _http_section(results: dict[str, Any]) -> list[str]:
+    http = results.get("http", [])
+    if not http:
+        return []
+    rows = []
+    for r in http:
+        bare = _find(http, corpus=r["corpus"], workers=r["workers"], target="bare") or {}
+        rows.append([
+            r["corpus"], str(r["workers"]), r["target"], _f(r["rps"], 1), _f(r["p50_ms"], 2), _f(r["p99_ms"], 2),
+            f"{r['requests']:,}", str(r["errors"]), _x(ratio(r["rps"], bare.get("rps"))),
+            _x(ratio(r["p99_ms"], bare.get("p99_ms"))),
+        ])  # fmt: skip
+    conns = http[0]["connections"]
+    header = ["corpus", "workers", "target", "req/s", "p50 ms", "p99 ms", "requests", "errors",
+              "req/s ÷ bare", "p99 ÷ bare"]  # fmt: skip
+    return [
+        "## Search over HTTP",
+        "",
+        f"wrk, 1 thread, {conns} connections in a closed loop, fixed duration after a warm-up, "
+        "replaying the corpus's log (GET /search?q=…&limit=10) from where the warm-up stopped. "
+        "bare: a FastAPI endpoint returning constant JSON under the same uvicorn options; kb-warm: "
+        "`kb serve` with its result cache; kb-cold: KB_CACHE_SIZE=0. The load generator shares the "
+        "machine's cores with the server.",
+        "",
+        *_table(header, rows),
+    ]
+
+
+def _quality_section(results: dict[str, Any]) -> list[str]:
+    quality = results.get("quality", [])
+    if not quality:
+        return []
+    rows = []
+    for r in quality:
+        fts = _find(quality, queries=r["queries"], engine="sqlite-fts5") or {}
+        rows.append([
+            r["queries"], r["engine"], str(r["answerable"]), _f(r["hit@1"], 3), _f(r["mrr@5"], 3),
+            _x(ratio(r["hit@1"], fts.get("hit@1"))), _x(ratio(r["mrr@5"], fts.get("mrr@5"))),
+        ])  # fmt: skip
+    return [
+        "## Answer quality (default content, labeled queries)",
+        "",
+        "hit@1 and MRR@5 from kb.evaluate's metrics over the answerable rows, hits grouped by article.",
+        "",
+        *_table(["queries", "engine", "answerable", "hit@1", "MRR@5", "hit@1 ÷ FTS5", "MRR@5 ÷ FTS5"], rows),
+    ]
+
+
+def _profile_section(results: dict[str, Any]) -> list[str]:
+    prof = results.get("profile")
+    if not prof:
+        return []
+    out = [
+        f"## Where kb's search time goes ({prof['corpus']}, {prof['queries']} cold queries, cProfile)",
+        "",
+        f"{_f(prof['ms_per_query'], 2)} ms per query under the profiler (which inflates small calls). "
+        f"Cumulative time of each phase as a share of all profiled time; full listing: {prof['listing']}.",
+        "",
+    ]
+    out += _table(
+        ["phase", "s", "share"],
+        [[p["phase"], _f(p["seconds"], 3), f"{p['share']:.1%}"] for p in prof["phases"]],
+    )
+    out += ["Top functions by own time:", ""]
+    out += _table(
+        ["function", "calls", "own s", "cumulative s", "own share"],
+        [
+            [f"`{t['function']}`", f"{t['calls']:,}", _f(t["tottime_s"], 3), _f(t["cumtime_s"], 3), f"{t['share']:.1%}"]
+            for t in prof["top"]
+        ],
+    )
+    return out
+
+
+def _method_section() -> list[str]:
+    return [
+        "## Method",
+        "",
+        "- Latencies are wall-clock per call (`time.perf_counter`); percentiles are interpolated.",
+        "- \"Cold\" means kb's result cache is off; the OS page cache, Whoosh's readers and kb's "
+        "word-level caches (stems, typo corrections) stay warm as in a running worker.",
+        "- Ratios are kb ÷ baseline from the same run: > 1 means kb takes longer (or, for req/s, "
+        "serves more).",
+        "",
+    ]
+
+
+def chart(results: dict[str, Any], path: Path) -> None:
+    """Four panels: in-process p99, HTTP req/s, build time, answer quality."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    _bars(
+        axes[0][0],
+        results.get("search", []),
+        group="corpus",
+        series=lambda r: r["engine"] + (f" {r['mode']}" if r["engine"] == "kb" else ""),
+        value="p99_ms",
+        title="In-process search p99 (ms, log scale)",
+        log=True,
+    )
+    _bars(
+        axes[0][1],
+        results.get("http", []),
+        group=lambda r: f"{r['corpus']} {r['workers']}w",
+        series="target",
+        value="rps",
+        title="HTTP requests/s (log scale)",
+        log=True,
+    )
+    builds = [{**r, "engine": "kb"} for r in results.get("indexing", [])] + results.get("peer_builds", [])
+    _bars(axes[1][0], builds, group="corpus", series="engine", value="build_s",
+          title="Full build (s, log scale)", log=True)  # fmt: skip
+    quality = [
+        {**r, "metric_group": f"{r['queries']} {metric}", "v": r[metric]}
+        for r in results.get("quality", [])
+        for metric in ("hit@1", "mrr@5")
+    ]
+    _bars(axes[1][1], quality, group="metric_group", series="engine", value="v",
+          title="Answer quality (default content)", log=False)  # fmt: skip
+    fig.suptitle(f"kb benchmark — {results['machine']['cpu']}, {results['machine']['cores']} cores")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _bars(ax: Any, rows: list[dict[str, Any]], *, group: Any, series: Any, value: str, title: str, log: bool) -> None:
+    def key(spec: Any, r: dict[str, Any]) -> str:
+        return str(spec(r) if callable(spec) else r[spec])
+
+    ax.set_title(title)
+    rows = [r for r in rows if isinstance(r.get(value), int | float) and not math.isnan(r[value]) and r[value] > 0]
+    if not rows:
+        ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes)
+        return
+    groups = list(dict.fromkeys(key(group, r) for r in rows))
+    names = list(dict.fromkeys(key(series, r) for r in rows))
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        xs, ys = [], []
+        for g, gname in enumerate(groups):
+            for r in rows:
+                if key(group, r) == gname and key(series, r) == name:
+                    xs.append(g + i * width)
+                    ys.append(r[value])
+        ax.bar(xs, ys, width, label=name)
+    ax.set_xticks([g + 0.4 - width / 2 for g in range(len(groups))], groups, fontsize=8)
+    if log:
+        ax.set_yscale("log")
+    ax.legend(fontsize=7)

@@ -1,0 +1,157 @@
+"""The analytics HTTP surface: POST /feedback, POST /events, GET /admin/report; and `install`.
+
+`install(app, service)` is called once by `kb.api.create_app`: it opens the store named by
+KB_DATABASE_URL, listens to every search, adds the routes and closes the writer at shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Header, Query
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kb import api as kb_api
+from kb.analytics.page import render_html
+from kb.analytics.recorder import Analytics
+from kb.analytics.report import Report, build
+from kb.analytics.store import Store, StoreError
+from kb.models import Problem
+
+__all__ = ["install"]
+
+log = logging.getLogger("kb.analytics")
+
+SEARCH_ID = Field(
+    ..., pattern=r"^[0-9a-f]{32}$", description="The `search_id` of the search this is about.",
+    examples=["0f6a8c1e2d3b4a5968778695a4b3c2d1"],
+)  # fmt: skip
+ARTICLE_ID = r"^[\w][\w.-]{0,199}$"
+
+
+class FeedbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    search_id: str = SEARCH_ID
+    helpful: bool = Field(..., description="Did the answer help?")
+    article: str | None = Field(None, pattern=ARTICLE_ID, description="The article voted on (default: the top answer).")
+    comment: str | None = Field(
+        None, max_length=1000, description="Free text, at most 1000 characters; e-mail addresses, "
+        "phone and order numbers are masked before it is stored.",
+    )  # fmt: skip
+
+
+class EventBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    search_id: str = SEARCH_ID
+    type: Literal["answer_click", "channel_click"] = Field(
+        ..., description="`answer_click`: an answer was opened; `channel_click`: a contact channel was."
+    )
+    article: str | None = Field(None, pattern=ARTICLE_ID, description="The answer opened (answer_click).")
+    channel: str | None = Field(None, pattern=ARTICLE_ID, description="The channel chosen (channel_click).")
+
+    @model_validator(mode="after")
+    def _names_its_target(self) -> EventBody:
+        if self.type == "answer_click" and not self.article:
+            raise ValueError("answer_click needs `article`")
+        if self.type == "channel_click" and not self.channel:
+            raise ValueError("channel_click needs `channel`")
+        return self
+
+
+class Recorded(BaseModel):
+    status: Literal["recorded"] = "recorded"
+
+
+ANALYTICS_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem, "description": "Body not of the documented shape."},
+    503: {"model": Problem, "description": "The analytics store cannot take it right now."},
+}
+
+
+def install(app: FastAPI, service: Any) -> Analytics:
+    """Record this app's searches, feedback and events in the store of `service.settings`."""
+    settings = service.settings
+    analytics = Analytics(Store.open(settings.database_url), settings.retention_days)
+    service.listeners.append(analytics.on_search)
+    app.state.analytics = analytics
+    _chain_lifespan(app, analytics)
+
+    def queued(ok: bool) -> Response:
+        if ok:
+            return JSONResponse({"status": "recorded"}, status_code=202)
+        return kb_api.problem(503, "analytics_unavailable", "feedback cannot be recorded right now; try again later")
+
+    @app.post(
+        "/feedback", status_code=202, response_model=Recorded, responses=ANALYTICS_PROBLEMS,
+        tags=["analytics"], summary="Was this answer helpful?",
+    )  # fmt: skip
+    async def post_feedback(body: FeedbackBody) -> Response:
+        """Record a yes/no vote (and an optional comment) on a search's answer. A later vote on the
+        same search and article replaces the earlier one. Accepted (202) means queued for the store."""
+        return queued(analytics.feedback(body.search_id, body.helpful, body.article, body.comment))
+
+    @app.post(
+        "/events", status_code=202, response_model=Recorded, responses=ANALYTICS_PROBLEMS,
+        tags=["analytics"], summary="An answer or a contact channel was clicked",
+    )  # fmt: skip
+    async def post_event(body: EventBody) -> Response:
+        """Record what the customer did after a search: opened an answer (`answer_click`) or went to
+        a contact channel (`channel_click`). These make the report's deflection funnel."""
+        return queued(analytics.event(body.search_id, body.type, body.article, body.channel))
+
+    @app.get(
+        "/admin/report", response_model=Report, tags=["analytics"], summary="The content team's report",
+        responses={
+            200: {"content": {"text/html": {}}, "description": "JSON, or the HTML page with format=html."},
+            401: {"model": Problem, "description": "Missing or wrong X-Admin-Key."},
+            404: {"model": Problem, "description": "Admin endpoints are off (no KB_ADMIN_KEY)."},
+            503: {"model": Problem, "description": "The analytics store cannot be read."},
+        },
+    )  # fmt: skip
+    async def admin_report(
+        x_admin_key: Annotated[str | None, Header(description="KB_ADMIN_KEY.")] = None,
+        days: Annotated[int, Query(ge=1, le=3650, description="The last N days.")] = 30,
+        top: Annotated[int, Query(ge=1, le=200, description="Rows per list (queries, gaps).")] = 20,
+        format: Annotated[Literal["json", "html"], Query(description="`html`: a page with charts.")] = "json",
+    ) -> Any:
+        """Top queries, content gaps (questions that fell back or found nothing, grouped), the
+        deflection funnel and helpfulness per article, over the last `days` days."""
+        if not settings.admin_enabled:
+            raise StarletteHTTPException(404, "admin endpoints are disabled (set KB_ADMIN_KEY)")
+        if not kb_api.keys_match(x_admin_key, [settings.admin_key]):
+            return kb_api.problem(401, "unauthorized", "a valid X-Admin-Key header is required")
+        await run_in_threadpool(analytics.flush, 5.0)
+        try:
+            report = await run_in_threadpool(build, analytics.store, days, top=top)
+        except StoreError as exc:
+            log.warning("analytics report failed: %s", exc)
+            return kb_api.problem(503, "analytics_unavailable", "the analytics store cannot be read right now")
+        if format == "html":
+            return HTMLResponse(render_html(report), headers={"cache-control": "no-store"})
+        return JSONResponse(report.model_dump(mode="json"), headers={"cache-control": "no-store"})
+
+    return analytics
+
+
+def _chain_lifespan(app: FastAPI, analytics: Analytics) -> None:
+    """Start the writer with the app and flush and close it after the app's own shutdown."""
+    inner: Callable[[Any], AbstractAsyncContextManager[Any]] = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        analytics.start()
+        try:
+            async with inner(a) as state:
+                yield state
+        finally:
+            await run_in_threadpool(analytics.close)
+
+    app.router.lifespan_context = lifespan
