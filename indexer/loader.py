@@ -82,7 +82,10 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
         raise ArticleError(source.rel, f"not UTF-8 (byte {exc.start})") from None
     text = text.lstrip("\ufeff")
     try:
+        _reject_non_mapping(text)
         post = frontmatter.loads(text)
+    except ArticleError:
+        raise
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ArticleError(source.rel, f"bad front matter: {first}") from None
@@ -136,6 +139,18 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
         meta={k: v for k, v in meta.items() if _jsonable(v)},
         sections=sections,
     )
+
+
+_YAML = frontmatter.YAMLHandler()
+
+
+def _reject_non_mapping(text: str) -> None:
+    """python-frontmatter silently drops front matter that is not a mapping; say so instead."""
+    if _YAML.detect(text):
+        block = _YAML.split(text)[0]
+        data = yaml.safe_load(block)
+        if data is not None and not isinstance(data, dict):
+            raise ArticleError("", "front matter is not a mapping")
 
 
 def _finish_sections(sections: list[Any], title: str) -> list[Any]:

@@ -1,0 +1,157 @@
+"""Building index versions: reports, skipped files, --strict, incremental builds, atomic switching."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from indexer import build_index
+from kb import layout
+from kb.errors import BuildError, ContentError
+from kb.snapshot import Snapshot
+from tests.conftest import CONTENT, SHARED
+
+
+def article(i: int, extra: str = "") -> str:
+    return (
+        f"---\nid: art-{i}\ntitle: Article {i}\ntopic: t{i % 3}\n---\n"
+        f"# Article {i}\n\nIntro {extra}.\n\n## Part one\n\nword{i} alpha beta.\n\n"
+        f"## Part two\n\ngamma delta {extra}.\n"
+    )
+
+
+def make_content(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CONTENT / "channels.yaml", folder / "channels.yaml")
+    for i in range(n):
+        (folder / f"a{i}.md").write_text(article(i), encoding="utf-8")
+    return folder
+
+
+def test_build_reports_counts_and_publishes(tmp_path: Path) -> None:
+    """A build reports articles and chunks and makes its version the live one."""
+    report = build_index(CONTENT, tmp_path / "index")
+    assert report.articles >= 14 and report.chunks > report.articles
+    assert not report.skipped
+    live = layout.current_version(tmp_path / "index")
+    assert live is not None and live.name == report.version
+    snap = Snapshot.open(live)
+    assert snap.chunks == report.chunks
+    assert "customer-service-guide" in snap.articles
+
+
+def test_malformed_files_are_skipped_and_reported(tmp_path: Path) -> None:
+    """Bad files are reported with path and reason; the rest still builds."""
+    content = make_content(tmp_path / "c", 3)
+    (content / "bad.md").write_text("---\ntitle: [oops\n---\ntext", encoding="utf-8")
+    (content / "dup.md").write_text(article(1), encoding="utf-8")
+    (content / "latin1.md").write_bytes(b"# Caf\xe9\n")
+    report = build_index(content, tmp_path / "index")
+    assert report.articles == 3
+    reasons = {p.path: p.reason for p in report.skipped}
+    assert set(reasons) == {"bad.md", "dup.md", "latin1.md"}
+    assert "duplicate id 'art-1'" in reasons["dup.md"]
+    assert "not UTF-8" in reasons["latin1.md"]
+
+
+def test_strict_fails_and_keeps_the_live_index(tmp_path: Path) -> None:
+    """--strict turns any malformed file into a failed build; the previous version stays live."""
+    content = make_content(tmp_path / "c", 2)
+    first = build_index(content, tmp_path / "index")
+    (content / "bad.md").write_text("---\ntitle: [oops\n---\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="bad.md"):
+        build_index(content, tmp_path / "index", strict=True)
+    assert layout.current_version(tmp_path / "index").name == first.version  # type: ignore[union-attr]
+
+
+def test_missing_or_empty_content_is_a_clear_error(tmp_path: Path) -> None:
+    """A missing folder or one with no usable article fails with a reason, publishing nothing."""
+    with pytest.raises(ContentError, match="not found"):
+        build_index(tmp_path / "nope", tmp_path / "index")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BuildError, match="no usable articles"):
+        build_index(tmp_path / "empty", tmp_path / "index")
+    assert layout.current_version(tmp_path / "index") is None
+
+
+def test_incremental_build_reprocesses_only_changes(tmp_path: Path) -> None:
+    """Changing one article re-processes it alone; a deleted article disappears from the index."""
+    content = make_content(tmp_path / "c", 5)
+    build_index(content, tmp_path / "index")
+    (content / "a2.md").write_text(article(2, extra="zebra"), encoding="utf-8")
+    (content / "a4.md").unlink()
+    report = build_index(content, tmp_path / "index", incremental=True)
+    assert report.incremental and report.changed == 2 and report.articles == 4
+    snap = Snapshot.open(layout.current_version(tmp_path / "index"))  # type: ignore[arg-type]
+    from whoosh.query import Term
+
+    hits = snap.searcher.search(Term("body", "zebra"))
+    assert {h["article"] for h in hits} == {"art-2"}
+    assert not list(snap.searcher.search(Term("article", "art-4")))
+    assert snap.chunks == 4 * 3
+
+
+def test_old_versions_are_cleaned_up(tmp_path: Path) -> None:
+    """Past the grace period only the live version and one predecessor are kept."""
+    content = make_content(tmp_path / "c", 2)
+    for _ in range(4):
+        build_index(content, tmp_path / "index")
+    index = tmp_path / "index"
+    assert len(list(index.glob("v-*"))) == 4  # all young: within the grace period
+    removed = layout.cleanup(index, keep=2, grace_s=0)
+    assert len(removed) == 2
+    assert layout.current_version(index) in set(index.glob("v-*"))
+
+
+def test_a_build_killed_half_way_leaves_the_old_index_serving(tmp_path: Path) -> None:
+    """`kb index` killed with SIGKILL mid-build never changes or corrupts the live version."""
+    content = make_content(tmp_path / "c", 400)
+    index = tmp_path / "index"
+    first = build_index(content, index)
+    for i in range(0, 400, 7):
+        (content / f"a{i}.md").write_text(article(i, extra="changed"), encoding="utf-8")
+    env = {**os.environ, "KB_ENV": "development"}
+    for delay in (0.3, 0.8, 1.5):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kb", "index", "--full", "--content", str(content), "--index", str(index)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        live = layout.current_version(index)
+        assert live is not None
+        snap = Snapshot.open(live)  # the live version always opens and searches
+        assert snap.chunks == first.chunks * 1 or snap.version != first.version
+        assert list(snap.searcher.search(__import__("whoosh.query").query.Term("article", "art-1")))
+    report = build_index(content, index)  # and the next build succeeds over any leftovers
+    assert layout.current_version(index).name == report.version  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_real_third_party_docs_index_without_crashing(tmp_path: Path) -> None:
+    """An operator's folder (Hugo's docs: deep folders, shortcodes, heavy front matter) indexes."""
+    corpus = SHARED / "corpora" / "hugo-docs"
+    if not corpus.exists():
+        pytest.fail(f"expected the shared corpus at {corpus}")
+    report = build_index(corpus, tmp_path / "index", default_channels=CONTENT / "channels.yaml")
+    assert report.articles > 800
+    assert all(p.path.endswith(".md") and p.reason for p in report.skipped)
+    manifest = json.loads((tmp_path / "index" / report.version / "manifest.json").read_text())
+    assert manifest["articles"] == report.articles
+    snap = Snapshot.open(tmp_path / "index" / report.version)
+    for a in snap.articles.values():
+        for s in a.sections:
+            # Template tags survive only inside code examples, which are shown as code.
+            assert "<script" not in s.html.lower()
+            assert "{{<" not in s.html.replace("<code", "\0").split("\0")[0]

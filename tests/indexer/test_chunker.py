@@ -1,0 +1,116 @@
+"""Splitting articles into sections: headings, paths, anchors, rendering and sanitizing."""
+
+from __future__ import annotations
+
+from indexer.chunker import split_sections, strip_templates
+
+NESTED = """# Returns and refunds
+
+Intro paragraph.
+
+## Start a return
+
+Steps here.
+
+### From the app
+
+App steps.
+
+#### Deep detail
+
+Stays inside its parent.
+
+## Refund status
+
+Status text.
+"""
+
+
+def test_sections_follow_headings_with_paths() -> None:
+    """Each heading of level ≤ 3 starts a section whose path holds its parent headings."""
+    sections, title = split_sections(NESTED)
+    assert title == "Returns and refunds"
+    assert [s.anchor for s in sections] == [
+        "returns-and-refunds",
+        "start-a-return",
+        "from-the-app",
+        "refund-status",
+    ]
+    assert sections[2].path == ["Start a return", "From the app"]
+    assert sections[3].path == ["Refund status"]
+    assert "Stays inside its parent" in sections[2].text
+    assert sections[0].text == "Intro paragraph."
+
+
+def test_heading_inside_code_fence_is_not_a_section() -> None:
+    """A `#` line inside a fenced code block is code, not a heading."""
+    sections, _ = split_sections("# T\n\n## Real\n\n```bash\n# not a heading\nls\n```\n")
+    assert [s.heading for s in sections] == ["T", "Real"]
+    assert "<pre><code" in sections[1].html
+    assert "# not a heading" in sections[1].text
+
+
+def test_tables_render() -> None:
+    """Markdown tables become HTML tables and their cells are indexed text."""
+    sections, _ = split_sections("# T\n\n## Grid\n\n| a | b |\n|---|---|\n| one | two |\n")
+    assert "<table>" in sections[1].html
+    assert "one" in sections[1].text and "two" in sections[1].text
+
+
+def test_html_in_markdown_is_sanitized() -> None:
+    """Script, event handlers and javascript: URLs never survive rendering."""
+    md = (
+        "# T\n\n## Bad\n\n<script>alert(1)</script>\n\n"
+        '<img src="x" onerror="alert(2)">\n\n[click](javascript:alert(3))\n\n'
+        '<a href="https://example.org" onclick="steal()">ok</a>\n'
+    )
+    html = split_sections(md)[0][1].html
+    lowered = html.lower()
+    assert "<script" not in lowered
+    assert "onerror" not in lowered and "onclick" not in lowered
+    assert "javascript:" not in lowered
+    assert "alert(1)" not in split_sections(md)[0][1].text
+
+
+def test_duplicate_headings_get_unique_anchors() -> None:
+    """Two sections with the same heading get distinct, stable anchors."""
+    sections, _ = split_sections("# T\n\n## Same\n\nA\n\n## Same\n\nB\n")
+    assert [s.anchor for s in sections[1:]] == ["same", "same-2"]
+
+
+def test_empty_section_has_no_text() -> None:
+    """A heading with nothing under it yields a section with empty text (the loader drops it)."""
+    sections, _ = split_sections("# T\n\n## Empty\n\n## Full\n\nWords.\n")
+    assert sections[1].heading == "Empty" and sections[1].text == ""
+    assert sections[2].text == "Words."
+
+
+def test_non_ascii_headings_and_text() -> None:
+    """Accented headings get ASCII anchors and keep their text."""
+    sections, _ = split_sections("# Aide\n\n## Remboursement reçu\n\nDéjà payé — merci.\n")
+    assert sections[1].anchor == "remboursement-recu"
+    assert sections[1].heading == "Remboursement reçu"
+    assert sections[1].text == "Déjà payé — merci."
+
+
+def test_article_without_title_heading() -> None:
+    """Text before any heading is an intro section; no `# ` line means no body title."""
+    sections, title = split_sections("Just text.\n\n## Part\n\nMore.\n")
+    assert title is None
+    assert sections[0].text == "Just text." and sections[0].level == 0
+    assert sections[1].path == ["Part"]
+
+
+def test_setext_headings_split_too() -> None:
+    """Underlined (setext) headings are headings; the underline is not body text."""
+    sections, _ = split_sections("Title\n=====\n\nIntro.\n\nPart\n----\n\nBody.\n")
+    assert [s.heading for s in sections] == ["Title", "Part"]
+    assert "---" not in sections[1].text
+
+
+def test_template_tags_are_removed_outside_code() -> None:
+    """Hugo shortcodes and Liquid/Jinja tags vanish from prose but stay in code examples."""
+    md = "Use {{< ref page >}} and {% include x.html %} {{ .Title }}.\n\n```\n{{ .Title }}\n```\n"
+    out = strip_templates(md)
+    assert "{{<" not in out.split("```")[0] and "{%" not in out.split("```")[0]
+    assert "{{ .Title }}" in out.split("```")[1]
