@@ -1,0 +1,239 @@
+"""The HTTP API over a real uvicorn server: answers, shapes, bad input, hot index switching."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from indexer import build_index
+from kb import layout
+from tests.conftest import CONTENT
+from tests.helpers.server import client, make_settings, serve
+
+
+def test_search_answers_with_deep_link_snippet_and_channel(http: httpx.Client) -> None:
+    """A covered question gets a confident answer, a highlighted snippet and a deep link."""
+    r = http.get("/search", params={"q": "when will I get my refund"})
+    assert r.status_code == 200
+    body = r.json()
+    top = body["answers"][0]
+    assert top["article"] == "returns-and-refunds"
+    assert "<mark>" in top["snippet"]
+    assert top["url"] == f"/articles/returns-and-refunds#{top['section']}"
+    assert top["heading"].startswith("Returns and refunds › ")
+    assert 0.5 <= body["confidence"] <= 1 and body["fallback"] is False
+    assert {"id", "name", "how", "open_now"} <= set(body["channel"])
+    assert body["took_ms"] >= 0 and body["search_id"]
+
+
+def test_one_answer_per_article(http: httpx.Client) -> None:
+    """Answers are grouped by article; other matching sections are listed under the best one."""
+    body = http.get("/search", params={"q": "refund return status", "limit": 10}).json()
+    articles = [a["article"] for a in body["answers"]]
+    assert len(articles) == len(set(articles))
+    assert any(a["more"] for a in body["answers"])
+
+
+def test_off_topic_falls_back_to_a_channel(http: httpx.Client) -> None:
+    """A question the content does not answer is a fallback with a channel to contact."""
+    body = http.get("/search", params={"q": "how do I bake sourdough bread"}).json()
+    assert body["fallback"] is True and body["confidence"] < 0.5
+    assert body["channel"]["id"] == "chat"
+
+
+def test_post_search_matches_get(http: httpx.Client) -> None:
+    """POST /search with a JSON body answers like GET."""
+    get = http.get("/search", params={"q": "I was charged twice", "limit": 3}).json()
+    post = http.post("/search", json={"q": "I was charged twice", "limit": 3}).json()
+    assert [a["article"] for a in get["answers"]] == [a["article"] for a in post["answers"]]
+    assert post["channel"]["id"] == "billing-support"
+
+
+def test_typo_is_corrected_and_reported(http: httpx.Client) -> None:
+    """A misspelt query is answered and the response carries the corrected query."""
+    body = http.get("/search", params={"q": "refnud for my retrun"}).json()
+    assert body["did_you_mean"] == "refund for my return"
+    assert body["answers"][0]["article"] == "returns-and-refunds"
+
+
+def test_topic_filter_and_facets(http: httpx.Client) -> None:
+    """`topic` restricts answers; facets count matching articles per topic."""
+    body = http.get("/search", params={"q": "contact customer service", "limit": 10}).json()
+    assert sum(body["facets"]["topic"].values()) == body["total"]
+    only = http.get("/search", params={"q": "contact customer service", "topic": "contact"}).json()
+    assert only["answers"] and {a["topic"] for a in only["answers"]} == {"contact"}
+    bad = http.get("/search", params={"q": "x", "filter": "colour:red"})
+    assert bad.status_code == 400 and "filterable" in bad.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"refund"', "refund:status", "ref*", "re?und", "refund~2", "refund^5", "refund AND NOT return",
+     "(refund) [status] {x}", "title:refund OR body:*", "***", "~~~", '"', "a:b:c:"],
+)  # fmt: skip
+def test_query_syntax_is_plain_text(http: httpx.Client, q: str) -> None:
+    """Whoosh query syntax in a query is just text: never an error, never a wildcard expansion."""
+    r = http.get("/search", params={"q": q})
+    assert r.status_code == 200, r.text
+    assert r.json()["query"] == q
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "error"),
+    [
+        ({"q": ""}, 400, "empty_query"),
+        ({"q": "   \t "}, 400, "empty_query"),
+        ({"q": "x" * 501}, 413, "query_too_long"),
+        ({"q": "refund", "limit": 0}, 400, "bad_parameter"),
+        ({"q": "refund", "limit": 51}, 400, "bad_parameter"),
+        ({"q": "refund", "limit": "ten"}, 422, "invalid_request"),
+        ({}, 422, "invalid_request"),
+    ],
+)
+def test_bad_input_is_a_json_4xx(http: httpx.Client, params: dict[str, object], status: int, error: str) -> None:
+    """Empty, blank, over-long queries and bad limits get a clear JSON 4xx."""
+    r = http.get("/search", params=params)
+    assert r.status_code == status
+    assert r.json()["error"] == error and r.json()["detail"]
+
+
+def test_invalid_utf8_is_a_json_400(server_url: str) -> None:
+    """Invalid UTF-8 in the query string (raw bytes) is a JSON 400, not a 500."""
+    r = httpx.get(f"{server_url}/search?q=%FF%FEabc")
+    assert r.status_code == 400 and r.json()["error"] == "invalid_utf8"
+    body = httpx.post(f"{server_url}/search", content=b'{"q": "\xff"}', headers={"content-type": "application/json"})
+    assert 400 <= body.status_code < 500 and "error" in body.json()
+
+
+def test_article_endpoint_and_unknown_ids(http: httpx.Client) -> None:
+    """A whole article is served rendered with section anchors; unknown ids are a JSON 404."""
+    body = http.get("/articles/returns-and-refunds").json()
+    assert body["title"] == "Returns and refunds"
+    for s in body["sections"]:
+        assert f'id="{s["anchor"]}"' in body["html"]
+    for bad in ("nope", "..%2F..%2Fetc%2Fpasswd", "%2e%2e"):
+        r = http.get(f"/articles/{bad}")
+        assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_channels_health_ready_and_openapi(http: httpx.Client) -> None:
+    """/channels lists the four channels; /healthz and /readyz answer; OpenAPI lists every endpoint."""
+    ids = {c["id"] for c in http.get("/channels").json()}
+    assert ids == {"chat", "phone", "email", "billing-support"}
+    assert http.get("/healthz").json() == {"status": "ok"}
+    ready = http.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["articles"] >= 14
+    paths = set(http.get("/openapi.json").json()["paths"])
+    assert {"/search", "/suggest", "/deflect", "/articles/{article_id}", "/channels", "/healthz", "/readyz", "/metrics"} <= paths
+
+
+def test_suggest_completes_titles_and_questions(http: httpx.Client) -> None:
+    """/suggest completes a prefix to article titles first, then questions."""
+    body = http.get("/suggest", params={"q": "retur"}).json()
+    assert body["suggestions"][0]["text"] == "Returns and refunds"
+    assert all("retur" in s["text"].lower() for s in body["suggestions"])
+    assert http.get("/suggest", params={"q": "zzzqqq"}).json()["suggestions"] == []
+
+
+def test_deflect_suggests_articles_for_a_ticket(http: httpx.Client) -> None:
+    """/deflect reads a ticket's subject and body and returns likely articles and a channel."""
+    r = http.post(
+        "/deflect",
+        json={
+            "subject": "Charged twice",
+            "body": "Hi, I see two identical charges on my card for one order. Can you fix this?",
+        },
+    )
+    body = r.json()
+    assert r.status_code == 200 and body["answers"][0]["article"] == "billing-and-payments"
+    assert body["channel"]["id"] == "billing-support" and isinstance(body["deflect"], bool)
+    too_long = http.post("/deflect", json={"subject": "x", "body": "y" * 6000})
+    assert too_long.status_code == 413
+
+
+def test_explain_returns_signals(http: httpx.Client) -> None:
+    """explain=true exposes the confidence signals and the channel reason."""
+    body = http.get("/search", params={"q": "pakage not delivred", "explain": "true"}).json()
+    assert set(body["answers"][0]["signals"]) >= {"coverage", "margin", "unknown"}
+    assert [c["correction"] for c in body["explain"]["concepts"]] == ["package", "delivered"]
+    assert body["channel"]["reason"]
+
+
+def test_request_id_is_echoed_and_headers_set(http: httpx.Client) -> None:
+    """Every response carries a request id (the caller's, when given) and security headers."""
+    r = http.get("/healthz", headers={"x-request-id": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_new_index_is_picked_up_without_restart(tmp_path: Path) -> None:
+    """Publishing a new version switches the running server over, failing no request meanwhile."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    index = tmp_path / "index"
+    build_index(content, index)
+    errors: list[str] = []
+    stop = threading.Event()
+    with serve(make_settings(index, content)) as url, client(url) as c:
+        before = c.get("/readyz").json()["version"]
+
+        def hammer() -> None:
+            with client(url) as h:
+                while not stop.is_set():
+                    r = h.get("/search", params={"q": "track my package"})
+                    if r.status_code != 200:
+                        errors.append(r.text)
+
+        worker = threading.Thread(target=hammer)
+        worker.start()
+        (content / "new-topic.md").write_text(
+            "---\nid: gift-wrap\ntitle: Gift wrapping\ntopic: orders\n---\n# Gift wrapping\n\n"
+            "## Add gift wrapping\n\nChoose gift wrapping at checkout for a wrapped parcel.\n",
+            encoding="utf-8",
+        )
+        build_index(content, index, incremental=True)
+        deadline = time.monotonic() + 10
+        while c.get("/readyz").json()["version"] == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        worker.join()
+        assert c.get("/readyz").json()["version"] == layout.current_version(index).name  # type: ignore[union-attr]
+        assert c.get("/search", params={"q": "gift wrapping"}).json()["answers"][0]["article"] == "gift-wrap"
+    assert errors == []
+
+
+def test_no_index_means_not_ready_but_alive(tmp_path: Path) -> None:
+    """Without a built index /healthz is up, /readyz is 503 with a reason, search is a JSON 503."""
+    with serve(make_settings(tmp_path / "index", CONTENT)) as url, client(url) as c:
+        assert c.get("/healthz").status_code == 200
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and "no index" in ready.json()["reason"]
+        r = c.get("/search", params={"q": "refund"})
+        assert r.status_code == 503 and r.json()["error"] == "index_unavailable"
+
+
+def test_internal_articles_need_an_agent_key(tmp_path: Path) -> None:
+    """`audience: internal` articles are found only with a configured agent key."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    (content / "agent-macros.md").write_text(
+        "---\nid: agent-macros\ntitle: Refund override macro\naudience: internal\n---\n"
+        "## Override\n\nAgents may apply the refund override macro after approval.\n",
+        encoding="utf-8",
+    )
+    build_index(content, tmp_path / "index")
+    key = "agent-key-0123456789abcdef"
+    with serve(make_settings(tmp_path / "index", content, agent_keys=[key])) as url, client(url) as c:
+        public = c.get("/search", params={"q": "refund override macro", "limit": 10}).json()
+        assert "agent-macros" not in [a["article"] for a in public["answers"]]
+        assert c.get("/articles/agent-macros").status_code == 404
+        wrong = c.get("/search", params={"q": "refund override macro"}, headers={"x-agent-key": "nope"}).json()
+        assert "agent-macros" not in [a["article"] for a in wrong["answers"]]
+        agent = c.get("/search", params={"q": "refund override macro"}, headers={"x-agent-key": key}).json()
+        assert agent["answers"][0]["article"] == "agent-macros"
+        assert c.get("/articles/agent-macros", headers={"x-agent-key": key}).status_code == 200

@@ -1,0 +1,118 @@
+"""Choosing the contact channel: urgency, relaxed wording, the article's channel, topic, hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from kb.channels import ChannelBook
+from kb.errors import ContentError
+from tests.conftest import CONTENT
+
+# A Wednesday, 12:00 UTC, and the same day at 22:00 UTC.
+NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+NIGHT = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
+
+
+def book_with_hours() -> ChannelBook:
+    weekdays = {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+    return ChannelBook.from_data(
+        {
+            "default": "chat",
+            "channels": [
+                {"id": "chat", "name": "Chat", "how": "Chat button", "hours": {"timezone": "UTC", "weekly": {**weekdays, "sat": ["10:00-12:00"]}}},
+                {"id": "phone", "name": "Phone", "how": "Call us", "hours": {"timezone": "UTC", "weekly": weekdays}},
+                {"id": "email", "name": "Email", "how": "Write to us"},
+                {"id": "billing-support", "name": "Billing", "how": "Billing form", "hours": {"timezone": "UTC", "weekly": weekdays}},
+            ],
+        }
+    )
+
+
+@pytest.fixture()
+def book() -> ChannelBook:
+    return ChannelBook.load(CONTENT / "channels.yaml")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["URGENT: my account was hacked", "I need help immediately", "my charger is on fire", "emergency!!"],
+)
+def test_urgent_wording_goes_to_phone(book: ChannelBook, text: str) -> None:
+    """Urgent wording recommends the phone, whatever the content says."""
+    assert book.choose(text, "chat", "delivery").channel.id == "phone"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no rush, a question about returns", "not urgent: gift wrap?", "non-urgent question", "whenever you can"],
+)
+def test_relaxed_wording_goes_to_email(book: ChannelBook, text: str) -> None:
+    """Relaxed wording (including 'non urgent', which contains 'urgent') recommends email."""
+    assert book.choose(text, None, None).channel.id == "email"
+
+
+def test_article_channel_then_topic_then_default(book: ChannelBook) -> None:
+    """Without telling wording: the article's channel, else its topic's route, else the default."""
+    assert book.choose("charged twice", "billing-support", "billing").channel.id == "billing-support"
+    assert book.choose("a charge", None, "billing").channel.id == "billing-support"
+    choice = book.choose("kindle screen frozen", None, None)
+    assert choice.channel.id == "chat" and choice.reason == "default channel"
+
+
+def test_open_channel_is_recommended_when_preferred_is_closed() -> None:
+    """At night the closed phone line is replaced by an open channel, and the response says why."""
+    choice = book_with_hours().choose("urgent: fire", None, None, now=NIGHT)
+    assert choice.channel.id == "email" and choice.open_now
+    assert choice.preferred is not None and choice.preferred.id == "phone"
+    assert "closed" in choice.reason
+    data = choice.to_json()
+    assert data["preferred"]["id"] == "phone"
+
+
+def test_open_preferred_channel_is_kept() -> None:
+    """During opening hours the best-fitting channel is recommended as open."""
+    choice = book_with_hours().choose("urgent: fire", None, None, now=NOON)
+    assert choice.channel.id == "phone" and choice.open_now and choice.opens_at is None
+
+
+def test_when_nothing_is_open_the_response_says_when_it_opens() -> None:
+    """With every channel closed, the preferred one is named with its next opening time."""
+    data = {
+        "channels": [
+            {"id": "chat", "name": "Chat", "how": "x", "hours": {"timezone": "Europe/London", "weekly": {"mon": ["09:00-17:00"]}}},
+        ]
+    }
+    choice = ChannelBook.from_data(data).choose("hello", None, None, now=NOON)
+    assert not choice.open_now
+    assert choice.opens_at is not None and choice.opens_at.weekday() == 0
+    assert (choice.opens_at.hour, choice.opens_at.minute) == (9, 0)
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        ({"weekly": {"mon": ["9-5"]}}, "must look like"),
+        ({"weekly": {"funday": ["09:00-10:00"]}}, "unknown day"),
+        ({"timezone": "Mars/Olympus", "weekly": {}}, "unknown time zone"),
+        ({"weekly": {"mon": ["18:00-09:00"]}}, "not a valid range"),
+        ("always", "needs a 'weekly' mapping"),
+    ],
+)
+def test_bad_hours_are_content_errors(hours: object, message: str) -> None:
+    """Malformed opening hours are refused with a reason, not guessed."""
+    with pytest.raises(ContentError, match=message):
+        ChannelBook.from_data({"channels": [{"id": "chat", "name": "Chat", "hours": hours}]})
+
+
+def test_routing_words_are_operator_owned() -> None:
+    """channels.yaml can replace the urgent words and the routes."""
+    book = ChannelBook.from_data(
+        {
+            "channels": [{"id": "chat", "name": "C"}, {"id": "hotline", "name": "H"}],
+            "routing": {"urgent_words": ["dringend"], "urgent_channel": "hotline"},
+        }
+    )
+    assert book.choose("dringend bitte", None, None).channel.id == "hotline"
+    assert book.choose("urgent please", None, None).channel.id == "chat"
