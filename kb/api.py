@@ -38,6 +38,7 @@ from kb.models import (
     SearchResponse,
     SuggestResponse,
 )
+from kb.pages import article_page
 from kb.search import SearchEngine, SearchRequest
 from kb.snapshot import Snapshot, SnapshotHolder
 from kb.suggest import Suggester
@@ -351,12 +352,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tags=["content"],
         summary="One whole article",
     )
-    async def article(article_id: str, x_agent_key: Annotated[str | None, Header()] = None) -> Any:
-        """The whole article, rendered and sanitized, with its sections' anchors and deep links."""
+    async def article(
+        article_id: str,
+        request: Request,
+        x_agent_key: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        """The whole article, rendered and sanitized, with its sections' anchors and deep links.
+        A browser (Accept: text/html) gets it as a readable page, so answers' links land there."""
         snap = service.snapshot()
         a = snap.articles.get(article_id)
         if a is None or (a.audience == "internal" and not internal_access(x_agent_key)):
             raise errors.NotFoundError(f"no article with id {article_id!r}")
+        accept = request.headers.get("accept", "")
+        if "text/html" in accept and "application/json" not in accept:
+            return HTMLResponse(article_page(a))
         return {
             "id": a.id,
             "title": a.title,

@@ -26,6 +26,14 @@ PAGE_CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 )
 
+# The interactive API docs (/docs, /redoc) are FastAPI's pages: an inline bootstrap script and assets
+# from the jsDelivr CDN. They get a policy that allows exactly that, and nothing else does.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
 
 async def send_problem(
     send: Send,
@@ -84,7 +92,8 @@ class RequestContext:
                 headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
                 ctype = dict(headers).get(b"content-type", b"")
                 if ctype.startswith(b"text/html") and b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", PAGE_CSP.encode()))
+                    docs = scope["path"] in ("/docs", "/redoc")
+                    headers.append((b"content-security-policy", (DOCS_CSP if docs else PAGE_CSP).encode()))
                     headers.append((b"x-frame-options", b"DENY"))
                 message["headers"] = headers
             await send(message)

@@ -237,3 +237,13 @@ def test_internal_articles_need_an_agent_key(tmp_path: Path) -> None:
         agent = c.get("/search", params={"q": "refund override macro"}, headers={"x-agent-key": key}).json()
         assert agent["answers"][0]["article"] == "agent-macros"
         assert c.get("/articles/agent-macros", headers={"x-agent-key": key}).status_code == 200
+
+
+def test_article_links_open_as_a_page_in_a_browser(http: httpx.Client) -> None:
+    """A browser following an answer's link gets a readable page with the section's anchor."""
+    answer = http.get("/search", params={"q": "refund status"}).json()["answers"][0]
+    path, anchor = answer["url"].split("#")
+    page = http.get(path, headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert f'id="{anchor}"' in page.text and "<script" not in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
