@@ -337,14 +337,14 @@
       var hint = el("span", { id: id + "-hint", class: "sr" }, [
         "Answers appear as you type. Use the up and down arrows to browse them and Enter to open one.",
       ]);
-      this._root = el("div", { class: "root", part: "root" }, [this._label, box, this._panel, this._status, hint]);
+      this._root = el("div", { class: "root" }, [this._label, box, this._panel, this._status, hint]);
       root.appendChild(this._root);
 
       this._input.addEventListener("input", this._onInput.bind(this));
       this._input.addEventListener("keydown", this._onKey.bind(this));
       this._input.addEventListener("focus", this._onFocus.bind(this));
-      // Keep focus in the box while an option is pressed (the combobox pattern); the click still runs.
-      this._list.addEventListener("mousedown", function (e) {
+      // Keep focus in the box while the panel is pressed (the combobox pattern); clicks still run.
+      this._panel.addEventListener("mousedown", function (e) {
         e.preventDefault();
       });
       this._root.addEventListener("focusout", this._onFocusOut.bind(this));
@@ -644,12 +644,20 @@
           var path = String(a.heading || "");
           if (path.indexOf(title + " › ") === 0) path = path.slice(title.length + 3);
           else if (path === title) path = "";
-          var snippet = el("span", { class: "snippet" });
+          // Named by title and section, described by the snippet: a screen reader says the short
+          // part first, as a sighted reader skims it.
+          var oid = id + "-o" + self._options.length;
+          var snippet = el("span", { class: "snippet", id: oid + "-s" });
           snippet.appendChild(snippetFragment(a.snippet));
-          var node = el("a", { role: "option", href: url, "aria-selected": "false", tabindex: "-1" }, [
-            el("span", { class: "title" }, [title]),
-          ]);
-          if (path) node.appendChild(el("span", { class: "path" }, [path]));
+          var node = el("a", {
+            role: "option",
+            href: url,
+            "aria-selected": "false",
+            tabindex: "-1",
+            "aria-labelledby": oid + "-t" + (path ? " " + oid + "-p" : ""),
+            "aria-describedby": oid + "-s",
+          }, [el("span", { class: "title", id: oid + "-t" }, [title])]);
+          if (path) node.appendChild(el("span", { class: "path", id: oid + "-p" }, [path]));
           node.appendChild(snippet);
           node.addEventListener("click", function () {
             send(self._url("events", {}), {
@@ -678,10 +686,12 @@
         var lead = answers.length
           ? "Not what you need? Talk to a person."
           : "No answer found for “" + this._input.value.trim() + "”. Talk to a person:";
+        var cid = id + "-o" + this._options.length;
+        hours.id = cid + "-h";
         var body = el("span", { class: "body" }, [
-          el("span", { class: "lead" }, [lead]),
-          el("span", { class: "name" }, [String(channel.name || "Support")]),
-          el("span", { class: "how" }, [String(channel.how || "")]),
+          el("span", { class: "lead", id: cid + "-l" }, [lead]),
+          el("span", { class: "name", id: cid + "-n" }, [String(channel.name || "Support")]),
+          el("span", { class: "how", id: cid + "-w" }, [String(channel.how || "")]),
           hours,
         ]);
         var preferred = channel.preferred;
@@ -689,7 +699,13 @@
           var later = preferred.opens_at ? " (" + opensAtText(preferred.opens_at).replace(/^Opens/, "opens") + ")" : "";
           body.appendChild(el("span", { class: "note" }, [String(preferred.name) + " is closed now" + later + "."]));
         }
-        var card = el("div", { role: "option", class: "contact", "aria-selected": "false" }, [
+        var card = el("div", {
+          role: "option",
+          class: "contact",
+          "aria-selected": "false",
+          "aria-labelledby": cid + "-l " + cid + "-n " + cid + "-h",
+          "aria-describedby": cid + "-w",
+        }, [
           el("span", { class: "avatar" }, [icon("chat")]),
           body,
         ]);
