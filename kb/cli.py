@@ -142,6 +142,13 @@ def serve(
     os.environ["KB_CONTENT_DIR"] = str(settings.content_dir.resolve())
     os.environ["KB_INDEX_DIR"] = str(settings.index_dir.resolve())
     logs.configure(settings.log_level, settings.log_format, settings.env)
+    if settings.watch:
+        import threading
+
+        from kb.watch import start_watcher
+
+        start_watcher(settings.content_dir, settings.index_dir, threading.Event())
+        err.print(f"watching {settings.content_dir} for changes", highlight=False)
     err.print(
         f"kb serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker(s))",
         highlight=False,
@@ -320,9 +327,29 @@ def calibrate(
     out.print_json(json.dumps({"bias": model.bias, "weights": model.weights}))
 
 
+def settings_markdown() -> str:
+    """The settings as the Markdown table the README carries (a test keeps the two equal)."""
+    lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        if name == "content_dir":
+            default = "the shipped help center"
+        else:
+            value = field.get_default(call_default_factory=True)
+            default = str(value) if value not in ("", [], {}) else "(empty)"
+        lines.append(f"| `KB_{name.upper()}` | `{default}` | {field.description or ''} |")
+    return "\n".join(lines) + "\n"
+
+
 @app.command()
-def settings() -> None:
+def settings(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the README's settings table.")
+    ] = False,
+) -> None:
     """Every setting with its environment variable, current value and meaning."""
+    if markdown:
+        sys.stdout.write(settings_markdown())
+        return
     s = get_settings()
     table = Table(title="kb settings")
     for col in ("variable", "value", "meaning"):

@@ -121,7 +121,17 @@ def test_a_build_killed_half_way_leaves_the_old_index_serving(tmp_path: Path) ->
     env = {**os.environ, "KB_ENV": "development"}
     for delay in (0.3, 0.8, 1.5):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "kb", "index", "--full", "--content", str(content), "--index", str(index)],
+            [
+                sys.executable,
+                "-m",
+                "kb",
+                "index",
+                "--full",
+                "--content",
+                str(content),
+                "--index",
+                str(index),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

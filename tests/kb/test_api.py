@@ -95,7 +95,9 @@ def test_query_syntax_is_plain_text(http: httpx.Client, q: str) -> None:
         ({}, 422, "invalid_request"),
     ],
 )
-def test_bad_input_is_a_json_4xx(http: httpx.Client, params: dict[str, object], status: int, error: str) -> None:
+def test_bad_input_is_a_json_4xx(
+    http: httpx.Client, params: dict[str, object], status: int, error: str
+) -> None:
     """Empty, blank, over-long queries and bad limits get a clear JSON 4xx."""
     r = http.get("/search", params=params)
     assert r.status_code == status
@@ -106,7 +108,11 @@ def test_invalid_utf8_is_a_json_400(server_url: str) -> None:
     """Invalid UTF-8 in the query string (raw bytes) is a JSON 400, not a 500."""
     r = httpx.get(f"{server_url}/search?q=%FF%FEabc")
     assert r.status_code == 400 and r.json()["error"] == "invalid_utf8"
-    body = httpx.post(f"{server_url}/search", content=b'{"q": "\xff"}', headers={"content-type": "application/json"})
+    body = httpx.post(
+        f"{server_url}/search",
+        content=b'{"q": "\xff"}',
+        headers={"content-type": "application/json"},
+    )
     assert 400 <= body.status_code < 500 and "error" in body.json()
 
 
@@ -129,7 +135,16 @@ def test_channels_health_ready_and_openapi(http: httpx.Client) -> None:
     ready = http.get("/readyz").json()
     assert ready["status"] == "ready" and ready["articles"] >= 14
     paths = set(http.get("/openapi.json").json()["paths"])
-    assert {"/search", "/suggest", "/deflect", "/articles/{article_id}", "/channels", "/healthz", "/readyz", "/metrics"} <= paths
+    assert {
+        "/search",
+        "/suggest",
+        "/deflect",
+        "/articles/{article_id}",
+        "/channels",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    } <= paths
 
 
 def test_suggest_completes_titles_and_questions(http: httpx.Client) -> None:
@@ -203,7 +218,10 @@ def test_new_index_is_picked_up_without_restart(tmp_path: Path) -> None:
         stop.set()
         worker.join()
         assert c.get("/readyz").json()["version"] == layout.current_version(index).name  # type: ignore[union-attr]
-        assert c.get("/search", params={"q": "gift wrapping"}).json()["answers"][0]["article"] == "gift-wrap"
+        assert (
+            c.get("/search", params={"q": "gift wrapping"}).json()["answers"][0]["article"]
+            == "gift-wrap"
+        )
     assert errors == []
 
 
@@ -228,13 +246,20 @@ def test_internal_articles_need_an_agent_key(tmp_path: Path) -> None:
     )
     build_index(content, tmp_path / "index")
     key = "agent-key-0123456789abcdef"
-    with serve(make_settings(tmp_path / "index", content, agent_keys=[key])) as url, client(url) as c:
+    with (
+        serve(make_settings(tmp_path / "index", content, agent_keys=[key])) as url,
+        client(url) as c,
+    ):
         public = c.get("/search", params={"q": "refund override macro", "limit": 10}).json()
         assert "agent-macros" not in [a["article"] for a in public["answers"]]
         assert c.get("/articles/agent-macros").status_code == 404
-        wrong = c.get("/search", params={"q": "refund override macro"}, headers={"x-agent-key": "nope"}).json()
+        wrong = c.get(
+            "/search", params={"q": "refund override macro"}, headers={"x-agent-key": "nope"}
+        ).json()
         assert "agent-macros" not in [a["article"] for a in wrong["answers"]]
-        agent = c.get("/search", params={"q": "refund override macro"}, headers={"x-agent-key": key}).json()
+        agent = c.get(
+            "/search", params={"q": "refund override macro"}, headers={"x-agent-key": key}
+        ).json()
         assert agent["answers"][0]["article"] == "agent-macros"
         assert c.get("/articles/agent-macros", headers={"x-agent-key": key}).status_code == 200
 

@@ -21,10 +21,25 @@ def book_with_hours() -> ChannelBook:
         {
             "default": "chat",
             "channels": [
-                {"id": "chat", "name": "Chat", "how": "Chat button", "hours": {"timezone": "UTC", "weekly": {**weekdays, "sat": ["10:00-12:00"]}}},
-                {"id": "phone", "name": "Phone", "how": "Call us", "hours": {"timezone": "UTC", "weekly": weekdays}},
+                {
+                    "id": "chat",
+                    "name": "Chat",
+                    "how": "Chat button",
+                    "hours": {"timezone": "UTC", "weekly": {**weekdays, "sat": ["10:00-12:00"]}},
+                },
+                {
+                    "id": "phone",
+                    "name": "Phone",
+                    "how": "Call us",
+                    "hours": {"timezone": "UTC", "weekly": weekdays},
+                },
                 {"id": "email", "name": "Email", "how": "Write to us"},
-                {"id": "billing-support", "name": "Billing", "how": "Billing form", "hours": {"timezone": "UTC", "weekly": weekdays}},
+                {
+                    "id": "billing-support",
+                    "name": "Billing",
+                    "how": "Billing form",
+                    "hours": {"timezone": "UTC", "weekly": weekdays},
+                },
             ],
         }
     )
@@ -37,7 +52,12 @@ def book() -> ChannelBook:
 
 @pytest.mark.parametrize(
     "text",
-    ["URGENT: my account was hacked", "I need help immediately", "my charger is on fire", "emergency!!"],
+    [
+        "URGENT: my account was hacked",
+        "I need help immediately",
+        "my charger is on fire",
+        "emergency!!",
+    ],
 )
 def test_urgent_wording_goes_to_phone(book: ChannelBook, text: str) -> None:
     """Urgent wording recommends the phone, whatever the content says."""
@@ -46,7 +66,12 @@ def test_urgent_wording_goes_to_phone(book: ChannelBook, text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["no rush, a question about returns", "not urgent: gift wrap?", "non-urgent question", "whenever you can"],
+    [
+        "no rush, a question about returns",
+        "not urgent: gift wrap?",
+        "non-urgent question",
+        "whenever you can",
+    ],
 )
 def test_relaxed_wording_goes_to_email(book: ChannelBook, text: str) -> None:
     """Relaxed wording (including 'non urgent', which contains 'urgent') recommends email."""
@@ -55,7 +80,9 @@ def test_relaxed_wording_goes_to_email(book: ChannelBook, text: str) -> None:
 
 def test_article_channel_then_topic_then_default(book: ChannelBook) -> None:
     """Without telling wording: the article's channel, else its topic's route, else the default."""
-    assert book.choose("charged twice", "billing-support", "billing").channel.id == "billing-support"
+    assert (
+        book.choose("charged twice", "billing-support", "billing").channel.id == "billing-support"
+    )
     assert book.choose("a charge", None, "billing").channel.id == "billing-support"
     choice = book.choose("kindle screen frozen", None, None)
     assert choice.channel.id == "chat" and choice.reason == "default channel"
@@ -81,7 +108,12 @@ def test_when_nothing_is_open_the_response_says_when_it_opens() -> None:
     """With every channel closed, the preferred one is named with its next opening time."""
     data = {
         "channels": [
-            {"id": "chat", "name": "Chat", "how": "x", "hours": {"timezone": "Europe/London", "weekly": {"mon": ["09:00-17:00"]}}},
+            {
+                "id": "chat",
+                "name": "Chat",
+                "how": "x",
+                "hours": {"timezone": "Europe/London", "weekly": {"mon": ["09:00-17:00"]}},
+            },
         ]
     }
     choice = ChannelBook.from_data(data).choose("hello", None, None, now=NOON)
