@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kb import __version__, errors
 from kb.channels import ChannelBook
 from kb.confidence import Model
-from kb.config import Settings, get_settings
+from kb.config import Settings, default_content_dir, get_settings
 from kb.metrics import Metrics
 from kb.middleware import InputGuard, RateLimit, RequestContext
 from kb.models import (
@@ -107,7 +107,7 @@ class Service:
             settings.index_dir,
             interval_s=settings.reload_interval_s,
             default_tz=settings.timezone,
-            fallback_channels=settings.content_dir / "channels.yaml",
+            fallback_channels=default_content_dir() / "channels.yaml",
         )
         self.engine = SearchEngine(
             self.holder,
@@ -461,7 +461,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             report = await run_in_threadpool(
                 build_index, settings.content_dir, settings.index_dir, incremental=not full,
-                default_channels=None,
+                default_channels=default_content_dir() / "channels.yaml",
             )  # fmt: skip
         except errors.KbError:
             service.metrics.reindex.labels("failed").inc()

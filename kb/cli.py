@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kb.config import Settings, get_settings
+from kb.config import Settings, default_content_dir, get_settings
 from kb.errors import ConfigError, KbError
 
 app = typer.Typer(
@@ -64,6 +64,7 @@ def _build(
         task = bar.add_task("articles", total=None)
         report = build_index(
             settings.content_dir, settings.index_dir, strict=strict, incremental=not full,
+            default_channels=default_content_dir() / "channels.yaml",
             progress=lambda n, total: bar.update(task, completed=n, total=total),
         )  # fmt: skip
     return report

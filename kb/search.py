@@ -12,18 +12,16 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-import nh3
-from whoosh import highlight
 from whoosh import query as wq
 
 from kb.confidence import Model
 from kb.errors import BadParameterError, EmptyQueryError, QueryTooLongError
 from kb.query import AnalyzedQuery, analyze
 from kb.snapshot import Snapshot, SnapshotHolder
+from kb.snippet import snippet
 
 CANDIDATES = 60  # section hits looked at before grouping by article
 STRONG_FIELDS = frozenset({"title", "headings", "questions", "summary"})
-SNIPPET_CHARS = 220
 SECOND_SECTION_WEIGHT = 0.0
 _CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
 
@@ -114,8 +112,6 @@ class SearchEngine:
         self.filterable = filterable or ["topic"]
         self.thresholds = thresholds  # callable topic -> threshold
         self.cache = ResultCache(cache_size)
-        self._formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        self._fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 
     def threshold(self, topic: str | None) -> float:
         return float(self.thresholds(topic)) if self.thresholds else 0.5
@@ -167,8 +163,6 @@ class SearchEngine:
             flt = self._filter(req.filters)
             mask = None if req.internal else wq.Term("audience", "internal")
             results = snap.searcher.search(q, limit=CANDIDATES, filter=flt, mask=mask, terms=True)
-            results.formatter = self._formatter
-            results.fragmenter = self._fragmenter
             candidates = self._group(results, aq)
             for c in candidates:
                 facets[snap.articles[c.article].topic] += 1
@@ -285,7 +279,7 @@ class SearchEngine:
             "section": best["anchor"],
             "title": article.title,
             "heading": heading,
-            "snippet": self._snippet(best, section.text if section else ""),
+            "snippet": snippet(section.text if section else "", self._searched_stems(aq)),
             "url": self.url(article.id, best["anchor"]),
             "score": round(c.score, 4),
             "confidence": round(c.confidence, 4),
@@ -305,14 +299,6 @@ class SearchEngine:
             answer["signals"] = {k: round(v, 4) for k, v in c.signals.items()}
         return answer
 
-    def _snippet(self, hit: Any, text: str) -> str:
-        try:
-            fragment = hit.highlights("body", text=text, top=2, minscore=1)
-        except Exception:  # noqa: BLE001 - a snippet is decoration; never fail a search over it
-            fragment = ""
-        # The highlighter escapes the text; nh3 keeps only <mark>, so nothing else can get through.
-        if not fragment:
-            plain = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] if len(text) > SNIPPET_CHARS else text
-            fragment = nh3.clean_text(plain) + (" …" if len(text) > SNIPPET_CHARS else "")
-            return fragment
-        return nh3.clean(fragment, tags={"mark"}, attributes={})
+    @staticmethod
+    def _searched_stems(aq: AnalyzedQuery) -> set[str]:
+        return set(aq.stem_owners())

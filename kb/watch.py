@@ -8,6 +8,7 @@ from pathlib import Path
 
 from watchfiles import watch
 
+from kb.config import default_content_dir
 from kb.errors import KbError
 
 log = logging.getLogger("kb.watch")
@@ -20,7 +21,12 @@ def start_watcher(content_dir: Path, index_dir: Path, stop: threading.Event) -> 
     def loop() -> None:
         for changes in watch(content_dir, stop_event=stop, debounce=500, step=100):
             try:
-                report = build_index(content_dir, index_dir, incremental=True)
+                report = build_index(
+                    content_dir,
+                    index_dir,
+                    incremental=True,
+                    default_channels=default_content_dir() / "channels.yaml",
+                )
             except KbError as exc:
                 log.warning("rebuild after content change failed", extra={"reason": str(exc)})
                 continue

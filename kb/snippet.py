@@ -1,0 +1,55 @@
+"""Snippets: the passage of a section that best shows why it matched, matched words in <mark>."""
+
+from __future__ import annotations
+
+from html import escape
+
+from kb.schema import WORD_RE
+from kb.vocabulary import stem
+
+SNIPPET_CHARS = 220
+
+
+def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
+    """An HTML-escaped passage of about `width` characters with the most distinct matched words.
+
+    Only `<mark>` is ever produced as markup; everything from the text is escaped.
+    """
+    tokens = [(m.start(), m.end()) for m in WORD_RE.finditer(text)]
+    hits = [(s, e, stem(text[s:e].lower())) for s, e in tokens]
+    hits = [(s, e, st) for s, e, st in hits if st in stems]
+    start, end = _best_window(text, hits, width)
+    parts: list[str] = ["… " if start > 0 else ""]
+    cursor = start
+    for s, e, _ in hits:
+        if s < start or e > end:
+            continue
+        parts.append(escape(text[cursor:s]))
+        parts.append(f"<mark>{escape(text[s:e])}</mark>")
+        cursor = e
+    parts.append(escape(text[cursor:end]))
+    parts.append(" …" if end < len(text) else "")
+    return "".join(parts).strip()
+
+
+def _best_window(text: str, hits: list[tuple[int, int, str]], width: int) -> tuple[int, int]:
+    """The window (on word boundaries) covering the most distinct matched stems, then the most hits."""
+    if len(text) <= width:
+        return 0, len(text)
+    best = (0, 0, 0)  # (distinct, count, -start)
+    best_start = 0
+    for i, (s, _, _) in enumerate(hits):
+        inside = [h for h in hits[i:] if h[1] <= s + width]
+        score = (len({h[2] for h in inside}), len(inside), -s)
+        if score > best:
+            best, best_start = score, s
+    # Start a little before the first match so it reads in context, on a word boundary.
+    start = max(0, best_start - width // 5) if hits else 0
+    if start > 0:
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    return start, end
