@@ -272,3 +272,19 @@ def test_article_links_open_as_a_page_in_a_browser(http: httpx.Client) -> None:
     assert page.headers["content-type"].startswith("text/html")
     assert f'id="{anchor}"' in page.text and "<script" not in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_operator_content_without_channels_uses_the_default_channels(tmp_path: Path) -> None:
+    """A content folder with no channels.yaml builds with a warning and serves the default channels."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "faq.md").write_text(
+        "---\ntitle: Shipping FAQ\n---\n## Shipping times\n\nOrders ship within a few days.\n",
+        encoding="utf-8",
+    )
+    report = build_index(content, tmp_path / "index", default_channels=CONTENT / "channels.yaml")
+    assert any("default channels" in w for w in report.warnings)
+    with serve(make_settings(tmp_path / "index", content)) as url, client(url) as c:
+        body = c.get("/search", params={"q": "shipping times"}).json()
+        assert body["answers"][0]["article"] == "faq"
+        assert body["channel"]["id"] in {"chat", "phone", "email", "billing-support"}
