@@ -1,0 +1,96 @@
+"""`kb serve` as operators run it: several workers, a reindex under traffic, JSON logs, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import CONTENT
+from tests.helpers.server import free_port
+
+
+def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -> None:
+    """Two workers serve through a reindex without a failed request, then exit 0 on SIGTERM."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    index = tmp_path / "index"
+    port = free_port()
+    env = {
+        **os.environ,
+        "KB_ENV": "production",
+        "KB_LOG_FORMAT": "json",
+        "KB_RATE_LIMIT_PER_MINUTE": "0",
+        "KB_RELOAD_INTERVAL_S": "0.2",
+        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}",
+    }
+    cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", "2"]
+    cmd += ["--content", str(content), "--index", str(index)]
+    log_path = tmp_path / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+        old = httpx.get(f"{base}/readyz").json()["version"]
+        failures: list[str] = []
+        sent = [0]
+        stop = threading.Event()
+
+        def traffic() -> None:
+            with httpx.Client(base_url=base, timeout=10) as c:
+                while not stop.is_set():
+                    r = c.get("/search", params={"q": "where is my parcel"})
+                    sent[0] += 1
+                    if r.status_code != 200:
+                        failures.append(f"{r.status_code} {r.text[:200]}")
+
+        threads = [threading.Thread(target=traffic) for _ in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(1)
+        (content / "gift-cards.md").write_text(
+            "---\ntitle: Gift cards\ntopic: billing\n---\n## Redeem a gift card\n\n"
+            "Enter the claim code from the back of the gift card in your account.\n",
+            encoding="utf-8",
+        )
+        built = subprocess.run(
+            [sys.executable, "-m", "kb", "index", "--content", str(content), "--index", str(index)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert built.returncode == 0, built.stderr
+        time.sleep(2)
+        stop.set()
+        for t in threads:
+            t.join()
+        assert failures == [] and sent[0] > 20
+        versions = {httpx.get(f"{base}/readyz").json()["version"] for _ in range(20)}
+        assert len(versions) == 1 and versions != {old}
+        top = httpx.get(f"{base}/search", params={"q": "redeem gift card"}).json()["answers"][0]
+        assert top["article"] == "gift-cards"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    assert code == 0
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("event") == "request"]
+    assert requests and all(len(r["request_id"]) >= 16 and r["status"] == 200 for r in requests[:20])
