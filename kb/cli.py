@@ -24,6 +24,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
+# The model is fitted on top answers: the response-level confidence is what decides fallback.
+CALIBRATION_DEPTH = 1
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
 err = Console(stderr=True)
 
@@ -313,7 +315,7 @@ def calibrate(
     data = []
     for row in rows:
         # Every answer shown is a training row: is this article one that answers the question?
-        body = engine.search(SearchRequest(q=row.q, limit=5, explain=True))
+        body = engine.search(SearchRequest(q=row.q, limit=CALIBRATION_DEPTH, explain=True))
         for answer in body["answers"]:
             data.append(
                 (answer["signals"], (not row.fallback) and answer["article"] in row.articles)

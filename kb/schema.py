@@ -17,16 +17,18 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 # Words that carry no topic in a help-center question ("how do I …", "my …"). Whoosh's own list plus
 # the question and pronoun words people type; removed from documents and queries alike, so that a
 # query's coverage counts only the words that say what it is about.
-STOPWORDS: frozenset[str] = frozenset(STOP_WORDS) | frozenset(
+# "where", "when" and "not" stay searchable: they carry intent ("where is my parcel" is about
+# tracking, "not received" about a missing parcel).
+STOPWORDS: frozenset[str] = (frozenset(STOP_WORDS) - {"when", "not"}) | frozenset(
     """
     i me my mine myself we our ours you your yours he she him her his they them their theirs it its
-    how what where when why who whom which whose there here do does did doing done am is are was were
+    how what why who whom which whose there here do does did doing done am is are was were
     be been being has have had having get gets got getting want wants wanted need needs would could
     should shall might must can cannot cant don dont didnt doesnt im ive id please hi hello hey thanks
     thank so but just about any some all very really also too than then into onto out up down off
     over again still yet s t re ve ll d m o y let lets one ones much many more most such own same
     """.split()
-)
+) - {"where", "when"}
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
@@ -68,9 +70,24 @@ def make_schema() -> Schema:
     )
 
 
+_CLITICS = ("'s", "'re", "'ll", "'ve", "'d", "'m")
+
+
+def _plain(word: str) -> str:
+    """'where's' → 'where', "hasn't" → 'not': contractions searched as their main word."""
+    w = word.lower().replace("’", "'")
+    if "'" not in w:
+        return w
+    if w.endswith(_CLITICS):
+        return w[: w.rindex("'")]
+    if w.endswith("n't"):
+        return "not"  # hasn't, don't, can't: the negation is what is left to search
+    return w.replace("'", "")
+
+
 def words(text: str) -> list[str]:
     """The lower-cased words of a text, in order (no stemming, no stop-word removal)."""
-    return [w.lower().replace("’", "'") for w in WORD_RE.findall(text)]
+    return [_plain(w) for w in WORD_RE.findall(text)]
 
 
 @dataclass
