@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test setup lint bench eval clean
+.PHONY: serve test setup lint bench eval docker clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+docker:
+	bash scripts/docker-build.sh
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -7,7 +7,6 @@ and the service. Unsafe values are refused outside development.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -24,10 +23,10 @@ def default_content_dir() -> Path:
     clone = Path(__file__).resolve().parent.parent / "content"
     if (clone / "channels.yaml").exists():
         return clone
-    try:
-        return Path(str(resources.files("kb.default_content")))
-    except ModuleNotFoundError:
-        return clone
+    # An installed wheel: content/ ships as kb.default_content, a folder beside this module. (Not
+    # importlib.resources: for a package without __init__.py it gives a MultiplexedPath, whose str()
+    # is no path.)
+    return Path(__file__).resolve().parent / "default_content"
 
 
 class Settings(BaseSettings):

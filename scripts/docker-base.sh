@@ -64,7 +64,12 @@ make_rootfs() {
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends debootstrap \
             || { $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends debootstrap; }
     fi
-    $SUDO debootstrap --variant=minbase --cache-dir="$CACHE/debs" "$SUITE" "$root" "$MIRROR" >&2
+    if ! $SUDO debootstrap --variant=minbase --cache-dir="$CACHE/debs" "$SUITE" "$root" "$MIRROR" \
+        >"$CACHE/debootstrap.log" 2>&1; then
+        tail -n 30 "$CACHE/debootstrap.log" >&2
+        echo "docker-base: debootstrap failed; whole log: $CACHE/debootstrap.log" >&2
+        return 1
+    fi
     # The image's APT reads the same archives as the host (updates and security included).
     if [ -f /etc/apt/sources.list.d/debian.sources ]; then
         $SUDO cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/debian.sources"
@@ -79,14 +84,17 @@ path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 CFG
     $SUDO tee "$root/etc/apt/apt.conf.d/docker-clean" >/dev/null <<'CFG'
-DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb || true"; };
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
 APT::Install-Recommends "false";
 CFG
-    $SUDO chroot "$root" sh -c 'apt-get update -q && apt-get install -y -q ca-certificates' >&2
+    $SUDO chroot "$root" sh -c 'apt-get update -q && apt-get install -y -q ca-certificates' >/dev/null
     if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
         $SUDO cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
     fi
-    $SUDO chroot "$root" update-ca-certificates >&2
+    $SUDO chroot "$root" update-ca-certificates >/dev/null
 }
 
 slim() {
@@ -110,7 +118,7 @@ if [ ! -f "$DEBIAN_TAR" ] || [ ! -f "$PYTHON_TAR" ]; then
     slim "$root"
     $SUDO tar --numeric-owner -C "$root" -cf "$DEBIAN_TAR.part" . && $SUDO mv "$DEBIAN_TAR.part" "$DEBIAN_TAR"
 
-    $SUDO chroot "$root" sh -c 'apt-get update -q && apt-get install -y -q python3 python3-venv python3-pip' >&2
+    $SUDO chroot "$root" sh -c 'apt-get update -q && apt-get install -y -q python3 python3-venv python3-pip' >/dev/null
     # As in the official image: `python`, `python3`, `pip` first on PATH, and pip may install into
     # the system Python (Debian's PEP 668 marker would refuse it).
     $SUDO ln -sf /usr/bin/python3.11 "$root/usr/local/bin/python"

@@ -17,11 +17,13 @@ KB_LB_IMAGE="${KB_LB_IMAGE:-kb-lb:latest}"
 bash scripts/deps-docker.sh >/dev/null
 bash scripts/docker-base.sh
 
+# pip's configuration files, read once: lines like  global.index-url='https://…'
+PIP_CONFIG="$(python3 -m pip config list 2>/dev/null || true)"
 pip_setting() {
     # An environment variable wins over pip's configuration files, as for pip itself.
-    local env_name="$1" key="$2" value="${!1:-}"
-    if [ -z "$value" ] && python3 -m pip --version >/dev/null 2>&1; then
-        value="$(python3 -m pip config get "global.$key" 2>/dev/null || true)"
+    local value="${!1:-}"
+    if [ -z "$value" ]; then
+        value="$(printf '%s\n' "$PIP_CONFIG" | sed -n "s/^global\.$2='\(.*\)'\$/\1/p" | head -n 1)"
     fi
     printf '%s' "$value"
 }
