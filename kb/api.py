@@ -474,6 +474,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for page, name in (("/", "demo.html"), ("/widget.js", "widget.js")):
         _static_route(app, page, name)
 
+    # Searches, feedback, events and the report (KB_DATABASE_URL); imported here: it imports kb.api.
+    from kb.analytics.routes import install
+
+    install(app, service)
+
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(InputGuard, max_body=MAX_BODY)
     if settings.cors_origins:

@@ -1,4 +1,4 @@
-"""The `kb` command: index, serve, search, eval, calibrate, settings."""
+"""The `kb` command: index, serve, search, eval, calibrate, report, settings."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kb.analytics.cli import report as analytics_report
 from kb.config import Settings, default_content_dir, get_settings
 from kb.errors import ConfigError, KbError
 
@@ -362,6 +363,9 @@ def settings(
         shown = "(set)" if "key" in name and value else str(value)
         table.add_row(f"KB_{name.upper()}", shown, field.description or "")
     out.print(table)
+
+
+app.command("report")(analytics_report)
 
 
 def main() -> None:

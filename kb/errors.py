@@ -8,6 +8,9 @@
     │   ├── IndexMissingError    no built index where one is expected
     │   ├── IndexCorruptError    an index version that cannot be opened or read
     │   └── BuildError           a build that failed; the previous index is kept
+    ├── StoreError               the analytics store (kb.analytics.store)
+    │   ├── StoreUnavailableError  the database cannot be reached (searches go on; rows are buffered)
+    │   └── RecordRejectedError    the database refused one row (it is skipped)
     └── QueryError               a caller's bad input (the API answers 4xx, the CLI one line)
         ├── EmptyQueryError
         ├── QueryTooLongError

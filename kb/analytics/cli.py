@@ -10,13 +10,6 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
-
-from kb.analytics.page import render_html
-from kb.analytics.report import build, print_report
-from kb.analytics.store import Store, StoreError
-from kb.config import get_settings
-from kb.errors import ConfigError
 
 __all__ = ["report"]
 
@@ -34,6 +27,15 @@ def report(
     top: Annotated[int, typer.Option("--top", min=1, max=200, help="Rows per list (queries, gaps).")] = 20,
 ) -> None:
     """Top queries, content gaps, the deflection funnel and helpfulness per article."""
+    # Imported here: registering the command must not cost every `kb` call SQLAlchemy's import time.
+    from rich.console import Console
+
+    from kb.analytics.page import render_html
+    from kb.analytics.report import build, print_report
+    from kb.analytics.store import Store, StoreError
+    from kb.config import get_settings
+    from kb.errors import ConfigError
+
     out, err = Console(), Console(stderr=True)
 
     def fail(message: str) -> NoReturn:

@@ -51,7 +51,7 @@ def _daily_chart(report: Report) -> str:
         return '<p class="empty">No searches in this period.</p>'
     width, height, left, bottom = 1000, 220, 40, 28
     top = max(d.searches for d in days) or 1
-    step = (width - left) / len(days)
+    step = (width - left - 24) / len(days)
     bar = max(2.0, step * 0.7)
     parts = [
         f'<svg role="img" aria-label="Searches per day" viewBox="0 0 {width} {height}" width="100%">',

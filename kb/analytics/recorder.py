@@ -25,10 +25,10 @@ from kb.analytics.store import (
     EventRecord,
     FeedbackRecord,
     Record,
-    RecordRejectedError,
     SearchRecord,
     Store,
     StoreError,
+    StoreUnavailableError,
     utcnow,
 )
 
@@ -68,7 +68,8 @@ class Analytics:
         self.retention_days = retention_days
         self.capacity = capacity
         self.retry_max_s = retry_max_s
-        self.dropped = 0
+        self.dropped = 0  # records lost: the buffer was full
+        self.skipped = 0  # records the database refused
         self.written = 0
         self._queue: queue.Queue[_Item] = queue.Queue(maxsize=capacity)
         self._pending: deque[Record] = deque()
@@ -204,31 +205,33 @@ class Analytics:
             return True
         if not force and time.monotonic() < self._retry_at:
             return False
-        batch = list(self._pending)
         try:
-            self._write_batch(batch)
-        except StoreError as exc:
+            try:
+                self.store.write(list(self._pending))
+                self.written += len(self._pending)
+                self._pending.clear()
+            except StoreUnavailableError:
+                raise
+            except Exception:  # noqa: BLE001 - refused rows, or a value the driver cannot take
+                self._write_one_by_one()
+        except StoreUnavailableError as exc:
             self._unavailable(exc)
             return False
-        except Exception as exc:  # noqa: BLE001 - the writer thread must outlive any surprise
-            self._unavailable(exc)
-            return False
-        for _ in batch:
-            self._pending.popleft()
-        self.written += len(batch)
         self._available()
         return True
 
-    def _write_batch(self, batch: list[Record]) -> None:
-        try:
-            self.store.write(batch)
-        except RecordRejectedError:
-            # One bad row must not hold back the others: write them one by one, skip what is refused.
-            for record in batch:
-                try:
-                    self.store.write([record])
-                except RecordRejectedError as exc:
-                    log.warning("analytics: a record was refused and skipped: %s", exc)
+    def _write_one_by_one(self) -> None:
+        """One bad row must not hold back the others: write them singly, skip what is refused."""
+        while self._pending:
+            try:
+                self.store.write([self._pending[0]])
+                self.written += 1
+            except StoreUnavailableError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - as above; the row is logged and skipped
+                self.skipped += 1
+                log.warning("analytics: a record was refused and skipped: %s", exc)
+            self._pending.popleft()
 
     def _maintain(self, force: bool) -> None:
         now = time.monotonic()
@@ -282,8 +285,10 @@ _NOTHING: Any = object()
 
 
 def clean(text: str, limit: int) -> str:
-    """Masked, control characters blanked (PostgreSQL refuses NUL), cut to `limit` characters."""
-    return mask(text.translate(_CONTROL))[:limit]
+    """Masked, control characters blanked (PostgreSQL refuses NUL), lone surrogates replaced (no
+    database takes them), cut to `limit` characters."""
+    text = text.translate(_CONTROL).encode("utf-8", "replace").decode("utf-8")
+    return mask(text)[:limit]
 
 
 def _record(kind: str, data: dict[str, Any], at: datetime) -> Record:

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field
 from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
 from kb.analytics.privacy import PLACEHOLDERS
 from kb.analytics.store import Store, events, feedback, searches, utcnow
@@ -74,7 +75,9 @@ class GapQuery(BaseModel):
 
 class Gap(BaseModel):
     label: str = Field(..., description="The most searched question of the group.")
-    words: list[str] = Field(..., description="The stemmed content words the group shares.")
+    words: list[str] = Field(
+        ..., description="The group's content words, most searched first (grouped by stem, shown as typed)."
+    )
     searches: int
     zero_results: int = Field(..., description="Of those, searches that found no answer at all.")
     queries: list[GapQuery] = Field(..., description="Its questions, most searched first (at most 5).")
@@ -259,9 +262,9 @@ def _helpfulness(store: Store, since: datetime) -> list[ArticleHelpfulness]:
 # Content gaps: failing questions grouped by their stemmed content words.
 
 
-def content_stems(query: str) -> frozenset[str]:
-    """The stems of a normalized query's content words (no stop words, no placeholders)."""
-    return frozenset(s for w in query.split() if w not in PLACEHOLDERS and (s := stem(w)))
+def content_words(query: str) -> dict[str, str]:
+    """A normalized query's content words by their stem (no stop words, no placeholders)."""
+    return {s: w for w in query.split() if w not in PLACEHOLDERS and (s := stem(w))}
 
 
 @dataclass
@@ -269,6 +272,18 @@ class _Group:
     core: frozenset[str]
     members: list[tuple[str, int, int]] = field(default_factory=list)
     weights: Counter[str] = field(default_factory=Counter)
+    forms: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, query: str, count: int, zero: int, words: dict[str, str]) -> None:
+        self.members.append((query, count, zero))
+        for s, w in words.items():
+            self.weights[s] += count
+            self.forms.setdefault(s, Counter())[w] += count
+
+    def words(self) -> list[str]:
+        """Its content words, most searched first, each in its most searched form."""
+        ranked = sorted(self.weights, key=lambda s: (-self.weights[s], s))
+        return [min(self.forms[s], key=lambda w: (-self.forms[s][w], w)) for s in ranked]
 
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -281,25 +296,25 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
 def group_gaps(failing: Iterable[tuple[str, int, int]]) -> list[Gap]:
     """Group (normalized query, searches, zero-result searches) into content gaps, biggest first.
 
-    Each query joins the first group (in order of size) whose defining words it shares: half of
-    their union, or all of the smaller set. A group is defined by its most searched query, so the
-    grouping does not drift as small queries join. Queries without content words stay together.
+    Queries are compared by the stems of their content words (kb.vocabulary.stem). Each joins the
+    first group (in order of size) whose defining stems it shares: half of their union, or all of
+    the smaller set. A group is defined by its most searched query, so the grouping does not drift
+    as small queries join. Queries without content words stay together.
     """
     ordered = sorted(failing, key=lambda item: (-item[1], item[0]))
     groups: list[_Group] = []
     for query, count, zero in ordered:
-        words = content_stems(query)
-        home = next((g for g in groups if (not words and not g.core) or (words and _similar(words, g.core))), None)
+        words = content_words(query)
+        stems = frozenset(words)
+        home = next((g for g in groups if (not stems and not g.core) or (stems and _similar(stems, g.core))), None)
         if home is None:
-            home = _Group(core=words)
+            home = _Group(core=stems)
             groups.append(home)
-        home.members.append((query, count, zero))
-        for w in words:
-            home.weights[w] += count
+        home.add(query, count, zero, words)
     gaps = [
         Gap(
             label=g.members[0][0],
-            words=sorted(g.weights, key=lambda w: (-g.weights[w], w)),
+            words=g.words(),
             searches=sum(c for _, c, _ in g.members),
             zero_results=sum(z for _, _, z in g.members),
             queries=[GapQuery(query=q, searches=c) for q, c, _ in g.members[:5]],
@@ -319,8 +334,8 @@ def _pct(value: float) -> str:
 def to_table(report: Report) -> Group:
     """The report as rich tables, for `kb report`."""
     p, t, f = report.period, report.totals, report.funnel
-    span = f"{p.since:%Y-%m-%d %H:%M} – {p.until:%Y-%m-%d %H:%M} UTC ({p.days} days)"
-    summary = Table(title=f"kb report: {span}", show_header=False)
+    span = f"{p.since:%Y-%m-%d %H:%M} – {p.until:%Y-%m-%d %H:%M} UTC"
+    summary = Table(title=f"kb report, last {p.days} days", caption=span, show_header=False, min_width=48)
     summary.add_column("what")
     summary.add_column("value", justify="right")
     summary.add_row("searches", str(t.searches))
@@ -344,21 +359,22 @@ def to_table(report: Report) -> Group:
     for col in ("query", "searches", "fell back", "avg conf."):
         queries.add_column(col, justify="left" if col == "query" else "right")
     for q in report.top_queries:
-        queries.add_row(q.query, str(q.searches), str(q.fallbacks), f"{q.avg_confidence:.2f}")
+        queries.add_row(Text(q.query), str(q.searches), str(q.fallbacks), f"{q.avg_confidence:.2f}")
 
     gaps = Table(title="content gaps (fell back or found nothing)")
     for col in ("gap", "searches", "nothing found", "questions"):
         gaps.add_column(col, justify="left" if col in ("gap", "questions") else "right")
     for g in report.gaps:
-        gaps.add_row(", ".join(g.words) or "(no content words)", str(g.searches), str(g.zero_results),
-                     "; ".join(f"{q.query} ×{q.searches}" for q in g.queries))  # fmt: skip
+        # Text(): what customers typed is shown as typed, never read as rich markup ("[phone]").
+        asked = Text("; ".join(f"{q.query} ×{q.searches}" for q in g.queries))
+        gaps.add_row(Text(", ".join(g.words) or "(no content words)"), str(g.searches), str(g.zero_results), asked)
 
     helpful = Table(title="was this helpful?")
     for col in ("article", "yes", "no", "helpful", "latest comment"):
         helpful.add_column(col, justify="left" if col in ("article", "latest comment") else "right")
     for a in report.helpfulness:
         latest = a.comments[0] if a.comments else ""
-        helpful.add_row(a.article, str(a.helpful), str(a.not_helpful), _pct(a.ratio), latest)
+        helpful.add_row(Text(a.article), str(a.helpful), str(a.not_helpful), _pct(a.ratio), Text(latest))
     return Group(summary, funnel, queries, gaps, helpful)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Header, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,14 +32,17 @@ SEARCH_ID = Field(
     ..., pattern=r"^[0-9a-f]{32}$", description="The `search_id` of the search this is about.",
     examples=["0f6a8c1e2d3b4a5968778695a4b3c2d1"],
 )  # fmt: skip
-ARTICLE_ID = r"^[\w][\w.-]{0,199}$"
+ARTICLE_ID = r"^[\w][\w.-]{0,199}$"  # what the indexer accepts as an id, and a little more
+CHANNEL_ID = r"^[^\x00-\x1f\x7f]{1,200}$"  # channels.yaml ids are free text: no control characters
 
 
 class FeedbackBody(BaseModel):
+    """A "was this helpful?" vote on a search's answer."""
+
     model_config = ConfigDict(extra="forbid")
 
     search_id: str = SEARCH_ID
-    helpful: bool = Field(..., description="Did the answer help?")
+    helpful: bool = Field(..., strict=True, description="Did the answer help? (true or false)")
     article: str | None = Field(None, pattern=ARTICLE_ID, description="The article voted on (default: the top answer).")
     comment: str | None = Field(
         None, max_length=1000, description="Free text, at most 1000 characters; e-mail addresses, "
@@ -47,31 +50,40 @@ class FeedbackBody(BaseModel):
     )  # fmt: skip
 
 
-class EventBody(BaseModel):
+class AnswerClick(BaseModel):
+    """An answer was opened."""
+
     model_config = ConfigDict(extra="forbid")
 
     search_id: str = SEARCH_ID
-    type: Literal["answer_click", "channel_click"] = Field(
-        ..., description="`answer_click`: an answer was opened; `channel_click`: a contact channel was."
-    )
-    article: str | None = Field(None, pattern=ARTICLE_ID, description="The answer opened (answer_click).")
-    channel: str | None = Field(None, pattern=ARTICLE_ID, description="The channel chosen (channel_click).")
+    type: Literal["answer_click"]
+    article: str = Field(..., pattern=ARTICLE_ID, description="The answer's article id.")
 
-    @model_validator(mode="after")
-    def _names_its_target(self) -> EventBody:
-        if self.type == "answer_click" and not self.article:
-            raise ValueError("answer_click needs `article`")
-        if self.type == "channel_click" and not self.channel:
-            raise ValueError("channel_click needs `channel`")
-        return self
+
+class ChannelClick(BaseModel):
+    """A contact channel was chosen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    search_id: str = SEARCH_ID
+    type: Literal["channel_click"]
+    channel: str = Field(..., pattern=CHANNEL_ID, description="The channel id (from channels.yaml).")
+
+
+EventBody = Annotated[AnswerClick | ChannelClick, Field(discriminator="type")]
 
 
 class Recorded(BaseModel):
+    """Accepted: queued for the analytics store."""
+
     status: Literal["recorded"] = "recorded"
 
 
 ANALYTICS_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "A body that is not JSON (or not UTF-8)."},
+    413: {"model": Problem, "description": "A body over the request size limit."},
     422: {"model": Problem, "description": "Body not of the documented shape."},
+    429: {"model": Problem, "description": "Rate limited; see Retry-After."},
     503: {"model": Problem, "description": "The analytics store cannot take it right now."},
 }
 
@@ -105,7 +117,9 @@ def install(app: FastAPI, service: Any) -> Analytics:
     async def post_event(body: EventBody) -> Response:
         """Record what the customer did after a search: opened an answer (`answer_click`) or went to
         a contact channel (`channel_click`). These make the report's deflection funnel."""
-        return queued(analytics.event(body.search_id, body.type, body.article, body.channel))
+        if isinstance(body, AnswerClick):
+            return queued(analytics.event(body.search_id, body.type, body.article, None))
+        return queued(analytics.event(body.search_id, body.type, None, body.channel))
 
     @app.get(
         "/admin/report", response_model=Report, tags=["analytics"], summary="The content team's report",
@@ -113,6 +127,9 @@ def install(app: FastAPI, service: Any) -> Analytics:
             200: {"content": {"text/html": {}}, "description": "JSON, or the HTML page with format=html."},
             401: {"model": Problem, "description": "Missing or wrong X-Admin-Key."},
             404: {"model": Problem, "description": "Admin endpoints are off (no KB_ADMIN_KEY)."},
+            400: {"model": Problem, "description": "A query string that is not UTF-8."},
+            422: {"model": Problem, "description": "A parameter out of range."},
+            429: {"model": Problem, "description": "Rate limited; see Retry-After."},
             503: {"model": Problem, "description": "The analytics store cannot be read."},
         },
     )  # fmt: skip

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 
-from kb.analytics.recorder import Analytics
-from kb.analytics.routes import install
 from kb.analytics.store import Store
-from kb.api import create_app
 from kb.config import Settings
 from tests.analytics.postgres import PostgresServer
-from tests.helpers.server import client, free_port, make_settings
-
-ADMIN_KEY = "analytics-admin-key-0123456789"
-CONTENT = Path(__file__).resolve().parents[2] / "content"
+from tests.analytics.service import ADMIN_KEY, CONTENT, Captured, Running, serve_analytics
+from tests.helpers.server import make_settings
 
 
 @pytest.fixture(scope="session")
@@ -56,39 +45,6 @@ def store(database_url: str) -> Iterator[Store]:
         s.close()
 
 
-@dataclass
-class Running:
-    url: str
-    analytics: Analytics
-    settings: Settings
-
-    def http(self) -> httpx.Client:
-        return client(self.url)
-
-
-@contextmanager
-def serve_analytics(settings: Settings) -> Iterator[Running]:
-    """kb with analytics on a free loopback port, built as create_app will build it once
-    `install(app, service)` is called there (until then, installed here)."""
-    app = create_app(settings)
-    analytics = getattr(app.state, "analytics", None) or install(app, app.state.service)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("kb did not start")
-        time.sleep(0.02)
-    try:
-        yield Running(f"http://127.0.0.1:{port}", analytics, settings)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-
-
 @pytest.fixture()
 def analytics_settings(default_index: Path, database_url: str) -> Settings:
     """Settings of the shipped help center with analytics in the test's database and an admin key."""
@@ -102,22 +58,9 @@ def kb(analytics_settings: Settings) -> Iterator[Running]:
         yield running
 
 
-class Captured(logging.Handler):
-    """Records of the kb.analytics logger, whatever kb.logs did to propagation."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def warnings(self) -> list[str]:
-        return [r.getMessage() for r in self.records if r.levelno == logging.WARNING]
-
-
 @pytest.fixture()
 def analytics_log() -> Iterator[Captured]:
+    """What kb.analytics logs during the test."""
     handler = Captured()
     logger = logging.getLogger("kb.analytics")
     previous = logger.level

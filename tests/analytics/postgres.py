@@ -86,7 +86,8 @@ class PostgresServer:
         name = f"kb_{uuid.uuid4().hex[:12]}"
         conninfo = f"host=127.0.0.1 port={self.port} user={USER} dbname=postgres"
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')  # name is ours: kb_ + hex
+            # FILE_COPY: with fsync off, copying the template's files beats WAL-logging every block.
+            conn.execute(f'CREATE DATABASE "{name}" STRATEGY = FILE_COPY')  # name is ours: kb_ + hex
         return self.url(name)
 
     def remove(self) -> None:

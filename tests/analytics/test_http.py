@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from kb.analytics.store import Store, events, feedback, searches
-from tests.analytics.conftest import ADMIN_KEY, Running, serve_analytics
+from tests.analytics.service import ADMIN_KEY, CONTENT, Running, serve_analytics
 from tests.helpers.server import make_settings
 
 
@@ -90,11 +92,30 @@ def test_a_later_vote_replaces_the_earlier(kb: Running, store: Store) -> None:
     assert stored == [("", True, None), ("track-your-order", True, "found it")]
 
 
+def test_text_no_database_takes_is_cleaned(kb: Running, store: Store) -> None:
+    """A NUL in a comment is stored as a space (PostgreSQL refuses NUL); a lone surrogate is a 422."""
+    sid = "cd" * 16
+
+    def send(comment: str, article: str) -> int:
+        body = {"search_id": sid, "helpful": True, "article": article, "comment": comment}
+        raw = json.dumps(body).encode()  # ASCII with \\u escapes, as a client would send them
+        return http.post("/feedback", content=raw, headers={"content-type": "application/json"}).status_code
+
+    with kb.http() as http:
+        assert send("nul\x00here", "a") == 202
+        assert send("half \ud800 a pair", "b") == 422
+        assert send("fine", "c") == 202
+    assert kb.analytics.flush()
+    assert sorted(r["comment"] for r in rows(store, feedback)) == ["fine", "nul here"]
+
+
 BAD_BODIES: list[tuple[str, Any]] = [
     ("/feedback", {"helpful": True}),
     ("/feedback", {"search_id": "ab" * 16}),
     ("/feedback", {"search_id": "not-an-id", "helpful": True}),
     ("/feedback", {"search_id": "ab" * 16, "helpful": "perhaps"}),
+    ("/feedback", {"search_id": "ab" * 16, "helpful": 0}),
+    ("/feedback", {"search_id": "ab" * 16, "helpful": "true"}),
     ("/feedback", {"search_id": "ab" * 16, "helpful": True, "comment": "x" * 1001}),
     ("/feedback", {"search_id": "ab" * 16, "helpful": True, "article": "../etc/passwd"}),
     ("/feedback", {"search_id": "ab" * 16, "helpful": True, "surprise": 1}),
@@ -102,6 +123,8 @@ BAD_BODIES: list[tuple[str, Any]] = [
     ("/events", {"search_id": "ab" * 16, "type": "page_view"}),
     ("/events", {"search_id": "ab" * 16, "type": "answer_click"}),
     ("/events", {"search_id": "ab" * 16, "type": "channel_click", "article": "x"}),
+    ("/events", {"search_id": "ab" * 16, "type": "answer_click", "article": None, "channel": "chat"}),
+    ("/events", {"search_id": "ab" * 16, "type": "answer_click", "article": "x", "channel": "chat"}),
     ("/events", {"search_id": 12, "type": "channel_click", "channel": "chat"}),
 ]
 
@@ -137,10 +160,8 @@ def test_admin_report_needs_the_key(kb: Running) -> None:
         assert bad_days.status_code == 422
 
 
-def test_admin_report_is_absent_without_an_admin_key(default_index: Any, database_url: str) -> None:
+def test_admin_report_is_absent_without_an_admin_key(default_index: Path, database_url: str) -> None:
     """With no KB_ADMIN_KEY configured, /admin/report does not exist (404), whatever key is sent."""
-    from tests.analytics.conftest import CONTENT
-
     settings = make_settings(default_index, CONTENT, database_url=database_url)
     with serve_analytics(settings) as running, running.http() as http:
         for headers in ({}, {"x-admin-key": ADMIN_KEY}, {"x-admin-key": ""}):
@@ -174,5 +195,7 @@ def test_openapi_documents_the_analytics_routes(kb: Running) -> None:
     assert spec["paths"]["/admin/report"]["get"]["description"]
     schemas = spec["components"]["schemas"]
     assert schemas["FeedbackBody"]["properties"]["comment"]["anyOf"][0]["maxLength"] == 1000
-    assert schemas["EventBody"]["properties"]["type"]["enum"] == ["answer_click", "channel_click"]
+    assert schemas["AnswerClick"]["required"] == ["search_id", "type", "article"]
+    assert schemas["ChannelClick"]["required"] == ["search_id", "type", "channel"]
+    assert schemas["FeedbackBody"]["properties"]["helpful"]["type"] == "boolean"
     assert "Report" in schemas
