@@ -72,11 +72,14 @@ class AnalyzedQuery:
     def typed_stems(self) -> set[str]:
         return {c.stem for c in self.concepts if c.known}
 
-    def to_whoosh(self) -> wq.Query | None:
+    def to_whoosh(self, common: frozenset[int] = frozenset()) -> wq.Query | None:
         """One clause per concept: the best of its typed form, correction and synonyms.
 
         Alternatives of one concept are combined by maximum, not sum, so a word with many synonyms
         cannot outweigh the others, and the typed form (weighted highest) wins a tie of strength.
+        Concepts in `common` (words in a large share of the index) only score documents that match
+        a rarer concept too — Lucene's common-terms idea: they barely change the ranking, and
+        walking their long posting lists is most of the cost.
         """
         alternatives: list[list[wq.Query]] = [[] for _ in self.concepts]
         for i, c in enumerate(self.concepts):
@@ -85,18 +88,23 @@ class AnalyzedQuery:
             if c.correction_stem and c.correction_stem != c.stem:
                 alternatives[i].append(wq.Or(_fields_term(c.correction_stem, CORRECTION_WEIGHT)))
         clauses: list[wq.Query] = []
+        optional: list[wq.Query] = []
         for e in self.expansions:
             expansion = wq.Or(_fields_phrase(e.stems, SYNONYM_WEIGHT))
             if len(e.concepts) == 1:
                 alternatives[next(iter(e.concepts))].append(expansion)
             else:
                 clauses.append(expansion)
-        for alts in alternatives:
-            if len(alts) == 1:
-                clauses.append(alts[0])
-            elif alts:
-                clauses.append(wq.DisjunctionMax(alts, tiebreak=0.1))
-        return wq.Or(clauses) if clauses else None
+        for i, alts in enumerate(alternatives):
+            if not alts:
+                continue
+            clause = alts[0] if len(alts) == 1 else wq.DisjunctionMax(alts, tiebreak=0.1)
+            (optional if i in common else clauses).append(clause)
+        if clauses and optional:
+            return wq.AndMaybe(wq.Or(clauses), wq.Or(optional))
+        if clauses or optional:
+            return wq.Or(clauses or optional)
+        return None
 
 
 def _fields_term(text: str, weight: float) -> list[wq.Query]:

@@ -42,7 +42,7 @@ FIELD_BOOSTS: dict[str, float] = {
 }
 TEXT_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def analyzer() -> Any:
@@ -58,15 +58,17 @@ def make_schema() -> Schema:
         article=ID(stored=True),
         anchor=STORED(),
         position=STORED(),
-        title=TEXT(analyzer=ana, stored=True, field_boost=FIELD_BOOSTS["title"]),
-        headings=TEXT(analyzer=ana, stored=True, field_boost=FIELD_BOOSTS["headings"]),
+        # Text is not stored in Whoosh: the service has every section in memory (articles.json), and
+        # loading a hit's stored fields is then a small unpickle instead of decompressing its body.
+        title=TEXT(analyzer=ana, field_boost=FIELD_BOOSTS["title"]),
+        headings=TEXT(analyzer=ana, field_boost=FIELD_BOOSTS["headings"]),
         questions=TEXT(analyzer=ana, field_boost=FIELD_BOOSTS["questions"]),
         summary=TEXT(analyzer=ana, field_boost=FIELD_BOOSTS["summary"]),
-        body=TEXT(analyzer=ana, stored=True, field_boost=FIELD_BOOSTS["body"]),
-        topic=ID(stored=True),
-        audience=ID(stored=True),
+        body=TEXT(analyzer=ana, field_boost=FIELD_BOOSTS["body"]),
+        topic=ID(),
+        audience=ID(),
         # "field=value" for every scalar front-matter field, so an operator can filter on any of them.
-        facets=KEYWORD(stored=True, lowercase=True, commas=True),
+        facets=KEYWORD(lowercase=True, commas=True),
     )
 
 

@@ -23,6 +23,10 @@ from kb.snippet import snippet
 CANDIDATES = 60  # section hits looked at before grouping by article
 STRONG_FIELDS = frozenset({"title", "headings", "questions", "summary"})
 SECOND_SECTION_WEIGHT = 0.0
+# Common-terms pruning applies from this many chunks on (a small help center is fast anyway) to words
+# found in more than this share of them.
+COMMON_MIN_CHUNKS = 2000
+COMMON_SHARE = 0.05
 _CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
 
 
@@ -156,7 +160,7 @@ class SearchEngine:
 
     def _search(self, snap: Snapshot, text: str, req: SearchRequest) -> dict[str, Any]:
         aq = analyze(text, snap.vocabulary, snap.synonyms)
-        q = aq.to_whoosh()
+        q = aq.to_whoosh(self._common(snap, aq))
         candidates: list[Candidate] = []
         facets: Counter[str] = Counter()
         if q is not None:
@@ -232,6 +236,23 @@ class SearchEngine:
         return sorted(by_article.values(), key=lambda c: -c.score)
 
     @staticmethod
+    def _common(snap: Snapshot, aq: AnalyzedQuery) -> frozenset[int]:
+        """Concepts whose word is in more than COMMON_SHARE of the chunks (large indexes only)."""
+        if snap.chunks < COMMON_MIN_CHUNKS:
+            return frozenset()
+        limit = COMMON_SHARE * snap.chunks
+        freq: dict[int, int] = {}
+        for i, c in enumerate(aq.concepts):
+            term = c.stem if c.known else c.correction_stem
+            if term:
+                freq[i] = snap.searcher.doc_frequency("body", term)
+        common = {i for i, f in freq.items() if f > limit}
+        if common and common == set(freq):
+            # Every word is common: the rarest one must match, the others refine (as Lucene does).
+            common.discard(min(common, key=lambda i: freq[i]))
+        return frozenset(common)
+
+    @staticmethod
     def _weights(snap: Snapshot, aq: AnalyzedQuery) -> list[float]:
         """How much each concept says (its IDF); an unknown word counts as the rarest there is."""
         rarest = math.log(snap.chunks + 1) + 1.0
@@ -272,7 +293,8 @@ class SearchEngine:
     ) -> dict[str, Any]:
         article = snap.articles[c.article]
         best = c.hits[0]
-        section = next((s for s in article.sections if s.anchor == best["anchor"]), None)
+        sections = {s.anchor: s for s in article.sections}
+        section = sections.get(best["anchor"])
         heading = section.heading_path if section else article.title
         answer: dict[str, Any] = {
             "article": article.id,
@@ -287,9 +309,9 @@ class SearchEngine:
             "more": [
                 {
                     "section": h["anchor"],
-                    "heading": " › ".join(
-                        [article.title, *(h["headings"].split(" / ") if h["headings"] else [])]
-                    ),
+                    "heading": sections[h["anchor"]].heading_path
+                    if h["anchor"] in sections
+                    else article.title,
                     "url": self.url(article.id, h["anchor"]),
                 }
                 for h in c.hits[1:4]
