@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test setup lint bench eval docker clean
+.PHONY: serve test setup lint bench eval docker load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## The long load test: 64 connections for 60 s against kb serve on 127.0.0.1, a reindex mid-run
+load: $(STAMP)
+	bash scripts/load-test.sh
 
 docker:
 	bash scripts/docker-build.sh

@@ -177,6 +177,9 @@ def build_index(
             report.seconds = time.perf_counter() - started
             _write_manifest(build_dir, content_dir, articles, report)
             final = layout.publish(index_dir, build_dir)
+        except OSError as exc:  # disk full, content vanished, I/O error: the live version stays
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise BuildError(f"could not write the new index version: {exc}") from exc
         except BaseException:
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
@@ -222,7 +225,8 @@ def _write_whoosh(build_dir: Path, articles: Iterable[Article]) -> None:
             writer.add_document(**doc)
         writer.commit()
     except BaseException:
-        writer.cancel()
+        if not writer.is_closed:  # a failed commit has closed it; cancel() would mask the error
+            writer.cancel()
         raise
     ix.close()
 
@@ -240,7 +244,8 @@ def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed:
         # No merge: adding a small segment keeps the incremental build fast; full builds compact.
         writer.commit(merge=False)
     except BaseException:
-        writer.cancel()
+        if not writer.is_closed:  # a failed commit has closed it; cancel() would mask the error
+            writer.cancel()
         raise
     ix.close()
 

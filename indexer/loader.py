@@ -17,7 +17,7 @@ import frontmatter
 import yaml
 
 from indexer.chunker import split_sections
-from kb.errors import ArticleError
+from kb.errors import ArticleError, ContentError
 from kb.schema import Article
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -45,7 +45,13 @@ def find_sources(content_dir: Path) -> Iterator[Source]:
         if any(part.startswith(".") for part in rel.parts):
             continue
         if path.suffix.lower() in MARKDOWN_SUFFIXES and path.is_file():
-            yield Source(path=path, rel=rel.as_posix(), raw=path.read_bytes())
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                continue  # deleted since the folder was listed: it is no longer content
+            except OSError as exc:
+                raise ContentError(f"{rel.as_posix()}: cannot be read: {exc}") from None
+            yield Source(path=path, rel=rel.as_posix(), raw=raw)
 
 
 def slug_id(rel: str) -> str:
@@ -94,6 +100,7 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
     meta = post.metadata
     if not isinstance(meta, dict):
         raise ArticleError(source.rel, "front matter is not a mapping")
+    _check_size(meta)
     if meta.get("draft") is True:
         raise ArticleError(source.rel, "draft: true")
 
@@ -151,6 +158,23 @@ def _reject_non_mapping(text: str) -> None:
         data = yaml.safe_load(block)
         if data is not None and not isinstance(data, dict):
             raise ArticleError("", "front matter is not a mapping")
+
+
+MAX_META_VALUES = 10_000  # front matter is a few fields; YAML aliases can expand it without bound
+MAX_META_DEPTH = 32
+
+
+def _check_size(value: Any, depth: int = 0) -> int:
+    """How many values the front matter holds; ArticleError when YAML aliases blow it up or loop."""
+    if depth > MAX_META_DEPTH:
+        raise ArticleError("", f"front matter nested deeper than {MAX_META_DEPTH} levels (or a loop)")
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    count = 1
+    for child in children:
+        count += _check_size(child, depth + 1)
+        if count > MAX_META_VALUES:
+            raise ArticleError("", f"front matter holds more than {MAX_META_VALUES} values")
+    return count
 
 
 def _finish_sections(sections: list[Any], title: str) -> list[Any]:

@@ -17,6 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -74,10 +75,19 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON with <, > and & written as \\u003c, \\u003e, \\u0026: the same data for any JSON reader,
+    but a reflected query can never be read as markup, whatever a browser sniffs."""
+
+    def render(self, content: Any) -> bytes:
+        raw = super().render(content)
+        return raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+
+
 def problem(
     status: int, error: str, detail: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+    return SafeJSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
 
 
 def status_of(exc: errors.KbError) -> tuple[int, str]:
@@ -160,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service.holder.close()
 
     app = FastAPI(
+        default_response_class=SafeJSONResponse,
         title="kb",
         version=__version__,
         description=(
@@ -187,13 +198,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return problem(422, "invalid_request", "; ".join(parts) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: "not_found", 405: "method_not_allowed"}
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Starlette names only the first route's methods; GET and POST /search are two routes.
+            path = request.url.path
+            methods = {m for r in app.routes if isinstance(r, APIRoute) and r.path_regex.match(path)
+                       for m in r.methods or ()}  # fmt: skip
+            headers = {**(headers or {}), "allow": ", ".join(sorted(methods))}
         return problem(
             exc.status_code,
             names.get(exc.status_code, "http_error"),
             str(exc.detail),
-            getattr(exc, "headers", None),
+            headers,
         )
 
     @app.exception_handler(Exception)
@@ -348,7 +366,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get(
         "/articles/{article_id}",
         response_model=ArticleResponse,
-        responses=PROBLEMS,
+        responses={**PROBLEMS, 404: {"model": Problem, "description": "No article with this id."}},
         tags=["content"],
         summary="One whole article",
     )
@@ -387,6 +405,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get(
         "/channels",
         response_model=list[ChannelInfo],
+        responses={429: PROBLEMS[429], 503: PROBLEMS[503]},
         tags=["content"],
         summary="The contact channels",
     )
@@ -413,7 +432,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             snap = service.snapshot()
             snap.searcher.doc_count()
         except errors.KbError as exc:
-            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+            return SafeJSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
         body: dict[str, Any] = {
             "status": "ready",
             "version": snap.version,
@@ -442,7 +461,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/admin/reindex",
         tags=["operations"],
         summary="Rebuild the index",
-        responses={401: {"model": Problem}, 404: {"model": Problem}},
+        responses={
+            401: {"model": Problem, "description": "Missing or wrong X-Admin-Key."},
+            404: {"model": Problem, "description": "Admin endpoints are off (no KB_ADMIN_KEY)."},
+            409: {"model": Problem, "description": "The build failed; the previous index is kept."},
+            422: {"model": Problem, "description": "Bad parameter or unusable content folder."},
+            429: {"model": Problem, "description": "Rate limited; see Retry-After."},
+        },
     )
     async def reindex(
         x_admin_key: Annotated[str | None, Header()] = None,
@@ -520,6 +545,7 @@ def _static_route(app: FastAPI, path: str, name: str) -> None:
         methods=["GET"],
         include_in_schema=True,
         response_class=HTMLResponse if name.endswith(".html") else Response,
+        responses={404: {"model": Problem}, 429: PROBLEMS[429]},
         tags=["widget"],
     )
 

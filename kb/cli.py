@@ -145,6 +145,7 @@ def serve(
     # Workers are separate processes: hand them the resolved settings through the environment.
     os.environ["KB_CONTENT_DIR"] = str(settings.content_dir.resolve())
     os.environ["KB_INDEX_DIR"] = str(settings.index_dir.resolve())
+    get_settings.cache_clear()  # one worker runs in this process: let it read them, not the cache
     logs.configure(settings.log_level, settings.log_format, settings.env)
     if settings.watch:
         import threading
@@ -165,6 +166,9 @@ def serve(
         workers=settings.workers,
         log_config=None,
         timeout_graceful_shutdown=20,
+        # uvicorn's 5 s default races requests already sent on a kept-alive connection when the
+        # loop stalls (a reindex in this process): they were dropped unanswered under load.
+        timeout_keep_alive=30,
         proxy_headers=True,
     )
 

@@ -31,12 +31,22 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(data, default=str).decode()
 
 
+def _plain(value: object) -> str:
+    """A value as one token: quoted and escaped when it has spaces or control characters (a path
+    with %0A or a request id with spaces must not read as another field or another log line)."""
+    text = str(value)
+    return text if text.isprintable() and " " not in text else repr(text)
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        extra = " ".join(f"{k}={v}" for k, v in record.__dict__.items() if k not in _STANDARD)
+        extra = " ".join(
+            f"{k}={_plain(v)}" for k, v in record.__dict__.items() if k not in _STANDARD
+        )
         stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
         base = f"{stamp} {record.levelname:<7} {record.getMessage()}"
-        return f"{base}  {extra}" if extra else base
+        line = f"{base}  {extra}" if extra else base
+        return f"{line}\n{self.formatException(record.exc_info)}" if record.exc_info else line
 
 
 def configure(level: str = "info", fmt: str = "auto", env: str = "production") -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 import uuid
 from collections import OrderedDict
@@ -15,11 +16,13 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb.metrics import Metrics
 
 log = logging.getLogger("kb.access")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # echoed and logged: nothing that can split either
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -77,7 +80,7 @@ class RequestContext:
         started = time.perf_counter()
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         request_id = (
-            incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+            incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         )
         scope.setdefault("state", {})["request_id"] = request_id
         status = {"code": 500}
@@ -156,7 +159,9 @@ class InputGuard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise BodyTooLarge()
+                    # An HTTPException: FastAPI re-raises it from body parsing (anything else it
+                    # turns into a 400 "error parsing the body"), and kb.api renders it as JSON 413.
+                    raise HTTPException(413, f"request body over {self.max_body} bytes")
             return message
 
         try:

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool
+
+
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+# An integer as JSON Schema means it: 3 and 3.0, never true (pydantic's lax int would take it as 1).
+Count = Annotated[int, BeforeValidator(_not_a_boolean)]
 
 
 class SearchBody(BaseModel):
@@ -11,7 +23,7 @@ class SearchBody(BaseModel):
         description="The question, as typed. Plain text: never query syntax.",
         examples=["where is my refund"],
     )
-    limit: int | None = Field(
+    limit: Count | None = Field(
         None, description="How many answers (1..KB_MAX_LIMIT; default KB_DEFAULT_LIMIT)."
     )
     topic: str | None = Field(None, description="Only answers from this topic.")
@@ -19,7 +31,7 @@ class SearchBody(BaseModel):
         default_factory=dict,
         description="Other declared filterable front-matter fields, `{field: value}`.",
     )
-    explain: bool = Field(
+    explain: StrictBool = Field(  # JSON true/false only: 0 or "yes" is not a boolean
         False, description="Include the signals behind scores and the channel choice."
     )
 
@@ -111,7 +123,7 @@ class SuggestResponse(BaseModel):
 class DeflectBody(BaseModel):
     subject: str = Field("", description="Ticket subject.")
     body: str = Field("", description="Ticket body. Subject + body up to KB_MAX_DEFLECT_CHARS.")
-    limit: int = Field(3, ge=1, le=10)
+    limit: Count = Field(3, ge=1, le=10)
 
 
 class DeflectResponse(BaseModel):

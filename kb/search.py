@@ -8,18 +8,24 @@ answer's signals and confidence (kb.confidence), and pick the contact channel (k
 from __future__ import annotations
 
 import math
+import pickle
+import struct
+import zlib
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.reading import CorruptIndexError
 
 from kb.confidence import Model
-from kb.errors import BadParameterError, EmptyQueryError, QueryTooLongError
+from kb.errors import BadParameterError, EmptyQueryError, IndexCorruptError, QueryTooLongError
 from kb.query import AnalyzedQuery, analyze
 from kb.snapshot import Snapshot, SnapshotHolder
 from kb.snippet import snippet
 
+# What reading damaged index files raises (found by fuzzing segment files): a 503, never a 500.
+UNREADABLE = (CorruptIndexError, zlib.error, struct.error, EOFError, pickle.UnpicklingError, KeyError)
 CANDIDATES = 60  # section hits looked at before grouping by article
 STRONG_FIELDS = frozenset({"title", "headings", "questions", "summary"})
 SECOND_SECTION_WEIGHT = 0.0
@@ -55,6 +61,11 @@ def clean_query(text: str, max_chars: int) -> str:
     """The query as searched: control characters blanked, whitespace folded; raises on bad input."""
     if len(text) > max_chars:
         raise QueryTooLongError(f"query is longer than {max_chars} characters")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (JSON "\\ud800"): not text, cannot be echoed
+            raise BadParameterError("query is not valid Unicode text") from None
     cleaned = " ".join(text.translate(_CONTROL).split())
     if not cleaned:
         raise EmptyQueryError("query is empty")
@@ -143,10 +154,15 @@ class SearchEngine:
         )
         cached = None if req.explain else self.cache.get(key)
         if cached is None:
-            cached = self._search(snap, text, req)
+            try:
+                cached = self._search(snap, text, req)
+            except UNREADABLE as exc:
+                self.holder.broken(snap, f"{type(exc).__name__}: {exc}")
+                raise IndexCorruptError(f"index version {snap.version} cannot be read") from exc
             if not req.explain:
                 self.cache.put(key, cached)
         body = dict(cached)
+        body["query"] = text  # the cache key is case-folded; echo what this caller sent
         top = snap.articles.get(body["answers"][0]["article"]) if body["answers"] else None
         confident = not body["fallback"]
         choice = snap.channels.choose(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage, copy_to_ram
 from whoosh.searching import Searcher
 
 from kb import layout
@@ -53,7 +53,9 @@ class Snapshot:
                 for a in json.loads((path / layout.ARTICLES).read_text(encoding="utf-8"))
             }
             vocab = json.loads((path / layout.VOCAB).read_text(encoding="utf-8"))
-            ix = whoosh_index.open_dir(str(path / layout.WHOOSH_DIR))
+            # Read into memory: what happens to the files afterwards (truncated, deleted, rewritten
+            # in place) can no longer reach a running worker; mmap would turn it into a SIGBUS.
+            ix = copy_to_ram(FileStorage(str(path / layout.WHOOSH_DIR), readonly=True)).open_index()
             searcher = ix.searcher()
             chunks = searcher.doc_count()
         except Exception as exc:  # noqa: BLE001 - any failure to read a version means it is unusable
@@ -105,11 +107,14 @@ class SnapshotHolder:
         self._lock = threading.Lock()
         self.error: str | None = None
         self.reloads = 0
+        self._broken: Path | None = None  # a version whose files failed a read: never reopened
 
     def get(self) -> Snapshot:
         """The live snapshot, refreshed when a new version was published; raises when none works."""
         now = time.monotonic()
-        if self._snapshot is None or now - self._checked >= self.interval_s:
+        # Without a snapshot too, retry at most once per interval: a broken index must not be
+        # reopened (and logged) on every request.
+        if now - self._checked >= self.interval_s:
             self._checked = now
             self.refresh()
         if self._snapshot is None:
@@ -132,11 +137,14 @@ class SnapshotHolder:
             if self._snapshot is not None and self._snapshot.path == path:
                 self._stamp = stamp
                 return False
+            if path == self._broken:
+                return False
             try:
                 snap = Snapshot.open(path, self.default_tz, self.fallback_channels)
             except Exception as exc:  # noqa: BLE001 - keep serving the old version, report why
+                if str(exc) != self.error:
+                    log.error("index version not loaded", extra={"reason": str(exc)})
                 self.error = str(exc)
-                log.error("index version not loaded", extra={"reason": str(exc)})
                 return False
             if self._retired is not None:
                 # Retired one swap ago: no request can still hold it (requests are short).
@@ -147,6 +155,17 @@ class SnapshotHolder:
             self.reloads += 1
             log.info("index version loaded", extra={"version": snap.version, "chunks": snap.chunks})
             return True
+
+    def broken(self, snap: Snapshot, reason: str) -> None:
+        """A read of `snap`'s files failed: stop serving it until another version is published."""
+        with self._lock:
+            if self._snapshot is not snap:
+                return
+            self.error = f"index version {snap.version} cannot be read: {reason}"
+            log.error("index version unreadable", extra={"version": snap.version, "reason": reason})
+            if self._retired is not None:
+                self._retired.searcher.close()
+            self._retired, self._snapshot, self._broken = snap, None, snap.path
 
     @property
     def ready(self) -> bool:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.load.memory import rss_kib
+
 KB = Path(sys.executable).with_name("kb")
 
 
@@ -39,10 +41,7 @@ class KbProcess:
 
     def rss_kib(self) -> int:
         """Resident memory of the server process now (VmRSS from /proc), in KiB."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise RuntimeError(f"no VmRSS for pid {self.pid}")
+        return rss_kib(self.pid)
 
     def log(self) -> str:
         """Everything the server has written to stdout and stderr so far."""
@@ -62,9 +61,15 @@ class KbProcess:
 
 @contextmanager
 def kb_serve(
-    index_dir: Path, content_dir: Path, env: dict[str, str] | None = None, ready_s: float = 60.0
+    index_dir: Path,
+    content_dir: Path,
+    env: dict[str, str] | None = None,
+    ready_s: float = 60.0,
+    wait_for: str = "/readyz",
 ) -> Iterator[KbProcess]:
-    """Start `kb serve` on 127.0.0.1:<free port> and wait until /readyz answers 200; stop it after.
+    """Start `kb serve` on 127.0.0.1:<free port> and wait until `wait_for` answers 200; stop it after.
+
+    `wait_for="/healthz"` starts a server that is up but has no usable index (to test that state).
 
     The index and content folders go through KB_INDEX_DIR / KB_CONTENT_DIR (not --index/--content:
     see tests/reliability/test_serve_process.py for why).
@@ -97,7 +102,7 @@ def kb_serve(
             if process.poll() is not None:
                 raise RuntimeError(f"kb serve exited with {process.returncode}:\n{server.log()}")
             try:
-                if httpx.get(f"{server.url}/readyz", timeout=2).status_code == 200:
+                if httpx.get(f"{server.url}{wait_for}", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

@@ -49,6 +49,7 @@ class GuardedServer:
 
 @pytest.fixture(scope="module")
 def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuardedServer]:
+    """kb with an admin key and an agent key over the shipped content plus one internal article."""
     root = tmp_path_factory.mktemp("guarded")
     content = root / "content"
     shutil.copytree(CONTENT, content)

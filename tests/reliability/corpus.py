@@ -21,22 +21,25 @@ def _sentence(rng: random.Random, n: int) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def write_corpus(target: Path, articles: int, seed: int = 7) -> Path:
-    """A content folder of `articles` generated articles (3–6 sections each) plus the shipped channels."""
+def write_corpus(
+    target: Path, articles: int, seed: int = 7, sections: tuple[int, int] = (3, 6)
+) -> Path:
+    """A content folder of `articles` generated articles (3–6 sections each by default) plus the
+    shipped channels.yaml."""
     rng = random.Random(seed)
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(CONTENT / "channels.yaml", target / "channels.yaml")
     for i in range(articles):
         topic = _TOPICS[i % len(_TOPICS)]
-        sections = []
-        for s in range(rng.randint(3, 6)):
+        parts = []
+        for s in range(rng.randint(*sections)):
             paragraphs = "\n\n".join(_sentence(rng, rng.randint(12, 30)) for _ in range(3))
-            sections.append(f"## {_sentence(rng, 4)[:-1]} {s}\n\n{paragraphs}\n")
+            parts.append(f"## {_sentence(rng, 4)[:-1]} {s}\n\n{paragraphs}\n")
         questions = "\n".join(f"  - {_sentence(rng, 5)[:-1].lower()}" for _ in range(3))
         text = (
             f"---\nid: gen-{i:04d}\ntitle: {topic.title()} help {i}\ntopic: {topic}\n"
             f"summary: {_sentence(rng, 10)}\nquestions:\n{questions}\n---\n"
-            f"# {topic.title()} help {i}\n\n{_sentence(rng, 20)}\n\n" + "\n".join(sections)
+            f"# {topic.title()} help {i}\n\n{_sentence(rng, 20)}\n\n" + "\n".join(parts)
         )
         (target / f"gen-{i:04d}.md").write_text(text, encoding="utf-8")
     return target
