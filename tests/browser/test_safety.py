@@ -31,9 +31,17 @@ def test_xss_payloads_in_the_query_render_as_text(tab: Tab, server_url: str) -> 
     w.settled(PAYLOAD)
     expect(w.status).not_to_have_text("")
     expect(w.contact).to_be_visible()
-    expect(w.contact.locator(".lead")).to_contain_text(f"“{PAYLOAD}”")
+    # With no answer at all the card quotes the query back; with a weak one it offers a person.
+    # Which of the two depends on the content's words, so ask the API what it answered.
+    api = tab.page.request.get(server_url + "/search", params={"q": PAYLOAD}).json()
+    lead = w.contact.locator(".lead")
+    if api["answers"]:
+        expect(lead).to_contain_text("Talk to a person")
+    else:
+        expect(lead).to_contain_text(f"“{PAYLOAD}”")
     tab.page.wait_for_timeout(SETTLE_MS)
 
+    assert w.input.input_value() == PAYLOAD
     assert tab.dialogs == []
     assert tab.page.evaluate("window.__pwned") is None
     assert w.shadow_count("img, script, iframe, [onload], [onerror]") == 0
