@@ -37,15 +37,31 @@ def log(message: str) -> None:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--quick", action="store_true", help="tiny corpora, few queries, short HTTP runs")
-    parser.add_argument("--full", action="store_true", help="also the 100k-chunk corpus (minutes more)")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny corpora, few queries, short HTTP runs"
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="also the 100k-chunk corpus (minutes more)"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results", help="where the report goes")
-    parser.add_argument("--cache", type=Path, default=HERE / ".cache", help="generated corpora cache")
-    parser.add_argument("--only", default=",".join(STEPS), help=f"steps to run, of: {', '.join(STEPS)}")
+    parser.add_argument(
+        "--cache", type=Path, default=HERE / ".cache", help="generated corpora cache"
+    )
+    parser.add_argument(
+        "--only", default=",".join(STEPS), help=f"steps to run, of: {', '.join(STEPS)}"
+    )
     parser.add_argument("--seed", type=int, default=1, help="corpus and query-log seed")
+    parser.add_argument(
+        "--corpora",
+        default="",
+        help="only these corpora, comma-separated (e.g. gen-100k with --full)",
+    )
     args = parser.parse_args(argv)
+    args.corpus_names = [c.strip() for c in args.corpora.split(",") if c.strip()]
     args.steps = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in args.steps if s not in STEPS]
     if unknown:
@@ -77,21 +93,23 @@ class Run:
 
     # Sizes of each step by mode.
     def cold_queries(self, corpus: Corpus) -> list[str]:
-        n = 60 if self.quick else (500 if corpus.name == "gen-100k" else 1000)
+        n = 60 if self.quick else (200 if corpus.name == "gen-100k" else 1000)
         return corpus.log_queries()[:n]
 
     def http_load(self) -> http_load.Load:
         if self.quick:
-            return http_load.Load(connections=8, warmup_s=1, duration_s=1, log_length=2_000)
-        return http_load.Load(connections=16, warmup_s=3, duration_s=10, log_length=60_000)
+            return http_load.Load(connections=8, warmup_s=0, duration_s=1, log_length=2_000)
+        return http_load.Load(connections=16, warmup_s=5, duration_s=10, log_length=60_000)
 
     def http_corpora(self) -> list[Corpus]:
         names = ("gen-300",) if self.quick else ("default", "gen-10k")
         return [c for c in self.corpora if c.name in names]
 
     def profile_corpus(self) -> Corpus | None:
-        generated = [c for c in self.corpora if c.sections and c.name != "gen-100k"]
-        return max(generated, key=lambda c: c.sections or 0, default=None)
+        """The corpus profiled: the largest generated one, 100k only when it is all there is."""
+        generated = [c for c in self.corpora if c.sections]
+        smaller = [c for c in generated if c.name != "gen-100k"] or generated
+        return max(smaller, key=lambda c: c.sections or 0, default=None)
 
     def save(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
@@ -107,7 +125,9 @@ class Run:
         if corpus.name not in self.engines:
             built = self.index_of(corpus)
             engines, rows = peers.build_peers(built.version, self.work / corpus.name / "peers")
-            self.results.setdefault("peer_builds", []).extend({"corpus": corpus.name, **r} for r in rows)
+            self.results.setdefault("peer_builds", []).extend(
+                {"corpus": corpus.name, **r} for r in rows
+            )
             self.engines[corpus.name] = engines
         return self.engines[corpus.name]
 
@@ -137,11 +157,18 @@ class Run:
         log(f"report: {self.out / 'RESULTS.md'} and chart.png ({self.results['elapsed_s']:.0f} s)")
 
     def prepare(self) -> None:
-        for plan in corpora.plans(self.quick, self.args.full):
+        chosen = corpora.plans(self.quick, self.args.full)
+        if self.args.corpus_names:
+            chosen = [p for p in chosen if p.name in self.args.corpus_names]
+        if not chosen:
+            raise SystemExit(f"no corpus named {self.args.corpora!r} in this mode")
+        for plan in chosen:
             t = time.perf_counter()
             corpus = corpora.prepare(plan, self.args.cache, self.args.seed)
             how = "cached" if corpus.generated_s is None else "generated"
-            log(f"corpus {corpus.name}: {corpus.articles} articles ({how}, {time.perf_counter() - t:.1f} s)")
+            log(
+                f"corpus {corpus.name}: {corpus.articles} articles ({how}, {time.perf_counter() - t:.1f} s)"
+            )
             self.corpora.append(corpus)
         self.results["corpora"] = [c.describe() for c in self.corpora]
 
@@ -150,8 +177,10 @@ class Run:
         biggest = self.profile_corpus()
         for corpus in self.corpora:
             log(f"full build of {corpus.name}")
-            repeats = 3 if corpus.sections is None or corpus.sections <= 1000 else 1
-            built, row = indexing.build(corpus, self.work, repeats=repeats)
+            small = corpus.sections is None or corpus.sections <= 1000
+            built, row = indexing.build(
+                corpus, self.work, repeats=3 if small and not self.quick else 1
+            )
             self.built[corpus.name] = built
             rows.append(row)
             log(f"  {row['chunks']} chunks in {row['build_s']:.2f} s; edit → searchable")
@@ -159,19 +188,21 @@ class Run:
             if corpus is biggest:
                 profile_to = self.out / "incremental-profile.txt"
                 self.results["incremental_profile"] = profile_to.name
-            incremental.append(indexing.incremental(built, profile_to=profile_to))
+            edits = 2 if self.quick else indexing.EDITS
+            incremental.append(indexing.incremental(built, edits=edits, profile_to=profile_to))
         self.results["indexing"] = rows
         self.results["incremental"] = incremental
-        if biggest is not None:
-            log(f"build split on {biggest.name}")
-            self.results["build_split"] = [indexing.split(self.built[biggest.name])]
 
     def step_search(self) -> None:
         rows = self.results.setdefault("search", [])
         for corpus in self.corpora:
             log(f"in-process search on {corpus.name}")
             built = self.index_of(corpus)
-            rows.extend(search.run(corpus.name, built.index, self.cold_queries(corpus), corpus.log_queries()))
+            rows.extend(
+                search.run(
+                    corpus.name, built.index, self.cold_queries(corpus), corpus.log_queries()
+                )
+            )
 
     def step_peers(self) -> None:
         rows = self.results.setdefault("search", [])
@@ -185,7 +216,10 @@ class Run:
             retrieval.close()
 
     def step_quality(self) -> None:
-        default = next(c for c in self.corpora if c.name == "default")
+        default = next((c for c in self.corpora if c.name == "default"), None)
+        if default is None:
+            log("quality needs the default corpus; skipped")
+            return
         built = self.index_of(default)
         self.results["quality"] = quality.run(built.index, self.peers_of(default))
 
@@ -197,7 +231,11 @@ class Run:
             log(f"HTTP on {corpus.name}: {', '.join(map(str, workers))} worker(s)")
             built = self.index_of(corpus)
             queries = corpus.replay(load.log_length, self.args.seed)
-            rows.extend(http_load.run(corpus.name, built.index, built.content, queries, load, self.work, workers))
+            rows.extend(
+                http_load.run(
+                    corpus.name, built.index, built.content, queries, load, self.work, workers
+                )
+            )
 
     def step_profile(self) -> None:
         corpus = self.profile_corpus()
@@ -205,7 +243,7 @@ class Run:
             return
         log(f"profiling kb search on {corpus.name}")
         built = self.index_of(corpus)
-        n = 30 if self.quick else 300
+        n = 30 if self.quick else 150
         self.results["profile"] = hotspots.profile(
             corpus.name, built.index, corpus.log_queries()[:n], self.out / "search-profile.txt"
         )

@@ -10,12 +10,14 @@
   repeat pattern, so most log entries repeat an earlier query; ~10% of the entries are a fresh
   misspelling of the query they repeat.
 
-Everything is derived from a fixed seed, so a corpus is the same on every machine; generated corpora
-are kept in a cache folder (bench/.cache by default) and reused by later runs.
+Everything is derived from a fixed seed and the shipped content's words, so a corpus is the same on
+every machine for the same content; generated corpora are kept in a cache folder (bench/.cache by
+default, keyed by seed, sizes and a digest of those words) and reused by later runs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -35,7 +37,10 @@ from kb.schema import STOPWORDS, words
 GENERATOR_VERSION = 1
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CONTENT = REPO / "content"
-LABELED_FILES = (REPO.parent / "shared" / "eval" / "dev.jsonl", REPO / "tests" / "relevance" / "queries.jsonl")
+LABELED_FILES = (
+    REPO.parent / "shared" / "eval" / "dev.jsonl",
+    REPO / "tests" / "relevance" / "queries.jsonl",
+)
 
 VOCABULARY_SIZE = 40_000
 ZIPF_S = 1.07  # word rank exponent (Zipf–Mandelbrot, offset 2.7): ~75% of a text is base words
@@ -66,11 +71,11 @@ def plans(quick: bool, full: bool) -> list[Plan]:
         return [Plan("default", None, 0, 200), Plan("gen-300", 300, 60, 200)]
     chosen = [
         Plan("default", None, 0, 3000),
-        Plan("gen-1k", 1_000, 500, 4000),
-        Plan("gen-10k", 10_000, 2_000, 6000),
+        Plan("gen-1k", 1_000, 500, 3000),
+        Plan("gen-10k", 10_000, 2_000, 3000),
     ]
     if full:
-        chosen.append(Plan("gen-100k", 100_000, 4_000, 8000))
+        chosen.append(Plan("gen-100k", 100_000, 4_000, 1000))
     return chosen
 
 
@@ -121,7 +126,10 @@ def prepare(plan: Plan, cache: Path, seed: int) -> Corpus:
     """The corpus of a plan, generated into the cache unless an identical one is there."""
     if plan.chunks is None:
         return _default_corpus(plan, seed)
-    folder = cache / "corpora" / f"{plan.name}-s{seed}-g{GENERATOR_VERSION}-p{plan.pool}-l{plan.log}"
+    # The vocabulary starts from the shipped content's words, so a content edit makes a new corpus.
+    words_digest = hashlib.sha256(" ".join(base_vocabulary()).encode()).hexdigest()[:8]
+    name = f"{plan.name}-s{seed}-g{GENERATOR_VERSION}-p{plan.pool}-l{plan.log}-w{words_digest}"
+    folder = cache / "corpora" / name
     meta_path = folder / "queries.json"
     if not meta_path.exists():
         started = time.perf_counter()

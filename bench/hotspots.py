@@ -22,7 +22,7 @@ PHASES: tuple[tuple[str, str, str], ...] = (
     ("  of which matched terms (Hit.matched_terms)", "whoosh/searching.py", "matched_terms"),
     ("confidence (_score)", "kb/search.py", "_score"),
     ("answers (_answer)", "kb/search.py", "_answer"),
-    ("  of which snippets (_snippet)", "kb/search.py", "_snippet"),
+    ("  of which snippets (kb.snippet.snippet)", "kb/snippet.py", "snippet"),
     ("channel choice (ChannelBook.choose)", "kb/channels.py", "choose"),
 )
 TOP = 25
@@ -43,11 +43,19 @@ def profile(corpus: str, index: Path, queries: list[str], out_file: Path) -> dic
     total = sum(tt for _, _, tt, _, _ in raw.values())
 
     def cumulative(suffix: str, name: str) -> float:
-        return sum(ct for (f, _, fn), (_, _, _, ct, _) in raw.items() if fn == name and f.endswith(suffix))
+        return sum(
+            ct for (f, _, fn), (_, _, _, ct, _) in raw.items() if fn == name and f.endswith(suffix)
+        )
 
+    # A phase whose function kb no longer has is left out rather than shown as 0.
     phases = [
-        {"phase": label, "seconds": cumulative(suffix, name), "share": cumulative(suffix, name) / total}
+        {
+            "phase": label,
+            "seconds": cumulative(suffix, name),
+            "share": cumulative(suffix, name) / total,
+        }
         for label, suffix, name in PHASES
+        if any(fn == name and f.endswith(suffix) for f, _, fn in raw)
     ]
     top = sorted(raw.items(), key=lambda kv: -kv[1][2])[:TOP]
     functions = [

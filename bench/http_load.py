@@ -84,10 +84,27 @@ def running(target: Target, index: Path, content: Path, logs: Path) -> Iterator[
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     if target.name == "bare":
-        cmd = [sys.executable, "-m", "bench.bare", "--port", str(port), "--workers", str(target.workers)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.bare",
+            "--port",
+            str(port),
+            "--workers",
+            str(target.workers),
+        ]
         probe = "/search?q=probe"
     else:
-        cmd = [*kb_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(target.workers)]
+        cmd = [
+            *kb_command(),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(target.workers),
+        ]
         probe = "/readyz"
         env.update(
             KB_ENV="production",
@@ -155,21 +172,35 @@ def wrk(
 ) -> dict[str, Any]:
     """One bounded wrk run from log entry `start`; its summary with requests/s and ms figures."""
     cmd = [
-        binary, "-t1", f"-c{connections}", f"-d{duration_s}s", "--timeout", "10s",
-        "-s", str(REPLAY), url, "--", str(paths), str(start),
-    ]  # fmt: skip
+        binary,
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration_s}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(REPLAY),
+        url,
+        "--",
+        str(paths),
+        str(start),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration_s + 120)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith('{"requests"')), None)
     if done.returncode != 0 or line is None:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout[-1000:]} {done.stderr[-1000:]}")
+        raise RuntimeError(
+            f"wrk failed ({done.returncode}): {done.stdout[-1000:]} {done.stderr[-1000:]}"
+        )
     r = json.loads(line)
     seconds = r["duration_us"] / 1e6
-    errors = sum(r[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
     return {
         "requests": r["requests"],
         "seconds": seconds,
         "rps": r["requests"] / seconds if seconds else float("nan"),
-        "errors": errors,
+        "status_errors": r["status_errors"],  # answers other than 2xx/3xx
+        "socket_errors": sum(
+            r[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts")
+        ),
         "mean_ms": r["mean_us"] / 1000,
         "p50_ms": r["p50_us"] / 1000,
         "p90_ms": r["p90_us"] / 1000,
@@ -198,8 +229,10 @@ def run(
             target = Target(name, workers)
             with running(target, index, content, logs) as url:
                 # The measured run goes on where the warm-up stopped, as live traffic would.
-                warmup = wrk(binary, url, paths, load.connections, load.warmup_s)
-                result = wrk(binary, url, paths, load.connections, load.duration_s, warmup["requests"])
+                start = 0
+                if load.warmup_s:
+                    start = wrk(binary, url, paths, load.connections, load.warmup_s)["requests"]
+                result = wrk(binary, url, paths, load.connections, load.duration_s, start)
             rows.append(
                 {
                     "corpus": corpus,

@@ -1,24 +1,28 @@
-"""Indexing: full build time and size, where a full build's time goes, and edit → searchable time.
+"""Indexing: full build time and size, edit → searchable time, and where a build's time goes.
 
 Each corpus is copied into the run's work folder first, so editing an article for the incremental
-measurement never touches the cached corpus or the shipped content.
+measurement never touches the cached corpus or the shipped content. The phases of a build are timed
+inside the measured build itself by wrapping the indexer's step functions with a clock (see
+`phase_clock`); a step the indexer no longer has is simply not reported.
 """
 
 from __future__ import annotations
 
 import cProfile
+import importlib
 import io
 import pstats
 import shutil
-import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.corpora import Corpus
 from bench.measure import median, tree_bytes
-from indexer import build_index, find_sources, parse_article
+from indexer import build_index, parse_article
 from indexer.loader import Source
 from kb import layout
 from kb.confidence import Model
@@ -26,6 +30,44 @@ from kb.search import SearchEngine, SearchRequest
 from kb.snapshot import SnapshotHolder
 
 EDITS = 3  # incremental rebuilds measured per corpus (median reported)
+
+# (phase, module, function): the indexer's steps, timed where build_index calls them.
+PHASES: tuple[tuple[str, str, str], ...] = (
+    ("read + parse + render", "indexer.build", "_article_for"),
+    ("Whoosh write", "indexer.build", "_write_whoosh"),
+    ("Whoosh update", "indexer.build", "_update_whoosh"),
+    ("vocabulary + articles.json", "indexer.build", "_write_metadata"),
+    ("fsync + publish", "kb.layout", "publish"),
+)
+
+
+@contextmanager
+def phase_clock() -> Iterator[dict[str, float]]:
+    """Seconds spent in each of PHASES while the block runs (wrappers removed afterwards)."""
+    spent: dict[str, float] = {}
+    patched: list[tuple[Any, str, Callable[..., Any]]] = []
+    for label, module_name, name in PHASES:
+        module = importlib.import_module(module_name)
+        original = getattr(module, name, None)
+        if original is None:
+            continue
+
+        def timed(
+            *args: Any, _fn: Callable[..., Any] = original, _label: str = label, **kwargs: Any
+        ) -> Any:
+            started = time.perf_counter()
+            try:
+                return _fn(*args, **kwargs)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - started
+
+        setattr(module, name, timed)
+        patched.append((module, name, original))
+    try:
+        yield spent
+    finally:
+        for module, name, original in patched:
+            setattr(module, name, original)
 
 
 @dataclass
@@ -55,13 +97,16 @@ def build(corpus: Corpus, work: Path, repeats: int = 1) -> tuple[Built, dict[str
     """Full builds of the corpus (the last one is kept for the other benchmarks) and their row."""
     content = copy_content(corpus, work)
     seconds: list[float] = []
+    phases: list[dict[str, float]] = []
     index = work / corpus.name / "index"
     report = None
     for _ in range(repeats):
         shutil.rmtree(index, ignore_errors=True)
-        started = time.perf_counter()
-        report = build_index(content, index)
-        seconds.append(time.perf_counter() - started)
+        with phase_clock() as spent:
+            started = time.perf_counter()
+            report = build_index(content, index)
+            seconds.append(time.perf_counter() - started)
+        phases.append(spent)
     assert report is not None
     built = Built(corpus, content, index)
     version = built.version
@@ -71,11 +116,20 @@ def build(corpus: Corpus, work: Path, repeats: int = 1) -> tuple[Built, dict[str
         "chunks": report.chunks,
         "skipped": len(report.skipped),
         "builds": repeats,
-        "build_s": median(seconds),
+        "build_s": _median_run(seconds, phases)[0],
+        "phases": _median_run(seconds, phases)[1],
         "index_bytes": tree_bytes(version),
         "whoosh_bytes": tree_bytes(version / layout.WHOOSH_DIR),
     }
     return built, row
+
+
+def _median_run(
+    seconds: list[float], phases: list[dict[str, float]]
+) -> tuple[float, dict[str, float]]:
+    """The median run's time and its phases (one run's, so that they add up to its time)."""
+    middle = sorted(range(len(seconds)), key=lambda i: seconds[i])[(len(seconds) - 1) // 2]
+    return seconds[middle], phases[middle]
 
 
 def build_untimed(corpus: Corpus, work: Path) -> Built:
@@ -85,23 +139,6 @@ def build_untimed(corpus: Corpus, work: Path) -> Built:
     shutil.rmtree(index, ignore_errors=True)
     build_index(content, index)
     return Built(corpus, content, index)
-
-
-def split(built: Built) -> dict[str, Any]:
-    """Where a full build's time goes: reading and parsing the Markdown vs writing Whoosh."""
-    from indexer.build import _write_whoosh  # the Whoosh step alone; private, measured on purpose
-
-    started = time.perf_counter()
-    articles = [parse_article(s) for s in find_sources(built.content)]
-    parsed = time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=built.index.parent) as tmp:
-        _write_whoosh(Path(tmp), articles)
-    written = time.perf_counter()
-    return {
-        "corpus": built.corpus.name,
-        "parse_s": parsed - started,
-        "whoosh_write_s": written - parsed,
-    }
 
 
 def incremental(built: Built, edits: int = EDITS, profile_to: Path | None = None) -> dict[str, Any]:
@@ -115,7 +152,13 @@ def incremental(built: Built, edits: int = EDITS, profile_to: Path | None = None
     engine = SearchEngine(holder, Model.load(), cache_size=0)
     holder.get()
     files = sorted(p for p in built.content.rglob("*.md"))
-    steps: dict[str, list[float]] = {"build_s": [], "swap_s": [], "first_search_s": [], "total_s": []}
+    steps: dict[str, list[float]] = {
+        "build_s": [],
+        "swap_s": [],
+        "first_search_s": [],
+        "total_s": [],
+    }
+    phases: list[dict[str, float]] = []
     found = 0
     for n in range(edits):
         path = files[(n * 7919) % len(files)]
@@ -125,18 +168,22 @@ def incremental(built: Built, edits: int = EDITS, profile_to: Path | None = None
         profiler = cProfile.Profile() if profile_to is not None and n == edits - 1 else None
         t0 = time.perf_counter()
         path.write_text(f"{text}\n\nThis article now also mentions {token}.\n", encoding="utf-8")
-        if profiler:
-            profiler.enable()
-        report = build_index(built.content, built.index, incremental=True)
-        if profiler:
-            profiler.disable()
+        with phase_clock() as spent:
+            if profiler:
+                profiler.enable()
+            report = build_index(built.content, built.index, incremental=True)
+            if profiler:
+                profiler.disable()
         t1 = time.perf_counter()
+        phases.append(spent)
         holder.refresh()
         t2 = time.perf_counter()
         body = engine.search(SearchRequest(q=token, limit=10))
         t3 = time.perf_counter()
         if not report.incremental or report.changed != 1:
-            raise RuntimeError(f"expected an incremental build of 1 article, got {report.to_json()}")
+            raise RuntimeError(
+                f"expected an incremental build of 1 article, got {report.to_json()}"
+            )
         found += bool(body["answers"]) and body["answers"][0]["article"] == article_id
         steps["build_s"].append(t1 - t0)
         steps["swap_s"].append(t2 - t1)
@@ -153,6 +200,7 @@ def incremental(built: Built, edits: int = EDITS, profile_to: Path | None = None
         "found": found,
         **{k: median(v) for k, v in steps.items()},
         "max_total_s": max(steps["total_s"]),
+        "phases": _median_run(steps["build_s"], phases)[1],
     }
 
 

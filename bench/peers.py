@@ -141,7 +141,9 @@ class Tantivy:
         self.index = tantivy.Index(self.schema, path=str(folder))
         writer = self.index.writer()
         for c in chunks:
-            writer.add_document(tantivy.Document(**c.fields, article=c.article, audience=c.audience))
+            writer.add_document(
+                tantivy.Document(**c.fields, article=c.article, audience=c.audience)
+            )
         writer.commit()
         writer.wait_merging_threads()
         self.index.reload()
@@ -197,7 +199,12 @@ def build_peers(version: Path, work: Path) -> tuple[list[Engine], list[dict[str,
     fts = Fts5(work / "fts5.sqlite", chunks)
     tan = Tantivy(work / "tantivy", chunks)
     rows = [
-        {"engine": e.name, "chunks": len(chunks), "build_s": e.build_s, "index_bytes": e.index_bytes}
+        {
+            "engine": e.name,
+            "chunks": len(chunks),
+            "build_s": e.build_s,
+            "index_bytes": e.index_bytes,
+        }
         for e in (fts, tan)
     ]
     return [fts, tan], rows

@@ -102,7 +102,11 @@ def headline(results: dict[str, Any]) -> list[str]:
                 f"- In-process search on {big}, result cache off: kb p99 {_f(kb['p99_ms'])} ms vs "
                 f"SQLite FTS5 {_f(fts['p99_ms'])} ms ({_x(ratio(kb['p99_ms'], fts['p99_ms']))}); "
                 f"p50 {_f(kb['p50_ms'])} vs {_f(fts['p50_ms'])} ms ({_x(ratio(kb['p50_ms'], fts['p50_ms']))})"
-                + (f"; tantivy p99 {_f(tan['p99_ms'], 3)} ms ({_x(ratio(kb['p99_ms'], tan['p99_ms']))})" if tan else "")
+                + (
+                    f"; tantivy p99 {_f(tan['p99_ms'], 3)} ms ({_x(ratio(kb['p99_ms'], tan['p99_ms']))})"
+                    if tan
+                    else ""
+                )
                 + "."
             )
     for corpus in dict.fromkeys(r["corpus"] for r in results.get("http", [])):
@@ -115,14 +119,19 @@ def headline(results: dict[str, Any]) -> list[str]:
                     f"- HTTP on {corpus}, {workers} worker(s): bare endpoint {_f(bare['rps'])} req/s; "
                     f"kb warm {_f(warm['rps'])} req/s ({_x(ratio(warm['rps'], bare['rps']))}), "
                     f"kb cold {_f(cold['rps'])} req/s ({_x(ratio(cold['rps'], bare['rps']))}); "
-                    f"p99 {_f(bare['p99_ms'])} / {_f(warm['p99_ms'])} / {_f(cold['p99_ms'])} ms."
+                    f"p99 bare / warm / cold {_f(bare['p99_ms'])} / {_f(warm['p99_ms'])} / "
+                    f"{_f(cold['p99_ms'])} ms."
                 )
     for row in results.get("indexing", []):
         if row["corpus"] == big:
             fts = _find(results.get("peer_builds", []), corpus=big, engine="sqlite-fts5")
             out.append(
                 f"- Full build of {big} ({row['chunks']} chunks): {_f(row['build_s'])} s"
-                + (f" ({_x(ratio(row['build_s'], fts['build_s']))} FTS5's {_f(fts['build_s'])} s)" if fts else "")
+                + (
+                    f" ({_x(ratio(row['build_s'], fts['build_s']))} FTS5's {_f(fts['build_s'])} s)"
+                    if fts
+                    else ""
+                )
                 + f", index {_f(row['index_bytes'] / MB, 1)} MB."
             )
     for row in results.get("incremental", []):
@@ -141,7 +150,11 @@ def _largest_generated(results: dict[str, Any]) -> str | None:
     names = [c["corpus"] for c in results.get("corpora", []) if c["sections"]]
     if "gen-10k" in names:
         return "gen-10k"
-    return max(names, key=lambda n: next(c["sections"] for c in results["corpora"] if c["corpus"] == n), default=None)
+    return max(
+        names,
+        key=lambda n: next(c["sections"] for c in results["corpora"] if c["corpus"] == n),
+        default=None,
+    )
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -172,16 +185,31 @@ def markdown(results: dict[str, Any]) -> str:
 def _corpora_section(results: dict[str, Any]) -> list[str]:
     rows = [
         [
-            c["corpus"], _f(c["articles"]), _f(c["sections"]), f"{c['words']:,}", _f(c["distinct_queries"]),
-            _f(c["log_length"]), f"{c['log_repeat_share']:.0%}", f"{c['typo_share']:.1%}",
+            c["corpus"],
+            _f(c["articles"]),
+            _f(c["sections"]),
+            f"{c['words']:,}",
+            _f(c["distinct_queries"]),
+            _f(c["log_length"]),
+            f"{c['log_repeat_share']:.0%}",
+            f"{c['typo_share']:.1%}",
             "cached" if c["generated_s"] is None else f"{c['generated_s']:.1f} s",
         ]
         for c in results.get("corpora", [])
-    ]  # fmt: skip
+    ]
     if not rows:
         return []
-    header = ["corpus", "articles", "sections", "body words", "distinct queries", "log entries",
-              "repeats in log", "misspelt entries", "generated"]  # fmt: skip
+    header = [
+        "corpus",
+        "articles",
+        "sections",
+        "body words",
+        "distinct queries",
+        "log entries",
+        "repeats in log",
+        "misspelt entries",
+        "generated",
+    ]
     return ["## Corpora", "", *_table(header, rows)]
 
 
@@ -192,52 +220,108 @@ def _indexing_section(results: dict[str, Any]) -> list[str]:
     for r in results.get("indexing", []):
         fts = _find(peer, corpus=r["corpus"], engine="sqlite-fts5") or {}
         tan = _find(peer, corpus=r["corpus"], engine="tantivy") or {}
-        rows.append([
-            r["corpus"], _f(r["articles"]), _f(r["chunks"]), _f(r["build_s"], 3), _f(fts.get("build_s"), 3),
-            _f(tan.get("build_s"), 3), _x(ratio(r["build_s"], fts.get("build_s"))),
-            _x(ratio(r["build_s"], tan.get("build_s"))), _f(r["index_bytes"] / MB, 1),
-            _f(fts.get("index_bytes", math.nan) / MB, 1), _f(tan.get("index_bytes", math.nan) / MB, 1),
-            _x(ratio(r["index_bytes"], fts.get("index_bytes"))),
-        ])  # fmt: skip
+        rows.append(
+            [
+                r["corpus"],
+                _f(r["articles"]),
+                _f(r["chunks"]),
+                _f(r["build_s"], 3),
+                _f(fts.get("build_s"), 3),
+                _f(tan.get("build_s"), 3),
+                _x(ratio(r["build_s"], fts.get("build_s"))),
+                _x(ratio(r["build_s"], tan.get("build_s"))),
+                _f(r["index_bytes"] / MB, 1),
+                _f(fts.get("index_bytes", math.nan) / MB, 1),
+                _f(tan.get("index_bytes", math.nan) / MB, 1),
+                _x(ratio(r["index_bytes"], fts.get("index_bytes"))),
+            ]
+        )
     if rows:
-        header = ["corpus", "articles", "chunks", "kb build s", "FTS5 build s", "tantivy build s",
-                  "kb ÷ FTS5", "kb ÷ tantivy", "kb index MB", "FTS5 MB", "tantivy MB", "size kb ÷ FTS5"]  # fmt: skip
-        out += ["## Indexing", "", "kb's build reads and renders the Markdown; the peers index the "
-                "already-parsed chunks of kb's build, so their time is indexing alone.", ""]  # fmt: skip
+        header = [
+            "corpus",
+            "articles",
+            "chunks",
+            "kb build s",
+            "FTS5 build s",
+            "tantivy build s",
+            "kb ÷ FTS5",
+            "kb ÷ tantivy",
+            "kb index MB",
+            "FTS5 MB",
+            "tantivy MB",
+            "size kb ÷ FTS5",
+        ]
+        out += [
+            "## Indexing",
+            "",
+            "kb's build reads and renders the Markdown; the peers index the "
+            "already-parsed chunks of kb's build, so their time is indexing alone.",
+            "",
+        ]
         out += _table(header, rows)
-    split = results.get("build_split", [])
-    if split:
-        srows = []
-        for s in split:
-            full = _find(results.get("indexing", []), corpus=s["corpus"]) or {}
-            total = full.get("build_s", math.nan)
-            rest = total - s["parse_s"] - s["whoosh_write_s"]
-            srows.append([
-                s["corpus"], _f(total, 2), f"{_f(s['parse_s'], 2)} ({_x(ratio(s['parse_s'], total))})",
-                f"{_f(s['whoosh_write_s'], 2)} ({_x(ratio(s['whoosh_write_s'], total))})",
-                f"{_f(rest, 2)} ({_x(ratio(rest, total))})",
-            ])  # fmt: skip
-        out += ["Where a full build's time goes (each part also as a share of the full build):", ""]
-        out += _table(["corpus", "full build s", "read + parse + render s", "Whoosh write s",
-                       "the rest (vocabulary, JSON, fsync, publish) s"], srows)  # fmt: skip
+    phase_rows = []
+    for kind, key in (("full", "indexing"), ("incremental", "incremental")):
+        for r in results.get(key, []):
+            total = r["build_s"]
+            parts = [
+                f"{label} {_f(sec, 2)} s ({sec / total:.0%})"
+                for label, sec in r["phases"].items()
+                if total
+            ]
+            rest = total - sum(r["phases"].values())
+            parts.append(f"other {_f(rest, 2)} s ({rest / total:.0%})" if total else "")
+            phase_rows.append([r["corpus"], kind, _f(total, 3), "; ".join(parts)])
+    if phase_rows:
+        out += [
+            "Where a build's time goes, timed inside the measured build (the median one where there "
+            "were several); 'other' is finding the files, the manifest and the lock:",
+            "",
+        ]
+        out += _table(["corpus", "build", "build s", "phases (share of the build)"], phase_rows)
     inc = results.get("incremental", [])
     if inc:
         irows = []
         for r in inc:
             full = _find(results.get("indexing", []), corpus=r["corpus"]) or {}
-            irows.append([
-                r["corpus"], _f(r["total_s"], 3), _f(r["max_total_s"], 3), _f(r["build_s"], 3), _f(r["swap_s"], 3),
-                _f(r["first_search_s"], 3), f"{r['found']}/{r['edits']}", _x(ratio(r["total_s"], full.get("build_s"))),
-                "yes" if r["max_total_s"] <= 1.0 else "no",
-            ])  # fmt: skip
-        out += ["One changed article: the file is edited, `build_index(incremental=True)` runs, the "
-                "SnapshotHolder swaps in the new version and a search for a word only the edit contains "
-                "returns the article. Medians of the edits; the serving poll interval "
-                "(KB_RELOAD_INTERVAL_S, default 1 s) comes on top for workers that did not run the build.", ""]  # fmt: skip
-        out += _table(["corpus", "edit → searchable s", "max s", "incremental build s", "snapshot swap s",
-                       "first search s", "found", "÷ full build", "≤ 1 s"], irows)  # fmt: skip
+            irows.append(
+                [
+                    r["corpus"],
+                    _f(r["total_s"], 3),
+                    _f(r["max_total_s"], 3),
+                    _f(r["build_s"], 3),
+                    _f(r["swap_s"], 3),
+                    _f(r["first_search_s"], 3),
+                    f"{r['found']}/{r['edits']}",
+                    _x(ratio(r["total_s"], full.get("build_s"))),
+                    "yes" if r["max_total_s"] <= 1.0 else "no",
+                ]
+            )
+        out += [
+            "One changed article: the file is edited, `build_index(incremental=True)` runs, the "
+            "SnapshotHolder swaps in the new version and a search for a word only the edit contains "
+            "returns the article. Medians of the edits; the serving poll interval "
+            "(KB_RELOAD_INTERVAL_S, default 1 s) comes on top for workers that did not run the build.",
+            "",
+        ]
+        out += _table(
+            [
+                "corpus",
+                "edit → searchable s",
+                "max s",
+                "incremental build s",
+                "snapshot swap s",
+                "first search s",
+                "found",
+                "÷ full build",
+                "≤ 1 s",
+            ],
+            irows,
+        )
         if results.get("incremental_profile"):
-            out += [f"A profile of one incremental build ({results['incremental_profile']}) is beside this file.", ""]
+            out += [
+                f"A profile of one incremental build ({results['incremental_profile']}) is beside this file.",
+                "",
+            ]
     return out
 
 
@@ -249,14 +333,34 @@ def _search_section(results: dict[str, Any]) -> list[str]:
     for r in search:
         fts = _find(search, corpus=r["corpus"], engine="sqlite-fts5") or {}
         tan = _find(search, corpus=r["corpus"], engine="tantivy") or {}
-        rows.append([
-            r["corpus"], r["engine"], r["mode"], _f(r["n"]), _f(r["p50_ms"], 3), _f(r["p95_ms"], 3), _f(r["p99_ms"], 3),
-            _x(ratio(r["p50_ms"], fts.get("p50_ms"))), _x(ratio(r["p99_ms"], fts.get("p99_ms"))),
-            _x(ratio(r["p99_ms"], tan.get("p99_ms"))),
-            f"{r['cache_hit_rate']:.0%}" if "cache_hit_rate" in r else "",
-        ])  # fmt: skip
-    header = ["corpus", "engine", "mode", "queries", "p50 ms", "p95 ms", "p99 ms", "p50 ÷ FTS5",
-              "p99 ÷ FTS5", "p99 ÷ tantivy", "cache hits"]  # fmt: skip
+        rows.append(
+            [
+                r["corpus"],
+                r["engine"],
+                r["mode"],
+                _f(r["n"]),
+                _f(r["p50_ms"], 3),
+                _f(r["p95_ms"], 3),
+                _f(r["p99_ms"], 3),
+                _x(ratio(r["p50_ms"], fts.get("p50_ms"))),
+                _x(ratio(r["p99_ms"], fts.get("p99_ms"))),
+                _x(ratio(r["p99_ms"], tan.get("p99_ms"))),
+                f"{r['cache_hit_rate']:.0%}" if "cache_hit_rate" in r else "",
+            ]
+        )
+    header = [
+        "corpus",
+        "engine",
+        "mode",
+        "queries",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "p50 ÷ FTS5",
+        "p99 ÷ FTS5",
+        "p99 ÷ tantivy",
+        "cache hits",
+    ]
     return [
         "## Search in-process",
         "",
@@ -276,14 +380,33 @@ def _http_section(results: dict[str, Any]) -> list[str]:
     rows = []
     for r in http:
         bare = _find(http, corpus=r["corpus"], workers=r["workers"], target="bare") or {}
-        rows.append([
-            r["corpus"], str(r["workers"]), r["target"], _f(r["rps"], 1), _f(r["p50_ms"], 2), _f(r["p99_ms"], 2),
-            f"{r['requests']:,}", str(r["errors"]), _x(ratio(r["rps"], bare.get("rps"))),
-            _x(ratio(r["p99_ms"], bare.get("p99_ms"))),
-        ])  # fmt: skip
+        rows.append(
+            [
+                r["corpus"],
+                str(r["workers"]),
+                r["target"],
+                _f(r["rps"], 1),
+                _f(r["p50_ms"], 2),
+                _f(r["p99_ms"], 2),
+                f"{r['requests']:,}",
+                f"{r['status_errors']} / {r['socket_errors']}",
+                _x(ratio(r["rps"], bare.get("rps"))),
+                _x(ratio(r["p99_ms"], bare.get("p99_ms"))),
+            ]
+        )
     conns = http[0]["connections"]
-    header = ["corpus", "workers", "target", "req/s", "p50 ms", "p99 ms", "requests", "errors",
-              "req/s ÷ bare", "p99 ÷ bare"]  # fmt: skip
+    header = [
+        "corpus",
+        "workers",
+        "target",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "requests",
+        "non-2xx / socket errors",
+        "req/s ÷ bare",
+        "p99 ÷ bare",
+    ]
     return [
         "## Search over HTTP",
         "",
@@ -291,7 +414,9 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "replaying the corpus's log (GET /search?q=…&limit=10) from where the warm-up stopped. "
         "bare: a FastAPI endpoint returning constant JSON under the same uvicorn options; kb-warm: "
         "`kb serve` with its result cache; kb-cold: KB_CACHE_SIZE=0. The load generator shares the "
-        "machine's cores with the server.",
+        "machine's cores with the server. kb-warm's cache starts empty and fills only as fast as kb "
+        "answers: where kb serves few requests a second, the warm-up hardly fills it and kb-warm is "
+        "close to kb-cold; the in-process warm row shows the cache's effect at steady state.",
         "",
         *_table(header, rows),
     ]
@@ -304,16 +429,26 @@ def _quality_section(results: dict[str, Any]) -> list[str]:
     rows = []
     for r in quality:
         fts = _find(quality, queries=r["queries"], engine="sqlite-fts5") or {}
-        rows.append([
-            r["queries"], r["engine"], str(r["answerable"]), _f(r["hit@1"], 3), _f(r["mrr@5"], 3),
-            _x(ratio(r["hit@1"], fts.get("hit@1"))), _x(ratio(r["mrr@5"], fts.get("mrr@5"))),
-        ])  # fmt: skip
+        rows.append(
+            [
+                r["queries"],
+                r["engine"],
+                str(r["answerable"]),
+                _f(r["hit@1"], 3),
+                _f(r["mrr@5"], 3),
+                _x(ratio(r["hit@1"], fts.get("hit@1"))),
+                _x(ratio(r["mrr@5"], fts.get("mrr@5"))),
+            ]
+        )
     return [
         "## Answer quality (default content, labeled queries)",
         "",
         "hit@1 and MRR@5 from kb.evaluate's metrics over the answerable rows, hits grouped by article.",
         "",
-        *_table(["queries", "engine", "answerable", "hit@1", "MRR@5", "hit@1 ÷ FTS5", "MRR@5 ÷ FTS5"], rows),
+        *_table(
+            ["queries", "engine", "answerable", "hit@1", "MRR@5", "hit@1 ÷ FTS5", "MRR@5 ÷ FTS5"],
+            rows,
+        ),
     ]
 
 
@@ -336,7 +471,13 @@ def _profile_section(results: dict[str, Any]) -> list[str]:
     out += _table(
         ["function", "calls", "own s", "cumulative s", "own share"],
         [
-            [f"`{t['function']}`", f"{t['calls']:,}", _f(t["tottime_s"], 3), _f(t["cumtime_s"], 3), f"{t['share']:.1%}"]
+            [
+                f"`{t['function']}`",
+                f"{t['calls']:,}",
+                _f(t["tottime_s"], 3),
+                _f(t["cumtime_s"], 3),
+                f"{t['share']:.1%}",
+            ]
             for t in prof["top"]
         ],
     )
@@ -382,28 +523,57 @@ def chart(results: dict[str, Any], path: Path) -> None:
         title="HTTP requests/s (log scale)",
         log=True,
     )
-    builds = [{**r, "engine": "kb"} for r in results.get("indexing", [])] + results.get("peer_builds", [])
-    _bars(axes[1][0], builds, group="corpus", series="engine", value="build_s",
-          title="Full build (s, log scale)", log=True)  # fmt: skip
+    builds = [{**r, "engine": "kb"} for r in results.get("indexing", [])] + results.get(
+        "peer_builds", []
+    )
+    _bars(
+        axes[1][0],
+        builds,
+        group="corpus",
+        series="engine",
+        value="build_s",
+        title="Full build (s, log scale)",
+        log=True,
+    )
     quality = [
         {**r, "metric_group": f"{r['queries']} {metric}", "v": r[metric]}
         for r in results.get("quality", [])
         for metric in ("hit@1", "mrr@5")
     ]
-    _bars(axes[1][1], quality, group="metric_group", series="engine", value="v",
-          title="Answer quality (default content)", log=False)  # fmt: skip
+    _bars(
+        axes[1][1],
+        quality,
+        group="metric_group",
+        series="engine",
+        value="v",
+        title="Answer quality (default content)",
+        log=False,
+    )
     fig.suptitle(f"kb benchmark — {results['machine']['cpu']}, {results['machine']['cores']} cores")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def _bars(ax: Any, rows: list[dict[str, Any]], *, group: Any, series: Any, value: str, title: str, log: bool) -> None:
+def _bars(
+    ax: Any,
+    rows: list[dict[str, Any]],
+    *,
+    group: Any,
+    series: Any,
+    value: str,
+    title: str,
+    log: bool,
+) -> None:
     def key(spec: Any, r: dict[str, Any]) -> str:
         return str(spec(r) if callable(spec) else r[spec])
 
     ax.set_title(title)
-    rows = [r for r in rows if isinstance(r.get(value), int | float) and not math.isnan(r[value]) and r[value] > 0]
+    rows = [
+        r
+        for r in rows
+        if isinstance(r.get(value), int | float) and not math.isnan(r[value]) and r[value] > 0
+    ]
     if not rows:
         ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes)
         return

@@ -38,7 +38,9 @@ def run(corpus: str, index: Path, cold_queries: list[str], log: list[str]) -> li
     rows: list[dict[str, Any]] = []
     cold = open_engine(index, cache_size=0)
     measure(cold, log[:WARMUP])
-    rows.append({"corpus": corpus, "engine": "kb", "mode": "cold", **measure(cold, cold_queries).summary()})
+    rows.append(
+        {"corpus": corpus, "engine": "kb", "mode": "cold", **measure(cold, cold_queries).summary()}
+    )
     cold.holder.close()
 
     warm = open_engine(index, cache_size=DEFAULT_CACHE)

@@ -1,0 +1,128 @@
+"""The benchmark suite runs end to end in --quick mode and writes a complete report."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CORPORA = ("default", "gen-300")
+ENGINES = (
+    ("kb", "cold"),
+    ("kb", "warm"),
+    ("kb-retrieval", "cold"),
+    ("sqlite-fts5", "cold"),
+    ("tantivy", "cold"),
+)
+TARGETS = ("bare", "kb-warm", "kb-cold")
+
+
+def finite(row: dict[str, Any], *keys: str) -> bool:
+    return all(isinstance(row[k], int | float) and math.isfinite(row[k]) for k in keys)
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`python -m bench --quick` run once into a temporary folder (corpus cache there too)."""
+    base = tmp_path_factory.mktemp("bench")
+    out = base / "results"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--out",
+            str(out),
+            "--cache",
+            str(base / "cache"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def results(quick_run: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((quick_run / "results.json").read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.mark.slow
+def test_report_files_are_written(quick_run: Path) -> None:
+    """A quick run leaves results.json, RESULTS.md with every section, and a PNG chart."""
+    md = (quick_run / "RESULTS.md").read_text(encoding="utf-8")
+    for heading in (
+        "## Headline",
+        "## Corpora",
+        "## Indexing",
+        "## Search in-process",
+        "## Search over HTTP",
+        "## Answer quality",
+        "## Where kb's search time goes",
+    ):
+        assert heading in md
+    assert "AMD" in md or "Intel" in md or "cores" in md
+    assert (quick_run / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (quick_run / "search-profile.txt").stat().st_size > 0
+    assert (quick_run / "incremental-profile.txt").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_indexing_rows_cover_every_corpus(results: dict[str, Any]) -> None:
+    """Every corpus has a full-build row with finite time and size, and an edited article is found."""
+    rows = {r["corpus"]: r for r in results["indexing"]}
+    assert set(rows) == set(CORPORA)
+    for row in rows.values():
+        assert row["chunks"] > 0 and finite(row, "build_s", "index_bytes")
+    for inc in results["incremental"]:
+        assert inc["found"] == inc["edits"], inc
+        assert finite(inc, "build_s", "swap_s", "first_search_s", "total_s")
+    peers = {(r["corpus"], r["engine"]) for r in results["peer_builds"]}
+    assert peers == {(c, e) for c in CORPORA for e in ("sqlite-fts5", "tantivy")}
+
+
+@pytest.mark.slow
+def test_search_rows_cover_every_engine(results: dict[str, Any]) -> None:
+    """In-process latency rows exist for kb (cold, warm), kb-retrieval and both peers per corpus."""
+    rows = {(r["corpus"], r["engine"], r["mode"]): r for r in results["search"]}
+    for corpus in CORPORA:
+        for engine, mode in ENGINES:
+            row = rows[(corpus, engine, mode)]
+            assert row["n"] > 0 and row["errors"] == 0
+            assert finite(row, "p50_ms", "p95_ms", "p99_ms")
+            assert row["p50_ms"] <= row["p99_ms"]
+
+
+@pytest.mark.slow
+def test_http_rows_cover_every_target(results: dict[str, Any]) -> None:
+    """HTTP rows exist for bare, kb-warm and kb-cold at 1 and 2 workers, with no non-2xx answer."""
+    rows = {(r["workers"], r["target"]): r for r in results["http"]}
+    assert set(rows) == {(w, t) for w in (1, 2) for t in TARGETS}
+    for (_, target), row in rows.items():
+        assert row["status_errors"] == 0, row
+        assert finite(row, "rps", "p50_ms", "p99_ms")
+        if target == "bare":
+            assert row["requests"] > 0
+
+
+@pytest.mark.slow
+def test_quality_and_profile_rows(results: dict[str, Any]) -> None:
+    """Answer quality is a share in [0, 1] per engine, and the profile covers kb's phases."""
+    engines = {r["engine"] for r in results["quality"]}
+    assert engines == {"kb", "sqlite-fts5", "tantivy"}
+    for row in results["quality"]:
+        assert 0.0 <= row["hit@1"] <= 1.0 and 0.0 <= row["mrr@5"] <= 1.0
+    phases = {p["phase"]: p for p in results["profile"]["phases"]}
+    assert phases["whole search (SearchEngine.search)"]["seconds"] > 0
+    assert all(finite(p, "seconds", "share") for p in phases.values())
