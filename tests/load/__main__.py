@@ -26,7 +26,9 @@ def main() -> int:
     for error in figures.load.errors[:20]:
         print(f"error: {error}", file=sys.stderr)
     ok = not figures.load.errors and figures.reindexed_version != ""
-    ok = ok and figures.served_version == figures.reindexed_version and figures.within_memory_bound()
+    ok = (
+        ok and figures.served_version == figures.reindexed_version and figures.within_memory_bound()
+    )
     print("load test: " + ("PASSED" if ok else "FAILED"), file=sys.stderr)
     return 0 if ok else 1
 

@@ -133,7 +133,9 @@ async def run_load(
             async with httpx.AsyncClient(base_url=base_url, timeout=300) as own:
                 begun = time.monotonic() - started
                 outcome = await action(own)
-                result.action = f"{outcome} (from {begun:.1f}s to {time.monotonic() - started:.1f}s)"
+                result.action = (
+                    f"{outcome} (from {begun:.1f}s to {time.monotonic() - started:.1f}s)"
+                )
 
         await asyncio.gather(
             mid_run(), *(_worker(client, deadline, seed, result) for seed in range(connections))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import threading
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -17,6 +19,28 @@ from tests.load.generator import LoadResult, run_load
 from tests.load.memory import PeakSampler
 from tests.load.process import kb_serve
 from tests.reliability.corpus import CONTENT, write_corpus
+
+T = TypeVar("T")
+
+
+def in_own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on a fresh event loop in its own thread: the calling thread may already run
+    a loop (Playwright's sync API keeps one for the whole test session)."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(make())
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="load-loop")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
 
 ADMIN_KEY = "load-test-admin-key-0123456789"
 # Growth allowed between the RSS after warm-up and the RSS after the run. What legitimately grows
@@ -78,11 +102,13 @@ def run(workdir: Path, connections: int, seconds: float) -> Figures:
     build_index(content, index)
     env = {"KB_ADMIN_KEY": ADMIN_KEY, "KB_LOG_LEVEL": "warning", "KB_WORKERS": "1"}
     with kb_serve(index, content, env) as server:
-        asyncio.run(run_load(server.url, connections, min(3.0, seconds / 4)))  # warm-up
+        in_own_loop(lambda: run_load(server.url, connections, min(3.0, seconds / 4)))  # warm-up
         time.sleep(0.5)
         before = server.rss_kib()
         with PeakSampler(server.pid) as peak:
-            result = asyncio.run(run_load(server.url, connections, seconds, action=_reindex))
+            result = in_own_loop(
+                lambda: run_load(server.url, connections, seconds, action=_reindex)
+            )
         time.sleep(0.5)
         after = server.rss_kib()
         served = httpx.get(f"{server.url}/readyz", timeout=30).json().get("version", "")
