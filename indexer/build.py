@@ -7,7 +7,6 @@ is complete, so an interrupted or failed build leaves the previous index in plac
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 from whoosh import index as whoosh_index
 
@@ -97,15 +97,34 @@ def _chunk_docs(article: Article) -> Iterable[dict[str, Any]]:
         }
 
 
+def _word_counts(article: Article) -> Counter[str]:
+    """How often each indexable word occurs in one article."""
+    text = " ".join(
+        [article.title, article.summary, *article.questions, *(s.text for s in article.sections)]
+    )
+    return Counter(w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit())
+
+
 def _vocabulary(articles: Iterable[Article]) -> dict[str, int]:
     """How often each indexed word occurs: the base of typo correction and coverage."""
     counts: Counter[str] = Counter()
     for a in articles:
-        text = " ".join([a.title, a.summary, *a.questions, *(s.text for s in a.sections)])
-        counts.update(
-            w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()
-        )
+        counts.update(_word_counts(a))
     return dict(counts)
+
+
+def _vocabulary_update(
+    live: Path, previous: dict[str, Article], changed: list[Article], removed: set[str]
+) -> dict[str, int]:
+    """The live vocabulary with the old versions of changed and removed articles taken out and the
+    new ones added: an incremental build reads only what changed."""
+    counts: Counter[str] = Counter(orjson.loads((live / layout.VOCAB).read_bytes()))
+    for article_id in removed | {a.id for a in changed}:
+        if article_id in previous:
+            counts.subtract(_word_counts(previous[article_id]))
+    for article in changed:
+        counts.update(_word_counts(article))
+    return {w: n for w, n in counts.items() if n > 0}
 
 
 def build_index(
@@ -165,13 +184,15 @@ def build_index(
         build_dir = layout.new_build_dir(index_dir)
         try:
             removed = set(previous or {}) - set(articles)
+            vocabulary = None
             if previous is not None and live is not None:
                 report.incremental = True
                 _update_whoosh(live, build_dir, changed, removed)
+                vocabulary = _vocabulary_update(live, previous, changed, removed)
             else:
                 _write_whoosh(build_dir, articles.values())
             report.changed = len(changed) + len(removed)
-            _write_metadata(build_dir, content_dir, channels_path, articles, report)
+            _write_metadata(build_dir, content_dir, channels_path, articles, report, vocabulary)
             report.articles = len(articles)
             report.chunks = sum(1 for a in articles.values() for _ in _chunk_docs(a))
             report.seconds = time.perf_counter() - started
@@ -204,10 +225,10 @@ def _previous_articles(live: Path | None) -> dict[str, Article] | None:
     if live is None:
         return None
     try:
-        manifest = json.loads((live / layout.MANIFEST).read_text(encoding="utf-8"))
+        manifest = orjson.loads((live / layout.MANIFEST).read_bytes())
         if manifest.get("schema_version") != SCHEMA_VERSION:
             return None
-        data = json.loads((live / layout.ARTICLES).read_text(encoding="utf-8"))
+        data = orjson.loads((live / layout.ARTICLES).read_bytes())
         return {a["id"]: Article.from_json(a) for a in data}
     except (OSError, ValueError, KeyError, TypeError):
         return None  # an unreadable live version: fall back to a full build
@@ -251,7 +272,7 @@ def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    path.write_bytes(orjson.dumps(data))
 
 
 def _write_metadata(
@@ -260,9 +281,10 @@ def _write_metadata(
     channels_path: Path | None,
     articles: dict[str, Article],
     report: BuildReport,
+    vocabulary: dict[str, int] | None = None,
 ) -> None:
     _write_json(build_dir / layout.ARTICLES, [a.to_json() for a in articles.values()])
-    _write_json(build_dir / layout.VOCAB, _vocabulary(articles.values()))
+    _write_json(build_dir / layout.VOCAB, vocabulary or _vocabulary(articles.values()))
     if channels_path is not None:
         shutil.copyfile(channels_path, build_dir / layout.CHANNELS)
     synonyms = content_dir / layout.SYNONYMS

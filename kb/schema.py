@@ -7,7 +7,7 @@ chunk is made here once.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh.analysis import StemmingAnalyzer
@@ -130,7 +130,10 @@ class Article:
         return "\n".join(s.html for s in self.sections)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict: its deep copy is most of a large build's metadata time.
+        data = {k: v for k, v in self.__dict__.items() if k != "sections"}
+        data["sections"] = [dict(s.__dict__) for s in self.sections]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Article:

@@ -6,7 +6,6 @@ index under a request in flight; workers and replicas notice a new version by th
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
 from whoosh.searching import Searcher
@@ -47,12 +47,12 @@ class Snapshot:
         cls, path: Path, default_tz: str = "UTC", fallback_channels: Path | None = None
     ) -> Snapshot:
         try:
-            manifest = json.loads((path / layout.MANIFEST).read_text(encoding="utf-8"))
+            manifest = orjson.loads((path / layout.MANIFEST).read_bytes())
             articles = {
                 a["id"]: Article.from_json(a)
-                for a in json.loads((path / layout.ARTICLES).read_text(encoding="utf-8"))
+                for a in orjson.loads((path / layout.ARTICLES).read_bytes())
             }
-            vocab = json.loads((path / layout.VOCAB).read_text(encoding="utf-8"))
+            vocab = orjson.loads((path / layout.VOCAB).read_bytes())
             # Read into memory: what happens to the files afterwards (truncated, deleted, rewritten
             # in place) can no longer reach a running worker; mmap would turn it into a SIGBUS.
             ix = copy_to_ram(FileStorage(str(path / layout.WHOOSH_DIR), readonly=True)).open_index()

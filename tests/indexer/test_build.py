@@ -97,6 +97,11 @@ def test_incremental_build_reprocesses_only_changes(tmp_path: Path) -> None:
     assert {h["article"] for h in hits} == {"art-2"}
     assert not list(snap.searcher.search(Term("article", "art-4")))
     assert snap.chunks == 4 * 3
+    # The vocabulary updated in place equals one counted from scratch.
+    from indexer.build import _vocabulary
+
+    assert snap.vocabulary.counts == _vocabulary(snap.articles.values())
+    assert "zebra" in snap.vocabulary.counts and "word4" not in snap.vocabulary.counts
 
 
 def test_old_versions_are_cleaned_up(tmp_path: Path) -> None:
