@@ -3,7 +3,7 @@
 Steps (all by default; pick some with --only, comma-separated):
   indexing  full build time and size per corpus, where the time goes, edit → searchable time
   search    in-process kb search latency, result cache off (cold) and on (warm)
-  peers     SQLite FTS5, tantivy and kb's retrieval step alone: build and latency, same queries
+  peers     SQLite FTS5 and tantivy on the same chunks: build time, size and latency, same queries
   quality   hit@1 / MRR@5 of kb and the peers on the labeled queries (default content)
   http      req/s and latency over HTTP, kb vs a bare FastAPI endpoint, 1 and N workers (wrk)
   profile   cProfile of cold kb searches on the 10k corpus, grouped into kb's phases
@@ -133,6 +133,7 @@ class Run:
 
     def run(self) -> None:
         started = time.perf_counter()
+        remove_abandoned(self.work.parent)
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -208,12 +209,9 @@ class Run:
         rows = self.results.setdefault("search", [])
         for corpus in self.corpora:
             log(f"peers on {corpus.name}")
-            built = self.index_of(corpus)
             queries = self.cold_queries(corpus)
-            retrieval = peers.KbRetrieval(built.index)
-            for engine in [retrieval, *self.peers_of(corpus)]:
+            for engine in self.peers_of(corpus):
                 rows.append({"corpus": corpus.name, **peers.latency(engine, queries)})
-            retrieval.close()
 
     def step_quality(self) -> None:
         default = next((c for c in self.corpora if c.name == "default"), None)
@@ -247,6 +245,14 @@ class Run:
         self.results["profile"] = hotspots.profile(
             corpus.name, built.index, corpus.log_queries()[:n], self.out / "search-profile.txt"
         )
+
+
+def remove_abandoned(work_root: Path) -> None:
+    """Delete the work folders of earlier runs that were killed (their process is gone)."""
+    for folder in work_root.glob("run-*"):
+        pid = folder.name.removeprefix("run-")
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

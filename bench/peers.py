@@ -1,4 +1,4 @@
-"""Peers on the same chunks and queries: SQLite FTS5 and tantivy, and kb's own retrieval step alone.
+"""Peers on the same chunks and queries: SQLite FTS5 and tantivy.
 
 All engines index exactly the section chunks of kb's build (read back from its articles.json), with
 kb's field weights (title 3, headings 2.5, questions 2, summary 1.5, body 1), and answer the same
@@ -18,14 +18,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import tantivy
-from whoosh import query as wq
 
 from bench.measure import Latency, tree_bytes
 from bench.search import WARMUP
 from kb import layout
-from kb.query import analyze
 from kb.schema import FIELD_BOOSTS, STOPWORDS, TEXT_FIELDS, Article, words
-from kb.snapshot import SnapshotHolder
 
 CANDIDATES = 60  # chunks looked at before grouping, as kb does
 LIMIT = 10
@@ -167,29 +164,6 @@ class Tantivy:
 
     def close(self) -> None:
         pass
-
-
-class KbRetrieval:
-    """kb's query analysis (typos, synonyms) and its Whoosh search of 60 chunks, and nothing after:
-    no grouping signals, confidence, snippets or channel. kb's cost minus this is kb's own work."""
-
-    name = "kb-retrieval"
-
-    def __init__(self, index: Path) -> None:
-        self.holder = SnapshotHolder(index, interval_s=3600)
-        self.holder.get()
-        self.mask = wq.Term("audience", "internal")
-
-    def top_articles(self, q: str, k: int) -> list[str]:
-        snap = self.holder.get()
-        query = analyze(" ".join(q.split()), snap.vocabulary, snap.synonyms).to_whoosh()
-        if query is None:
-            return []
-        results = snap.searcher.search(query, limit=CANDIDATES, mask=self.mask)
-        return grouped([hit["article"] for hit in results], k)
-
-    def close(self) -> None:
-        self.holder.close()
 
 
 def build_peers(version: Path, work: Path) -> tuple[list[Engine], list[dict[str, Any]]]:

@@ -16,7 +16,6 @@ CORPORA = ("default", "gen-300")
 ENGINES = (
     ("kb", "cold"),
     ("kb", "warm"),
-    ("kb-retrieval", "cold"),
     ("sqlite-fts5", "cold"),
     ("tantivy", "cold"),
 )
@@ -94,7 +93,7 @@ def test_indexing_rows_cover_every_corpus(results: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_search_rows_cover_every_engine(results: dict[str, Any]) -> None:
-    """In-process latency rows exist for kb (cold, warm), kb-retrieval and both peers per corpus."""
+    """In-process latency rows exist for kb (cold and warm) and for both peers on every corpus."""
     rows = {(r["corpus"], r["engine"], r["mode"]): r for r in results["search"]}
     for corpus in CORPORA:
         for engine, mode in ENGINES:
