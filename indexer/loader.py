@@ -190,7 +190,11 @@ def _default_topic(rel: str) -> str:
 
 
 def _jsonable(value: Any) -> bool:
-    if value is None or isinstance(value, str | int | float | bool):
+    """Front-matter values kept in the index metadata: JSON scalars and containers of them (integers
+    within 64 bits: the metadata is written with orjson)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(2**63) <= value < 2**64
+    if value is None or isinstance(value, str | float | bool):
         return True
     if isinstance(value, list):
         return all(_jsonable(v) for v in value)

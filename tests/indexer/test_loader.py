@@ -71,3 +71,13 @@ def test_byte_order_mark_is_tolerated() -> None:
     """A UTF-8 byte-order mark before the front matter does not break parsing."""
     a = parse_article(source("\ufeff---\ntitle: BOM\n---\nText.\n"))
     assert a.title == "BOM"
+
+
+def test_front_matter_values_that_cannot_be_stored_are_dropped() -> None:
+    """A huge integer or a date in front matter is left out of the metadata, not a failed build."""
+    a = parse_article(
+        source(
+            "---\ntitle: T\nbig: 123456789012345678901234567890\nwhen: 2024-01-02\nok: 7\n---\ntext"
+        )
+    )
+    assert "big" not in a.meta and "when" not in a.meta and a.meta["ok"] == 7
