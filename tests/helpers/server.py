@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from kb.api import create_app
 from kb.config import Settings
@@ -38,25 +39,30 @@ def make_settings(index_dir: Path, content_dir: Path, **overrides: Any) -> Setti
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """Start kb on 127.0.0.1:<free port>; yields the base URL; stops the server afterwards."""
-    app = create_app(settings)
+def serve_app(app: FastAPI) -> Iterator[str]:
+    """Serve an app already created on 127.0.0.1:<free port>; yields the base URL, stops after."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("kb did not start")
         time.sleep(0.02)
     try:
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """Start kb on 127.0.0.1:<free port>; yields the base URL; stops the server afterwards."""
+    with serve_app(create_app(settings)) as url:
+        yield url
 
 
 def client(base_url: str) -> httpx.Client:
