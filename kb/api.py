@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -548,7 +547,3 @@ def _static_route(app: FastAPI, path: str, name: str) -> None:
         responses={404: {"model": Problem}, 429: PROBLEMS[429]},
         tags=["widget"],
     )
-
-
-def jsonable(value: Any) -> Any:
-    return jsonable_encoder(value)

@@ -4,7 +4,6 @@ optionally beside a plain-Whoosh baseline run on the same chunks in the same pro
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,6 +194,3 @@ def report(engine: SearchEngine, rows: list[Labeled], baseline: bool) -> dict[st
         or (o.row.channel and o.channel != o.row.channel)
     ]  # fmt: skip
     return result
-
-
-Fmt = Callable[[float | int], str]

@@ -25,10 +25,16 @@ from kb.snapshot import Snapshot, SnapshotHolder
 from kb.snippet import snippet
 
 # What reading damaged index files raises (found by fuzzing segment files): a 503, never a 500.
-UNREADABLE = (CorruptIndexError, zlib.error, struct.error, EOFError, pickle.UnpicklingError, KeyError)
+UNREADABLE = (
+    CorruptIndexError,
+    zlib.error,
+    struct.error,
+    EOFError,
+    pickle.UnpicklingError,
+    KeyError,
+)
 CANDIDATES = 60  # section hits looked at before grouping by article
 STRONG_FIELDS = frozenset({"title", "headings", "questions", "summary"})
-SECOND_SECTION_WEIGHT = 0.0
 # Common-terms pruning applies from this many chunks on (a small help center is fast anyway) to words
 # found in more than this share of them.
 COMMON_MIN_CHUNKS = 2000
@@ -245,10 +251,6 @@ class SearchEngine:
                     cand.strong |= idx
                 if t in typed:
                     cand.exact |= {i for i in idx if aq.concepts[i].stem == t}
-        for cand in by_article.values():
-            # A second matching section is corroboration, worth a little (not a hub-page bonus).
-            if len(cand.hits) > 1:
-                cand.score += SECOND_SECTION_WEIGHT * cand.hits[1].score
         return sorted(by_article.values(), key=lambda c: -c.score)
 
     @staticmethod
