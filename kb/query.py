@@ -1,6 +1,6 @@
-"""From what a person typed to a Whoosh query: words, typo corrections and synonyms.
+"""From what a person typed to the clauses kb scores: words, typo corrections and synonyms.
 
-The text is never parsed as Whoosh query syntax: quotes, colons, `*`, `?`, `~`, `^`, AND/OR/NOT and
+The text is never parsed as query syntax: quotes, colons, `*`, `?`, `~`, `^`, AND/OR/NOT and
 brackets are just characters, so they can neither raise nor trigger a wildcard or fuzzy expansion.
 """
 
@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
-
-from kb.schema import FIELD_BOOSTS, TEXT_FIELDS, words
+from kb.impacts import Clause, Leaf
+from kb.schema import words
 from kb.vocabulary import Synonyms, Vocabulary, match_key, stem
 
 TYPED_WEIGHT = 1.0
@@ -72,49 +71,28 @@ class AnalyzedQuery:
     def typed_stems(self) -> set[str]:
         return {c.stem for c in self.concepts if c.known}
 
-    def to_whoosh(self, common: frozenset[int] = frozenset()) -> wq.Query | None:
+    def clauses(self) -> list[Clause]:
         """One clause per concept: the best of its typed form, correction and synonyms.
 
         Alternatives of one concept are combined by maximum, not sum, so a word with many synonyms
         cannot outweigh the others, and the typed form (weighted highest) wins a tie of strength.
-        Concepts in `common` (words in a large share of the index) only score documents that match
-        a rarer concept too — Lucene's common-terms idea: they barely change the ranking, and
-        walking their long posting lists is most of the cost.
+        A synonym standing for several words (a phrase) is a clause of its own.
         """
-        alternatives: list[list[wq.Query]] = [[] for _ in self.concepts]
+        alternatives: list[list[Leaf]] = [[] for _ in self.concepts]
         for i, c in enumerate(self.concepts):
             if c.known:
-                alternatives[i].append(wq.Or(_fields_term(c.stem, TYPED_WEIGHT)))
+                alternatives[i].append(Leaf((c.stem,), TYPED_WEIGHT))
             if c.correction_stem and c.correction_stem != c.stem:
-                alternatives[i].append(wq.Or(_fields_term(c.correction_stem, CORRECTION_WEIGHT)))
-        clauses: list[wq.Query] = []
-        optional: list[wq.Query] = []
+                alternatives[i].append(Leaf((c.correction_stem,), CORRECTION_WEIGHT))
+        clauses: list[Clause] = []
         for e in self.expansions:
-            expansion = wq.Or(_fields_phrase(e.stems, SYNONYM_WEIGHT))
+            leaf = Leaf(e.stems, SYNONYM_WEIGHT)
             if len(e.concepts) == 1:
-                alternatives[next(iter(e.concepts))].append(expansion)
+                alternatives[next(iter(e.concepts))].append(leaf)
             else:
-                clauses.append(expansion)
-        for i, alts in enumerate(alternatives):
-            if not alts:
-                continue
-            clause = alts[0] if len(alts) == 1 else wq.DisjunctionMax(alts, tiebreak=0.1)
-            (optional if i in common else clauses).append(clause)
-        if clauses and optional:
-            return wq.AndMaybe(wq.Or(clauses), wq.Or(optional))
-        if clauses or optional:
-            return wq.Or(clauses or optional)
-        return None
-
-
-def _fields_term(text: str, weight: float) -> list[wq.Query]:
-    return [wq.Term(f, text, boost=weight) for f in TEXT_FIELDS]
-
-
-def _fields_phrase(stems: tuple[str, ...], weight: float) -> list[wq.Query]:
-    if len(stems) == 1:
-        return _fields_term(stems[0], weight)
-    return [wq.Phrase(f, list(stems), boost=weight) for f in TEXT_FIELDS if FIELD_BOOSTS[f]]
+                clauses.append(Clause([leaf]))
+        clauses.extend(Clause(alts) for alts in alternatives if alts)
+        return clauses
 
 
 def analyze(text: str, vocabulary: Vocabulary, synonyms: Synonyms) -> AnalyzedQuery:

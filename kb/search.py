@@ -1,8 +1,9 @@
 """Ranked answers for a question: one answer per article, a snippet, a confidence, a channel.
 
-Per query: analyze the words (kb.query), run one Whoosh BM25F search over the section chunks, group
-the hits by article (the best section first, other matching sections under it), compute each
-answer's signals and confidence (kb.confidence), and pick the contact channel (kb.channels).
+Per query: analyze the words (kb.query), score every section chunk with Whoosh's BM25F over its
+postings held in memory (kb.impacts), group the hits by article (the best section first, other
+matching sections under it), compute each answer's signals and confidence (kb.confidence), and pick
+the contact channel (kb.channels).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh import query as wq
+import numpy as np
+import numpy.typing as npt
 from whoosh.reading import CorruptIndexError
 
+from kb import impacts
 from kb.confidence import Model
 from kb.errors import BadParameterError, EmptyQueryError, IndexCorruptError, QueryTooLongError
 from kb.query import AnalyzedQuery, analyze
@@ -35,10 +38,6 @@ UNREADABLE = (
 )
 CANDIDATES = 60  # section hits looked at before grouping by article
 STRONG_FIELDS = frozenset({"title", "headings", "questions", "summary"})
-# Common-terms pruning applies from this many chunks on (a small help center is fast anyway) to words
-# found in more than this share of them.
-COMMON_MIN_CHUNKS = 2000
-COMMON_SHARE = 0.05
 _CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
 
 
@@ -52,10 +51,18 @@ class SearchRequest:
 
 
 @dataclass
+class Hit:
+    """One matching section chunk."""
+
+    anchor: str
+    score: float
+
+
+@dataclass
 class Candidate:
     article: str
     score: float
-    hits: list[Any]
+    hits: list[Hit]
     matched: set[int] = field(default_factory=set)
     strong: set[int] = field(default_factory=set)
     exact: set[int] = field(default_factory=set)
@@ -182,14 +189,13 @@ class SearchEngine:
 
     def _search(self, snap: Snapshot, text: str, req: SearchRequest) -> dict[str, Any]:
         aq = analyze(text, snap.vocabulary, snap.synonyms)
-        q = aq.to_whoosh(self._common(snap, aq))
+        clauses = aq.clauses()
         candidates: list[Candidate] = []
         facets: Counter[str] = Counter()
-        if q is not None:
-            flt = self._filter(req.filters)
-            mask = None if req.internal else wq.Term("audience", "internal")
-            results = snap.searcher.search(q, limit=CANDIDATES, filter=flt, mask=mask, terms=True)
-            candidates = self._group(results, aq)
+        if clauses:
+            scored = impacts.score(snap.impacts, clauses, STRONG_FIELDS)
+            docs = self._top(scored.scores, self._allowed(snap, req))
+            candidates = self._group(snap, docs, scored, aq)
             for c in candidates:
                 facets[snap.articles[c.article].topic] += 1
         self._score(candidates, aq, self._weights(snap, aq))
@@ -220,55 +226,65 @@ class SearchEngine:
                 ],
                 "synonyms": [" ".join(e.stems) for e in aq.expansions],
                 "threshold": self.threshold(topic),
-                "query": str(q),
+                "query": " + ".join(
+                    "max(" + ", ".join(f"{' '.join(leaf.stems)}^{leaf.weight}" for leaf in c.leaves)
+                    + ")"
+                    for c in clauses
+                ),
             }
         return body
 
-    def _filter(self, filters: dict[str, str]) -> wq.Query | None:
-        terms: list[wq.Query] = []
-        for key, value in filters.items():
+    @staticmethod
+    def _allowed(snap: Snapshot, req: SearchRequest) -> impacts.Mask:
+        """The chunks this request may see: live ones, public unless internal, within filters."""
+        index = snap.impacts
+        allowed = index.alive
+        if not req.internal:
+            allowed = allowed & ~index.term_mask("audience", "internal")
+        for key, value in req.filters.items():
             if key == "topic":
-                terms.append(wq.Term("topic", value.lower()))
+                allowed = allowed & index.term_mask("topic", value.lower())
             else:
-                terms.append(wq.Term("facets", f"{key}={value}".lower()))
-        return wq.And(terms) if terms else None
+                allowed = allowed & index.term_mask("facets", f"{key}={value}".lower())
+        return allowed
 
-    def _group(self, results: Any, aq: AnalyzedQuery) -> list[Candidate]:
+    @staticmethod
+    def _top(scores: impacts.Floats, allowed: impacts.Mask) -> npt.NDArray[np.int64]:
+        """The best CANDIDATES chunks that score at all, best first (ties: index order)."""
+        docs = np.flatnonzero((scores > 0) & allowed)
+        if len(docs) > CANDIDATES:
+            docs = docs[np.argpartition(-scores[docs], CANDIDATES - 1)[:CANDIDATES]]
+            docs.sort()
+        return docs[np.argsort(-scores[docs], kind="stable")]
+
+    @staticmethod
+    def _group(
+        snap: Snapshot, docs: npt.NDArray[np.int64], scored: impacts.Scored, aq: AnalyzedQuery
+    ) -> list[Candidate]:
         owners = aq.stem_owners()
         typed = aq.typed_stems()
+        # Per query stem: which of the top chunks contain it (anywhere / in a strong field).
+        present = {s: m[docs] for s, m in scored.present.items() if s in owners}
+        strong = {s: m[docs] for s, m in scored.strong.items() if s in owners}
         by_article: dict[str, Candidate] = {}
-        for hit in results:
-            art = hit["article"]
+        for row, doc in enumerate(docs.tolist()):
+            stored = snap.impacts.stored[doc]
+            hit = Hit(stored["anchor"], float(scored.scores[doc]))
+            art = stored["article"]
             cand = by_article.get(art)
             if cand is None:
                 cand = by_article[art] = Candidate(article=art, score=hit.score, hits=[])
             cand.hits.append(hit)
-            for fieldname, term in hit.matched_terms():
-                t = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-                idx = owners.get(t, set())
+            for stem, where in present.items():
+                if not where[row]:
+                    continue
+                idx = owners[stem]
                 cand.matched |= idx
-                if fieldname in STRONG_FIELDS:
+                if strong[stem][row]:
                     cand.strong |= idx
-                if t in typed:
-                    cand.exact |= {i for i in idx if aq.concepts[i].stem == t}
+                if stem in typed:
+                    cand.exact |= {i for i in idx if aq.concepts[i].stem == stem}
         return sorted(by_article.values(), key=lambda c: -c.score)
-
-    @staticmethod
-    def _common(snap: Snapshot, aq: AnalyzedQuery) -> frozenset[int]:
-        """Concepts whose word is in more than COMMON_SHARE of the chunks (large indexes only)."""
-        if snap.chunks < COMMON_MIN_CHUNKS:
-            return frozenset()
-        limit = COMMON_SHARE * snap.chunks
-        freq: dict[int, int] = {}
-        for i, c in enumerate(aq.concepts):
-            term = c.stem if c.known else c.correction_stem
-            if term:
-                freq[i] = snap.searcher.doc_frequency("body", term)
-        common = {i for i, f in freq.items() if f > limit}
-        if common and common == set(freq):
-            # Every word is common: the rarest one must match, the others refine (as Lucene does).
-            common.discard(min(common, key=lambda i: freq[i]))
-        return frozenset(common)
 
     @staticmethod
     def _weights(snap: Snapshot, aq: AnalyzedQuery) -> list[float]:
@@ -277,7 +293,7 @@ class SearchEngine:
         weights = []
         for c in aq.concepts:
             term = c.stem if c.known else c.correction_stem
-            weights.append(float(snap.searcher.idf("body", term)) if term else rarest)
+            weights.append(snap.impacts.idf("body", term) if term else rarest)
         return weights
 
     def _score(self, candidates: list[Candidate], aq: AnalyzedQuery, weights: list[float]) -> None:
@@ -312,25 +328,25 @@ class SearchEngine:
         article = snap.articles[c.article]
         best = c.hits[0]
         sections = {s.anchor: s for s in article.sections}
-        section = sections.get(best["anchor"])
+        section = sections.get(best.anchor)
         heading = section.heading_path if section else article.title
         answer: dict[str, Any] = {
             "article": article.id,
-            "section": best["anchor"],
+            "section": best.anchor,
             "title": article.title,
             "heading": heading,
             "snippet": snippet(section.text if section else "", self._searched_stems(aq)),
-            "url": self.url(article.id, best["anchor"]),
+            "url": self.url(article.id, best.anchor),
             "score": round(c.score, 4),
             "confidence": round(c.confidence, 4),
             "topic": article.topic,
             "more": [
                 {
-                    "section": h["anchor"],
-                    "heading": sections[h["anchor"]].heading_path
-                    if h["anchor"] in sections
+                    "section": h.anchor,
+                    "heading": sections[h.anchor].heading_path
+                    if h.anchor in sections
                     else article.title,
-                    "url": self.url(article.id, h["anchor"]),
+                    "url": self.url(article.id, h.anchor),
                 }
                 for h in c.hits[1:4]
             ],

@@ -21,6 +21,7 @@ from whoosh.searching import Searcher
 from kb import layout
 from kb.channels import ChannelBook
 from kb.errors import IndexCorruptError, IndexMissingError
+from kb.impacts import ImpactIndex, SegmentCache
 from kb.schema import Article
 from kb.vocabulary import Synonyms, Vocabulary
 
@@ -29,11 +30,12 @@ log = logging.getLogger("kb.index")
 
 @dataclass
 class Snapshot:
-    """Everything one index version serves: searcher, articles, channels, vocabulary, synonyms."""
+    """Everything one index version serves: postings, articles, channels, vocabulary, synonyms."""
 
     version: str
     path: Path
     searcher: Searcher
+    impacts: ImpactIndex
     articles: dict[str, Article]
     channels: ChannelBook
     vocabulary: Vocabulary
@@ -44,7 +46,11 @@ class Snapshot:
 
     @classmethod
     def open(
-        cls, path: Path, default_tz: str = "UTC", fallback_channels: Path | None = None
+        cls,
+        path: Path,
+        default_tz: str = "UTC",
+        fallback_channels: Path | None = None,
+        segments: SegmentCache | None = None,
     ) -> Snapshot:
         try:
             manifest = orjson.loads((path / layout.MANIFEST).read_bytes())
@@ -58,24 +64,29 @@ class Snapshot:
             ix = copy_to_ram(FileStorage(str(path / layout.WHOOSH_DIR), readonly=True)).open_index()
             searcher = ix.searcher()
             chunks = searcher.doc_count()
+            # Segments already read for an earlier version are reused: an incremental build adds
+            # one small segment, and only that one is read.
+            synonyms_data: Any = None
+            if (path / layout.SYNONYMS).exists():
+                synonyms_data = yaml.safe_load((path / layout.SYNONYMS).read_text(encoding="utf-8"))
+            synonyms = Synonyms.from_data(synonyms_data)
+            impacts = ImpactIndex(searcher, segments or SegmentCache(), synonyms.phrases())
         except Exception as exc:  # noqa: BLE001 - any failure to read a version means it is unusable
             raise IndexCorruptError(f"index version {path.name} cannot be opened: {exc}") from exc
         channels_path = path / layout.CHANNELS
         if not channels_path.exists() and fallback_channels is not None:
             channels_path = fallback_channels
         channels = ChannelBook.load(channels_path, default_tz)
-        synonyms_data: Any = None
-        if (path / layout.SYNONYMS).exists():
-            synonyms_data = yaml.safe_load((path / layout.SYNONYMS).read_text(encoding="utf-8"))
         vocabulary = Vocabulary(vocab)
         return cls(
             version=path.name,
             path=path,
             searcher=searcher,
+            impacts=impacts,
             articles=articles,
             channels=channels,
             vocabulary=vocabulary,
-            synonyms=Synonyms.from_data(synonyms_data),
+            synonyms=synonyms,
             manifest=manifest,
             chunks=chunks,
         )
@@ -108,6 +119,7 @@ class SnapshotHolder:
         self.error: str | None = None
         self.reloads = 0
         self._broken: Path | None = None  # a version whose files failed a read: never reopened
+        self.segments = SegmentCache()
 
     def get(self) -> Snapshot:
         """The live snapshot, refreshed when a new version was published; raises when none works."""
@@ -140,7 +152,7 @@ class SnapshotHolder:
             if path == self._broken:
                 return False
             try:
-                snap = Snapshot.open(path, self.default_tz, self.fallback_channels)
+                snap = Snapshot.open(path, self.default_tz, self.fallback_channels, self.segments)
             except Exception as exc:  # noqa: BLE001 - keep serving the old version, report why
                 if str(exc) != self.error:
                     log.error("index version not loaded", extra={"reason": str(exc)})
@@ -150,6 +162,10 @@ class SnapshotHolder:
                 # Retired one swap ago: no request can still hold it (requests are short).
                 self._retired.searcher.close()
             self._retired, self._snapshot = self._snapshot, snap
+            self.segments.keep(
+                snap.impacts.segment_names
+                | (self._retired.impacts.segment_names if self._retired else set())
+            )
             self._stamp = stamp
             self.error = None
             self.reloads += 1

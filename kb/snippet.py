@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from html import escape
 
-from kb.schema import WORD_RE
 from kb.vocabulary import stem
 
 SNIPPET_CHARS = 220
@@ -15,9 +16,11 @@ def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
 
     Only `<mark>` is ever produced as markup; everything from the text is escaped.
     """
-    tokens = [(m.start(), m.end()) for m in WORD_RE.finditer(text)]
-    hits = [(s, e, stem(text[s:e].lower())) for s, e in tokens]
-    hits = [(s, e, st) for s, e, st in hits if st in stems]
+    hits = []
+    for m in _candidates(frozenset(stems)).finditer(text):
+        st = stem(m.group().lower())
+        if st in stems:
+            hits.append((m.start(), m.end(), st))
     start, end = _best_window(text, hits, width)
     parts: list[str] = ["… " if start > 0 else ""]
     cursor = start
@@ -30,6 +33,22 @@ def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
     parts.append(escape(text[cursor:end]))
     parts.append(" …" if end < len(text) else "")
     return "".join(parts).strip()
+
+
+@lru_cache(maxsize=1024)
+def _candidates(stems: frozenset[str]) -> re.Pattern[str]:
+    """The words (as kb.schema.WORD_RE cuts them) that start like one of the stems.
+
+    A stem keeps its word's beginning (stemming changes endings), so only these words need stemming:
+    the regex engine skips the rest of the text.
+    """
+    prefixes = sorted({st[: max(2, min(len(st) - 1, 4))] for st in stems if st}, reverse=True)
+    if not prefixes:
+        return re.compile(r"(?!)")
+    alternatives = "|".join(re.escape(p) for p in prefixes)
+    return re.compile(
+        rf"(?<![^\W_])(?<![^\W_]['’])(?:{alternatives})[^\W_]*(?:['’][^\W_]+)*", re.IGNORECASE
+    )
 
 
 def _best_window(text: str, hits: list[tuple[int, int, str]], width: int) -> tuple[int, int]:

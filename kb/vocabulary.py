@@ -115,6 +115,10 @@ class Synonyms:
                 groups.append(tuple(members))
         return cls(tuple(groups))
 
+    def phrases(self) -> list[tuple[str, ...]]:
+        """The members searched as phrases (more than one stem)."""
+        return sorted({stems for group in self.groups for _, stems in group if len(stems) > 1})
+
     def expansions(self, keys: list[str]) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, other member's stems) for every member found in the query's word keys."""
         found: list[tuple[int, int, tuple[str, ...]]] = []

@@ -1,0 +1,340 @@
+"""Whoosh's postings, held as arrays: BM25F scoring of a whole query in a few vectorized steps.
+
+Whoosh answers an OR over five fields by walking a tree of Python matchers document by document;
+on 10k chunks that is most of a search's time. Here the same postings are read once per index
+segment (`SegmentPostings`, kept across index versions, so an incremental build only reads its new
+segment) and a query is scored with numpy over all chunks at once: the same BM25F formula, inputs
+(stored term weights, Whoosh's quantized field lengths, its IDF) and parameters as Whoosh's own
+scorer, so the scores match Whoosh's. Multi-word synonyms (phrases) are found once per segment, from
+the positions Whoosh stores, when the segment is first read.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+
+from kb.schema import TEXT_FIELDS
+
+# Whoosh's BM25F defaults (whoosh.scoring.BM25F), the weighting kb's index is searched with.
+B = 0.75
+K1 = 1.2
+FILTER_FIELDS = ("topic", "audience", "facets")
+Floats = npt.NDArray[np.float64]
+Mask = npt.NDArray[np.bool_]
+
+
+@dataclass
+class FieldPostings:
+    """One field's postings in one segment: term → a slice of the docs/weights arrays."""
+
+    slices: dict[str, tuple[int, int]]
+    docs: npt.NDArray[np.int32]
+    weights: npt.NDArray[np.float32]
+
+
+@dataclass
+class SegmentPostings:
+    """Everything kb reads from one Whoosh segment. Segments never change once written."""
+
+    name: str
+    doccount: int
+    fields: dict[str, FieldPostings]
+    lengths: dict[str, npt.NDArray[np.float32]]
+    stored: list[dict[str, Any]]
+    phrases: dict[tuple[str, tuple[str, ...]], npt.NDArray[np.int32]] = field(default_factory=dict)
+
+    def phrase(
+        self, reader: IndexReader, fieldname: str, stems: tuple[str, ...]
+    ) -> npt.NDArray[np.int32]:
+        """This segment's chunks where the stems stand next to each other, in order, in a field."""
+        key = (fieldname, stems)
+        found = self.phrases.get(key)
+        if found is None:
+            found = self.phrases[key] = _phrase(reader, self.fields[fieldname], fieldname, stems)
+        return found
+
+    @classmethod
+    def read(cls, reader: IndexReader) -> SegmentPostings:
+        segment = reader.segment()
+        doccount = reader.doc_count_all()
+        wanted = set(TEXT_FIELDS) | set(FILTER_FIELDS)
+        collected: dict[str, tuple[dict[str, tuple[int, int]], list[Any], list[Any]]] = {
+            f: ({}, [], []) for f in wanted
+        }
+        counts = dict.fromkeys(wanted, 0)
+        terms = reader._terms  # the codec's terms reader: postings are read block by block
+        codec = terms._codec
+        for (fieldname, tbytes), info in terms.items():
+            if fieldname not in wanted:
+                continue
+            slices, ids, weights = collected[fieldname]
+            if info.is_inlined():
+                block_ids, block_weights, _ = info.inlined_postings()
+                ids.append(block_ids)
+                weights.append(block_weights)
+                n = len(block_ids)
+            else:
+                m = codec.postings_reader(terms._postfile, info, reader.schema[fieldname].format)
+                n = 0
+                while True:
+                    m._read_ids()
+                    m._read_weights()
+                    ids.append(m._ids)
+                    weights.append(m._weights)
+                    n += len(m._ids)
+                    if m._lastblock:
+                        break
+                    m._goto(m._nextoffset)
+            start = counts[fieldname]
+            slices[tbytes.decode("utf-8")] = (start, start + n)
+            counts[fieldname] = start + n
+        fields = {
+            f: FieldPostings(
+                slices,
+                np.fromiter((i for block in ids for i in block), np.int32, counts[f]),
+                np.fromiter((w for block in ws for w in block), np.float32, counts[f]),
+            )
+            for f, (slices, ids, ws) in collected.items()
+        }
+        lengths = {
+            f: np.fromiter(
+                (reader.doc_field_length(d, f, 0) for d in range(doccount)), np.float32, doccount
+            )
+            for f in TEXT_FIELDS
+        }
+        stored = [reader.stored_fields(d) for d in range(doccount)]
+        return cls(segment.segment_id(), doccount, fields, lengths, stored)
+
+
+def _phrase(
+    reader: IndexReader, fp: FieldPostings, fieldname: str, stems: tuple[str, ...]
+) -> npt.NDArray[np.int32]:
+    spans = [fp.slices.get(s) for s in stems]
+    if any(span is None for span in spans):
+        return np.zeros(0, np.int32)
+    docs = None
+    for span in spans:
+        assert span is not None
+        these = fp.docs[span[0] : span[1]]
+        docs = these if docs is None else np.intersect1d(docs, these, assume_unique=True)
+    if docs is None or not len(docs):
+        return np.zeros(0, np.int32)
+    # Only the chunks with every word need their positions read.
+    matchers = [
+        reader._terms.matcher(fieldname, s.encode("utf-8"), reader.schema[fieldname].format)
+        for s in stems
+    ]
+    keep: list[int] = []
+    for d in docs.tolist():
+        positions: list[set[int]] = []
+        for m in matchers:
+            m.skip_to(d)
+            if not m.is_active() or m.id() != d:
+                break
+            positions.append(set(m.value_as("positions")))
+        else:
+            if any(all(p + i in positions[i] for i in range(1, len(stems))) for p in positions[0]):
+                keep.append(d)
+    return np.array(keep, np.int32)
+
+
+class SegmentCache:
+    """Segments read for one index folder, shared by the versions that contain them."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, SegmentPostings] = {}
+        self._lock = threading.Lock()
+
+    def get(self, reader: IndexReader, phrases: list[tuple[str, ...]]) -> SegmentPostings:
+        name = reader.segment().segment_id()
+        with self._lock:
+            seg = self._data.get(name)
+        if seg is None or seg.doccount != reader.doc_count_all():
+            seg = SegmentPostings.read(reader)
+            with self._lock:
+                self._data[name] = seg
+        for stems in phrases:
+            for f in TEXT_FIELDS:
+                seg.phrase(reader, f, stems)
+        return seg
+
+    def keep(self, names: set[str]) -> None:
+        """Forget segments no live version uses any more."""
+        with self._lock:
+            for name in set(self._data) - names:
+                del self._data[name]
+
+
+@dataclass
+class Leaf:
+    """One scored part of a query: a stem (or a phrase of stems) in every text field."""
+
+    stems: tuple[str, ...]
+    weight: float
+
+
+@dataclass
+class Scored:
+    """A query's scores over all chunks, and where each query stem was found."""
+
+    scores: Floats
+    present: dict[str, Mask]  # stem → chunks with it in any text field
+    strong: dict[str, Mask]  # stem → chunks with it in a title, heading, question or summary
+
+
+class ImpactIndex:
+    """One index version's postings over all its segments, in chunk (Whoosh docnum) order."""
+
+    def __init__(
+        self, searcher: Searcher, cache: SegmentCache, phrases: list[tuple[str, ...]]
+    ) -> None:
+        reader = searcher.reader()
+        self.searcher = searcher
+        self.leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        self.segments: list[tuple[SegmentPostings, int]] = [
+            (cache.get(leaf, phrases), offset) for leaf, offset in reader.leaf_readers()
+        ]
+        self.size = reader.doc_count_all()
+        self.alive: Mask = np.ones(self.size, dtype=bool)
+        for leaf, offset in reader.leaf_readers():
+            for d in leaf.deleted_docs_set:
+                self.alive[offset + d] = False
+        self.lengths = {
+            f: np.concatenate([s.lengths[f] for s, _ in self.segments])
+            if self.segments
+            else np.zeros(0, np.float32)
+            for f in TEXT_FIELDS
+        }
+        self.avg_length = {
+            f: (reader.field_length(f) / (self.size or 1)) or 1.0 for f in TEXT_FIELDS
+        }
+        self.stored: list[dict[str, Any]] = [d for s, _ in self.segments for d in s.stored]
+        self._impacts: OrderedDict[tuple[str, str], tuple[npt.NDArray[np.int64], Floats]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def segment_names(self) -> set[str]:
+        return {s.name for s, _ in self.segments}
+
+    def postings(self, fieldname: str, term: str) -> tuple[npt.NDArray[np.int64], Any]:
+        """The chunks containing a term in a field, and the term's stored weights there."""
+        docs: list[Any] = []
+        weights: list[Any] = []
+        for seg, offset in self.segments:
+            span = seg.fields[fieldname].slices.get(term)
+            if span is not None:
+                fp = seg.fields[fieldname]
+                docs.append(fp.docs[span[0] : span[1]].astype(np.int64) + offset)
+                weights.append(fp.weights[span[0] : span[1]])
+        if not docs:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if len(docs) == 1:
+            return docs[0], weights[0]
+        return np.concatenate(docs), np.concatenate(weights)
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        return sum(
+            span[1] - span[0]
+            for seg, _ in self.segments
+            if (span := seg.fields[fieldname].slices.get(term)) is not None
+        )
+
+    def idf(self, fieldname: str, term: str) -> float:
+        """Whoosh's IDF (whoosh.scoring.WeightingModel.idf)."""
+        return math.log(self.size / (self.doc_frequency(fieldname, term) + 1)) + 1
+
+    def impacts(self, fieldname: str, term: str) -> tuple[npt.NDArray[np.int64], Floats]:
+        """The chunks with a term in a field and its BM25F score in each (before query weights)."""
+        key = (fieldname, term)
+        with self._lock:
+            hit = self._impacts.get(key)
+        if hit is not None:
+            return hit
+        docs, tf = self.postings(fieldname, term)
+        if len(docs):
+            tf = tf.astype(np.float64)
+            norm = K1 * ((1 - B) + B * self.lengths[fieldname][docs] / self.avg_length[fieldname])
+            scores = self.idf(fieldname, term) * (tf * (K1 + 1)) / (tf + norm)
+        else:
+            scores = np.zeros(0)
+        with self._lock:
+            self._impacts[key] = (docs, scores)
+            while len(self._impacts) > 4096:
+                self._impacts.popitem(last=False)
+        return docs, scores
+
+    def term_mask(self, fieldname: str, term: str) -> Mask:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.postings(fieldname, term)[0]] = True
+        return mask
+
+    def phrase_docs(self, fieldname: str, stems: tuple[str, ...]) -> npt.NDArray[np.int64]:
+        """Chunks where the stems stand next to each other, in order, in a field."""
+        found = [
+            seg.phrase(leaf, fieldname, stems).astype(np.int64) + offset
+            for leaf, (seg, offset) in zip(self.leaves, self.segments, strict=True)
+        ]
+        return np.concatenate(found) if found else np.zeros(0, np.int64)
+
+    def leaf_scores(self, leaf: Leaf, strong_fields: frozenset[str]) -> tuple[Floats, Mask, Mask]:
+        """A leaf's score in every chunk (sum over the text fields), where it is, where strongly."""
+        total = np.zeros(self.size)
+        present = np.zeros(self.size, dtype=bool)
+        strong = np.zeros(self.size, dtype=bool)
+        for f in TEXT_FIELDS:
+            if len(leaf.stems) == 1:
+                docs, scores = self.impacts(f, leaf.stems[0])
+            else:
+                docs = self.phrase_docs(f, leaf.stems)
+                if not len(docs):
+                    continue
+                scores = np.zeros(len(docs))
+                for s in leaf.stems:
+                    sdocs, sscores = self.impacts(f, s)
+                    pos = np.searchsorted(sdocs, docs)
+                    pos[pos >= len(sdocs)] = 0
+                    found = sdocs[pos] == docs if len(sdocs) else np.zeros(len(docs), bool)
+                    scores += np.where(found, sscores[pos] if len(sscores) else 0.0, 0.0)
+            if not len(docs):
+                continue
+            total[docs] += scores
+            present[docs] = True
+            if f in strong_fields:
+                strong[docs] = True
+        return total * leaf.weight, present, strong
+
+
+@dataclass
+class Clause:
+    """The alternatives for one part of a query (a word: typed, corrected, synonyms); best one counts."""
+
+    leaves: list[Leaf] = field(default_factory=list)
+
+
+def score(index: ImpactIndex, clauses: list[Clause], strong_fields: frozenset[str]) -> Scored:
+    """Sum over clauses of the best alternative's score, as Or(DisjunctionMax(...)) in Whoosh."""
+    total = np.zeros(index.size)
+    present: dict[str, Mask] = {}
+    strong: dict[str, Mask] = {}
+    for clause in clauses:
+        best: Floats | None = None
+        for leaf in clause.leaves:
+            scores, where, where_strong = index.leaf_scores(leaf, strong_fields)
+            best = scores if best is None else np.maximum(best, scores)
+            for s in leaf.stems:
+                present[s] = present[s] | where if s in present else where
+                strong[s] = strong[s] | where_strong if s in strong else where_strong
+        if best is not None:
+            total += best
+    return Scored(total, present, strong)
