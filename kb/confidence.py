@@ -21,6 +21,8 @@ from pathlib import Path
 
 FEATURES = (
     "coverage",
+    "weighted_coverage",
+    "rare_missed",
     "strong_coverage",
     "exact",
     "unknown",

@@ -38,6 +38,7 @@ UNREADABLE = (
 )
 CANDIDATES = 60  # section hits looked at before grouping by article
 STRONG_FIELDS = frozenset({"title", "headings", "questions", "summary"})
+RERANK = 5  # leading articles re-ordered by the confidence model's judgement
 _CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
 
 
@@ -303,9 +304,10 @@ class SearchEngine:
         unknown = sum(
             1 for i, c in enumerate(aq.concepts) if not c.searchable and i not in covered_by_synonym
         )
-        ceiling = 1.0
-        for rank, c in enumerate(candidates):
-            nxt = candidates[rank + 1].score if rank + 1 < len(candidates) else 0.0
+        top = candidates[0].score if candidates and candidates[0].score > 0 else 0.0
+        heaviest = max(weights, default=0.0) or 1.0
+        for c in candidates:
+            missed = [w for i, w in enumerate(weights) if i not in c.matched]
             c.signals = {
                 "coverage": len(c.matched) / n,
                 "weighted_coverage": sum(weights[i] for i in c.matched) / total_weight,
@@ -314,10 +316,23 @@ class SearchEngine:
                 "exact": len(c.exact) / n,
                 "unknown": unknown / n,
                 "score": math.log1p(c.score / n),
-                "margin": (c.score - nxt) / c.score if c.score > 0 else 0.0,
+                "margin": 0.0,
                 "short": 1.0 / n,
-                "relative": c.score / candidates[0].score if candidates[0].score > 0 else 0.0,
+                "relative": c.score / top if top else 0.0,
+                "rare_missed": max(missed, default=0.0) / heaviest * min(1.0, 4.0 / n),
             }
+        # The leading articles are put in the order of how well they answer, judged on everything
+        # but their order (how much of the question each covers, where, as typed): BM25F alone
+        # can put an article that matches every word through a synonym above one that has them all.
+        head = sorted(
+            candidates[:RERANK],
+            key=lambda c: -self.model.logit({**c.signals, "relative": 1.0}),
+        )
+        candidates[:RERANK] = head
+        ceiling = 1.0
+        for rank, c in enumerate(candidates):
+            nxt = candidates[rank + 1].score if rank + 1 < len(candidates) else 0.0
+            c.signals["margin"] = max(0.0, (c.score - nxt) / c.score) if c.score > 0 else 0.0
             # A lower-ranked answer is never more likely right than the one above it.
             c.confidence = min(self.model.probability(c.signals), ceiling)
             ceiling = c.confidence

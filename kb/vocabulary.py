@@ -59,11 +59,7 @@ class Vocabulary:
         limit = max_typo_distance(word)
         if limit == 0:
             return None
-        pool = [
-            w
-            for n in range(len(word) - limit, len(word) + limit + 1)
-            for w in self._by_length.get(n, [])
-        ]
+        pool = self._pool(len(word), limit)
         if not pool:
             return None
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=8)
@@ -74,6 +70,13 @@ class Vocabulary:
             return None
         best = min(found, key=lambda f: (f[1], f[0][0] != word[0], -self.counts.get(f[0], 0)))
         return str(best[0])
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one Vocabulary per index version, freed with it
+    def _pool(self, length: int, limit: int) -> list[str]:
+        """The words whose length is within `limit` of `length`."""
+        return [
+            w for n in range(length - limit, length + limit + 1) for w in self._by_length.get(n, [])
+        ]
 
 
 def match_key(word: str) -> str:
