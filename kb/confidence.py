@@ -5,11 +5,17 @@ answers given confidence ≈ 0.8, about 80% are right:
 
 - coverage: the share of the query's meaningful words the article matched (typed, corrected or by a
   synonym); strong_coverage: the share matched in its title, headings, questions or summary;
+  weighted_coverage: the same share weighted by each word's IDF;
+- rare_missed: how informative the most informative unmatched word is (1 when it is the query's
+  rarest word; damped for long messages, where some words are always left over);
 - exact: the share matched as typed (no correction, no synonym);
 - unknown: the share of words the content has never seen (nothing near them either);
 - score: the article's BM25F score per word (log); margin: its lead over the next article;
 - short: 1 / number of meaningful words (a one-word query is weaker evidence);
 - relative: the answer's score over the best answer's (1 for the best).
+
+The same model also orders the leading answers (kb.search): it judges how well each answers from
+everything but its rank.
 """
 
 from __future__ import annotations
