@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 import threading
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from whoosh.reading import IndexReader
+from whoosh.reading import CorruptIndexError, IndexReader
 from whoosh.searching import Searcher
 
 from kb.schema import TEXT_FIELDS
@@ -105,6 +106,8 @@ class SegmentPostings:
             )
             for f, (slices, ids, ws) in collected.items()
         }
+        for f, fp in fields.items():
+            _check(segment.segment_id(), f, fp, doccount)
         lengths = {
             f: np.fromiter(
                 (reader.doc_field_length(d, f, 0) for d in range(doccount)), np.float32, doccount
@@ -113,6 +116,23 @@ class SegmentPostings:
         }
         stored = [reader.stored_fields(d) for d in range(doccount)]
         return cls(segment.segment_id(), doccount, fields, lengths, stored)
+
+
+def _check(segment: str, fieldname: str, fp: FieldPostings, doccount: int) -> None:
+    """Refuse postings that cannot be right (a damaged segment can decode into garbage)."""
+    bad = None
+    if len(fp.docs) and (fp.docs.min() < 0 or fp.docs.max() >= doccount):
+        bad = "a document number out of range"
+    elif not np.isfinite(fp.weights).all() or (fp.weights < 0).any():
+        bad = "a weight that is not a count"
+    else:
+        rising = np.diff(fp.docs) > 0
+        starts = np.array(sorted(start for start, _ in fp.slices.values())[1:], dtype=np.int64)
+        rising[starts[starts > 0] - 1] = True  # each term's list starts afresh
+        if not rising.all():
+            bad = "document numbers out of order"
+    if bad:
+        raise CorruptIndexError(f"segment {segment}, field {fieldname}: {bad}")
 
 
 def _phrase(
@@ -148,18 +168,30 @@ def _phrase(
 
 
 class SegmentCache:
-    """Segments read for one index folder, shared by the versions that contain them."""
+    """Segments read for one index folder, shared by the versions that contain them.
+
+    Keyed by the segment's name and a checksum of its files' bytes: a copy that has rotted on disk
+    is read (and refused) rather than served from the intact original.
+    """
 
     def __init__(self) -> None:
         self._data: dict[str, SegmentPostings] = {}
         self._lock = threading.Lock()
 
-    def get(self, reader: IndexReader, phrases: list[tuple[str, ...]]) -> SegmentPostings:
-        name = reader.segment().segment_id()
+    def get(
+        self, reader: IndexReader, phrases: list[tuple[str, ...]], files: dict[str, bytes]
+    ) -> SegmentPostings:
+        segid = reader.segment().segment_id()
+        crc = 0
+        for fname in sorted(files):
+            if fname.startswith(segid):
+                crc = zlib.crc32(files[fname], crc)
+        name = f"{segid}-{crc:08x}"
         with self._lock:
             seg = self._data.get(name)
         if seg is None or seg.doccount != reader.doc_count_all():
             seg = SegmentPostings.read(reader)
+            seg.name = name
             with self._lock:
                 self._data[name] = seg
         for stems in phrases:
@@ -195,13 +227,16 @@ class ImpactIndex:
     """One index version's postings over all its segments, in chunk (Whoosh docnum) order."""
 
     def __init__(
-        self, searcher: Searcher, cache: SegmentCache, phrases: list[tuple[str, ...]]
+        self,
+        searcher: Searcher,
+        cache: SegmentCache,
+        phrases: list[tuple[str, ...]],
+        files: dict[str, bytes],
     ) -> None:
+        """`files`: the index's files in memory (whoosh RamStorage.files), for the checksums."""
         reader = searcher.reader()
-        self.searcher = searcher
-        self.leaves = [leaf for leaf, _ in reader.leaf_readers()]
         self.segments: list[tuple[SegmentPostings, int]] = [
-            (cache.get(leaf, phrases), offset) for leaf, offset in reader.leaf_readers()
+            (cache.get(leaf, phrases, files), offset) for leaf, offset in reader.leaf_readers()
         ]
         self.size = reader.doc_count_all()
         self.alive: Mask = np.ones(self.size, dtype=bool)
@@ -280,10 +315,14 @@ class ImpactIndex:
         return mask
 
     def phrase_docs(self, fieldname: str, stems: tuple[str, ...]) -> npt.NDArray[np.int64]:
-        """Chunks where the stems stand next to each other, in order, in a field."""
+        """Chunks where the stems stand next to each other, in order, in a field.
+
+        Only phrases named when the index was opened (the synonyms' phrases) were looked for.
+        """
         found = [
-            seg.phrase(leaf, fieldname, stems).astype(np.int64) + offset
-            for leaf, (seg, offset) in zip(self.leaves, self.segments, strict=True)
+            seg.phrases[(fieldname, stems)].astype(np.int64) + offset
+            for seg, offset in self.segments
+            if (fieldname, stems) in seg.phrases
         ]
         return np.concatenate(found) if found else np.zeros(0, np.int64)
 

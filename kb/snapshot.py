@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,6 @@ class Snapshot:
 
     version: str
     path: Path
-    searcher: Searcher
     impacts: ImpactIndex
     articles: dict[str, Article]
     channels: ChannelBook
@@ -59,18 +59,24 @@ class Snapshot:
                 for a in orjson.loads((path / layout.ARTICLES).read_bytes())
             }
             vocab = orjson.loads((path / layout.VOCAB).read_bytes())
-            # Read into memory: what happens to the files afterwards (truncated, deleted, rewritten
-            # in place) can no longer reach a running worker; mmap would turn it into a SIGBUS.
-            ix = copy_to_ram(FileStorage(str(path / layout.WHOOSH_DIR), readonly=True)).open_index()
-            searcher = ix.searcher()
-            chunks = searcher.doc_count()
-            # Segments already read for an earlier version are reused: an incremental build adds
-            # one small segment, and only that one is read.
             synonyms_data: Any = None
             if (path / layout.SYNONYMS).exists():
                 synonyms_data = yaml.safe_load((path / layout.SYNONYMS).read_text(encoding="utf-8"))
             synonyms = Synonyms.from_data(synonyms_data)
-            impacts = ImpactIndex(searcher, segments or SegmentCache(), synonyms.phrases())
+            # Everything serving needs is read into memory here (from a transient in-memory copy
+            # of the files; mmap would turn a file truncated under us into a SIGBUS): what happens
+            # to the files afterwards (truncated, deleted, rewritten) cannot reach a worker.
+            # Segments already read for an earlier version are reused: an incremental build adds
+            # one small segment, and only that one is read.
+            storage = copy_to_ram(FileStorage(str(path / layout.WHOOSH_DIR), readonly=True))
+            searcher = storage.open_index().searcher()
+            try:
+                chunks = searcher.doc_count()
+                impacts = ImpactIndex(
+                    searcher, segments or SegmentCache(), synonyms.phrases(), storage.files
+                )
+            finally:
+                searcher.close()
         except Exception as exc:  # noqa: BLE001 - any failure to read a version means it is unusable
             raise IndexCorruptError(f"index version {path.name} cannot be opened: {exc}") from exc
         channels_path = path / layout.CHANNELS
@@ -81,7 +87,6 @@ class Snapshot:
         return cls(
             version=path.name,
             path=path,
-            searcher=searcher,
             impacts=impacts,
             articles=articles,
             channels=channels,
@@ -94,6 +99,20 @@ class Snapshot:
     @property
     def built_at(self) -> float:
         return float(self.manifest.get("built_at", self.loaded_at))
+
+    @cached_property
+    def searcher(self) -> Searcher:
+        """A Whoosh searcher on this version (for tools and tests; serving never uses it)."""
+        return _open_searcher(self.path)
+
+    def close(self) -> None:
+        if "searcher" in self.__dict__:
+            self.searcher.close()
+
+
+def _open_searcher(path: Path) -> Searcher:
+    storage = FileStorage(str(path / layout.WHOOSH_DIR), readonly=True)
+    return copy_to_ram(storage).open_index().searcher()
 
 
 class SnapshotHolder:
@@ -160,7 +179,7 @@ class SnapshotHolder:
                 return False
             if self._retired is not None:
                 # Retired one swap ago: no request can still hold it (requests are short).
-                self._retired.searcher.close()
+                self._retired.close()
             self._retired, self._snapshot = self._snapshot, snap
             self.segments.keep(
                 snap.impacts.segment_names
@@ -180,7 +199,7 @@ class SnapshotHolder:
             self.error = f"index version {snap.version} cannot be read: {reason}"
             log.error("index version unreadable", extra={"version": snap.version, "reason": reason})
             if self._retired is not None:
-                self._retired.searcher.close()
+                self._retired.close()
             self._retired, self._snapshot, self._broken = snap, None, snap.path
 
     @property
@@ -190,4 +209,4 @@ class SnapshotHolder:
     def close(self) -> None:
         for snap in (self._snapshot, self._retired):
             if snap is not None:
-                snap.searcher.close()
+                snap.close()

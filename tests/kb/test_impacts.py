@@ -47,7 +47,11 @@ def _assert_matches_whoosh(snap: Snapshot) -> None:
 def test_scores_equal_whoosh_bm25f(default_index: Path) -> None:
     path = layout.current_version(default_index)
     assert path is not None
-    _assert_matches_whoosh(Snapshot.open(path))
+    snap = Snapshot.open(path)
+    try:
+        _assert_matches_whoosh(snap)
+    finally:
+        snap.close()
 
 
 def test_incremental_version_reuses_segments_and_still_matches(
@@ -71,7 +75,10 @@ def test_incremental_version_reuses_segments_and_still_matches(
     reused = [s for s, _ in second.impacts.segments if s.name in before]
     assert reused and all(s is before[s.name] for s in reused), "old segments are not read again"
     assert not second.impacts.alive.all(), "the changed and removed chunks are deleted, not gone"
-    _assert_matches_whoosh(second)
+    try:
+        _assert_matches_whoosh(second)
+    finally:
+        second.close()
 
     engine = SearchEngine(holder, Model.load(), cache_size=0)
     found = engine.search(SearchRequest(q="zebracode"))["answers"]
