@@ -5,6 +5,7 @@ Steps (all by default; pick some with --only, comma-separated):
   search    in-process kb search latency, result cache off (cold) and on (warm)
   peers     SQLite FTS5 and tantivy on the same chunks: build time, size and latency, same queries
   quality   hit@1 / MRR@5 of kb and the peers on the labeled queries (default content)
+  suggest   suggest-as-you-type latency per keystroke, kb vs SQLite FTS5 prefix queries
   http      req/s and latency over HTTP, kb vs a bare FastAPI endpoint, 1 and N workers (wrk)
   profile   cProfile of cold kb searches on the 10k corpus, grouped into kb's phases
 
@@ -24,10 +25,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import corpora, hotspots, http_load, indexing, peers, quality, report, search
+from bench import corpora, hotspots, http_load, indexing, peers, quality, report, search, suggest
 from bench.corpora import Corpus
 
-STEPS = ("indexing", "search", "peers", "quality", "http", "profile")
+STEPS = ("indexing", "search", "peers", "quality", "suggest", "http", "profile")
 HERE = Path(__file__).resolve().parent
 
 
@@ -220,6 +221,14 @@ class Run:
             return
         built = self.index_of(default)
         self.results["quality"] = quality.run(built.index, self.peers_of(default))
+
+    def step_suggest(self) -> None:
+        rows = self.results.setdefault("suggest", [])
+        n = 300 if self.quick else 5000
+        for corpus in self.corpora:
+            log(f"suggest on {corpus.name}")
+            built = self.index_of(corpus)
+            rows.extend(suggest.run(corpus.name, built.index, corpus.log_queries(), n))
 
     def step_http(self) -> None:
         rows = self.results.setdefault("http", [])

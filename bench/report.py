@@ -109,6 +109,15 @@ def headline(results: dict[str, Any]) -> list[str]:
                 )
                 + "."
             )
+    for corpus in dict.fromkeys(r["corpus"] for r in results.get("suggest", [])):
+        kb = _find(results["suggest"], corpus=corpus, engine="kb")
+        fts = _find(results["suggest"], corpus=corpus, engine="sqlite-fts5")
+        if kb and fts and corpus in (big, "default"):
+            out.append(
+                f"- Suggest per keystroke on {corpus} ({kb['completions']:,} completions): kb p99 "
+                f"{_f(kb['p99_ms'], 3)} ms vs SQLite FTS5 prefix query {_f(fts['p99_ms'], 3)} ms "
+                f"({_x(ratio(kb['p99_ms'], fts['p99_ms']))}); p50 {_f(kb['p50_ms'], 3)} ms."
+            )
     for corpus in dict.fromkeys(r["corpus"] for r in results.get("http", [])):
         for workers in sorted({r["workers"] for r in results["http"] if r["corpus"] == corpus}):
             bare = _find(results["http"], corpus=corpus, workers=workers, target="bare")
@@ -177,6 +186,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
     ]
     lines += _corpora_section(results) + _indexing_section(results) + _search_section(results)
+    lines += _suggest_section(results)
     lines += _http_section(results) + _quality_section(results) + _profile_section(results)
     lines += _method_section()
     return "\n".join(lines) + "\n"
@@ -450,6 +460,39 @@ def _quality_section(results: dict[str, Any]) -> list[str]:
             rows,
         ),
     ]
+
+
+def _suggest_section(results: dict[str, Any]) -> list[str]:
+    rows = results.get("suggest")
+    if not rows:
+        return []
+    out = [
+        "## Suggest as you type",
+        "",
+        "Every prefix of the log's queries, one keystroke at a time, as a search box calls "
+        "`/suggest` (in-process, top 8). Peer: an SQLite FTS5 table of the same completions (titles "
+        "and `questions`), earlier words as terms and the last as a prefix term, top 8 by bm25.",
+        "",
+    ]
+    table = []
+    for r in rows:
+        fts = _find(rows, corpus=r["corpus"], engine="sqlite-fts5")
+        table.append(
+            [
+                r["corpus"],
+                r["engine"],
+                f"{r['completions']:,}",
+                str(r["n"]),
+                _f(r["p50_ms"], 3),
+                _f(r["p95_ms"], 3),
+                _f(r["p99_ms"], 3),
+                _x(ratio(r["p99_ms"], fts["p99_ms"])) if fts else "–",
+            ]
+        )
+    return out + _table(
+        ["corpus", "engine", "completions", "keystrokes", "p50 ms", "p95 ms", "p99 ms", "p99 ÷ FTS5"],
+        table,
+    )
 
 
 def _profile_section(results: dict[str, Any]) -> list[str]:

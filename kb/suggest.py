@@ -1,10 +1,19 @@
-"""Suggest-as-you-type: completes a prefix to article titles and their `questions`."""
+"""Suggest-as-you-type: completes a prefix to article titles and their `questions`.
+
+Ranking: completions that start with what was typed come first, then those that contain its words
+anywhere (the last word as a prefix); titles before questions; shorter first. Both lookups are
+binary searches over sorted lists built once per index version, so a keystroke costs about the
+same on 10k sections as on 100.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from kb.schema import Article, words
+
+_END = "\U0010ffff"  # sorts after every character: prefix + _END bounds a prefix range
 
 
 @dataclass(frozen=True)
@@ -16,9 +25,13 @@ class Entry:
     words: tuple[str, ...]
     joined: str
 
+    @property
+    def rank(self) -> tuple[int, int]:
+        return (0 if self.kind == "title" else 1, len(self.text))
+
 
 class Suggester:
-    """An in-memory list of completions for one index version (titles rank above questions)."""
+    """In-memory completions for one index version (titles rank above questions)."""
 
     def __init__(self, articles: dict[str, Article]) -> None:
         entries: list[Entry] = []
@@ -29,7 +42,18 @@ class Suggester:
                     entries.append(
                         Entry(text, a.id, kind, a.audience == "internal", ws, " ".join(ws))
                     )
+        # Entry ids in rank order, so every candidate list below is already ranked by its ids.
+        entries.sort(key=lambda e: e.rank)
         self.entries = entries
+        by_joined = sorted(range(len(entries)), key=lambda i: entries[i].joined)
+        self._joined = [entries[i].joined for i in by_joined]
+        self._joined_ids = by_joined
+        postings: dict[str, set[int]] = {}
+        for i, e in enumerate(entries):
+            for w in e.words:
+                postings.setdefault(w, set()).add(i)
+        self._words = sorted(postings)
+        self._postings = postings
 
     def suggest(self, prefix: str, limit: int = 8, internal: bool = False) -> list[Entry]:
         typed = words(prefix)
@@ -37,21 +61,29 @@ class Suggester:
             return []
         *head, last = typed
         joined = " ".join(typed)
-        scored: list[tuple[tuple[int, int, int], Entry]] = []
-        for e in self.entries:
-            if e.internal and not internal:
-                continue
-            if not any(w.startswith(last) for w in e.words):
-                continue
-            if head and not all(h in e.words for h in head):
-                continue
-            starts = 0 if e.joined.startswith(joined) else 1
-            scored.append(((starts, 0 if e.kind == "title" else 1, len(e.text)), e))
-        scored.sort(key=lambda x: x[0])
-        seen: set[str] = set()
+        # First: entries that start with the text typed (the last word as a prefix).
+        lo = bisect_left(self._joined, joined)
+        hi = bisect_left(self._joined, joined + _END, lo)
+        starting = sorted(self._joined_ids[lo:hi])
+        out = self._take(starting, limit, internal, set())
+        if len(out) == limit:
+            return out
+        # Then: entries with every earlier word and a word starting with the last one, anywhere.
+        lo = bisect_left(self._words, last)
+        hi = bisect_left(self._words, last + _END, lo)
+        anywhere: set[int] = set()
+        for w in self._words[lo:hi]:
+            anywhere |= self._postings[w]
+        for h in head:
+            anywhere &= self._postings.get(h, set())
+        anywhere.difference_update(starting)
+        return out + self._take(sorted(anywhere), limit - len(out), internal, {e.joined for e in out})
+
+    def _take(self, ids: list[int], limit: int, internal: bool, seen: set[str]) -> list[Entry]:
         out: list[Entry] = []
-        for _, e in scored:
-            if e.joined in seen:
+        for i in ids:
+            e = self.entries[i]
+            if (e.internal and not internal) or e.joined in seen:
                 continue
             seen.add(e.joined)
             out.append(e)

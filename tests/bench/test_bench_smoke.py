@@ -66,6 +66,7 @@ def test_report_files_are_written(quick_run: Path) -> None:
         "## Corpora",
         "## Indexing",
         "## Search in-process",
+        "## Suggest as you type",
         "## Search over HTTP",
         "## Answer quality",
         "## Where kb's search time goes",
@@ -101,6 +102,16 @@ def test_search_rows_cover_every_engine(results: dict[str, Any]) -> None:
             assert row["n"] > 0 and row["errors"] == 0
             assert finite(row, "p50_ms", "p95_ms", "p99_ms")
             assert row["p50_ms"] <= row["p99_ms"]
+
+
+@pytest.mark.slow
+def test_suggest_rows_cover_every_corpus(results: dict[str, Any]) -> None:
+    """Suggest latency rows exist for kb and the FTS5 peer on every corpus, over the same keystrokes."""
+    rows = {(r["corpus"], r["engine"]): r for r in results["suggest"]}
+    assert set(rows) == {(c, e) for c in CORPORA for e in ("kb", "sqlite-fts5")}
+    for row in rows.values():
+        assert row["n"] > 0 and row["errors"] == 0 and row["completions"] > 0
+        assert finite(row, "p50_ms", "p99_ms") and row["p50_ms"] <= row["p99_ms"]
 
 
 @pytest.mark.slow
