@@ -106,8 +106,7 @@ class RequestContext:
         finally:
             elapsed = time.perf_counter() - started
             endpoint = _endpoint(scope)
-            self.metrics.requests.labels(endpoint, scope["method"], str(status["code"])).inc()
-            self.metrics.latency.labels(endpoint).observe(elapsed)
+            self.metrics.request(endpoint, scope["method"], status["code"], elapsed)
             if endpoint not in ("/metrics", "/healthz", "/readyz"):
                 log.info(
                     "request",
