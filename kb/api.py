@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,12 +21,12 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb import __version__, errors
+from kb import __version__, errors, logs
 from kb.channels import ChannelBook
 from kb.confidence import Model
 from kb.config import Settings, default_content_dir, get_settings
 from kb.metrics import Metrics
-from kb.middleware import InputGuard, RateLimit, RequestContext
+from kb.middleware import DirectRoute, InputGuard, RateLimit, RequestContext, new_id
 from kb.models import (
     ArticleResponse,
     ChannelInfo,
@@ -243,6 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service.holder.refresh()
         yield
         service.holder.close()
+        logs.flush()  # the last requests' lines: uvicorn may end the process by a signal next
 
     app = FastAPI(
         default_response_class=SafeJSONResponse,
@@ -303,7 +303,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body = service.engine.search(req, max_chars)
         took = (time.perf_counter() - started) * 1000
         body["took_ms"] = round(took, 3)
-        body["search_id"] = os.urandom(16).hex()  # uuid4's randomness, without its object
+        body["search_id"] = new_id()
         service.metrics.searched(
             endpoint,
             cache_hit=service.engine.cache.hits > hits_before,
@@ -564,6 +564,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install(app, service)
 
+    # Innermost: GET /search straight to its endpoint, inside every middleware below.
+    search_route = next(
+        r
+        for r in app.routes
+        if isinstance(r, APIRoute) and r.path == "/search" and "GET" in (r.methods or ())
+    )
+    app.add_middleware(
+        DirectRoute, route=search_route, endpoint=search_get, handlers=app.exception_handlers
+    )
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(InputGuard, max_body=MAX_BODY)
     if settings.cors_origins:
