@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import FastAPI, Header, Query, Request
@@ -126,10 +127,11 @@ SEARCH_PARAMETERS = [
 def search_query(request: Request) -> SearchQuery:
     """GET /search's parameters, validated as FastAPI would (the last of a repeated parameter, every
     `filter`; a 422 naming the parameter), at a fraction of the cost of its per-parameter machinery."""
-    params = request.query_params
-    data: dict[str, Any] = dict(params)
+    # As Starlette's request.query_params reads it, without building its multi-dict.
+    pairs = parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    data: dict[str, Any] = dict(pairs)
     if "filter" in data:
-        data["filter"] = params.getlist("filter")
+        data["filter"] = [value for name, value in pairs if name == "filter"]
     try:
         return SearchQuery.model_validate(data)
     except ValidationError as exc:
