@@ -50,6 +50,7 @@ def main() -> None:
         workers=args.workers,
         log_config=None,
         timeout_graceful_shutdown=20,
+        timeout_keep_alive=30,
         proxy_headers=True,
     )
 

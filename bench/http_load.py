@@ -71,11 +71,9 @@ def free_port() -> int:
 
 
 def kb_command() -> list[str]:
-    """`kb serve` as installed beside this interpreter (the console script), else via its module."""
-    script = Path(sys.executable).with_name("kb")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from kb.cli import main; main()"]
+    """`kb` run as a module from the repository (the server's cwd), so the kb measured is this
+    checkout's even when the console script beside the interpreter belongs to another one."""
+    return [sys.executable, "-m", "kb"]
 
 
 @contextmanager

@@ -1,13 +1,28 @@
-"""Logging: one JSON object per line in production, readable lines in development."""
+"""Logging: one JSON object per line in production, readable lines in development.
+
+The per-request lines (logger kb.access, below WARNING) reach stderr in batches, at most FLUSH_S late
+(BufferedStreamHandler); any other line is written at once, with the request lines before it. A write
+per request cost a cached search more than the search: each write releases the GIL, and the analytics
+writer thread takes it and makes the request wait to get it back. `flush()` writes what waits: the
+app calls it at shutdown, after the last request (uvicorn may end the process by re-raising SIGTERM,
+so no exit handler would run).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
 import time
-from typing import Any
+import weakref
+from typing import Any, TextIO
 
 import orjson
+
+ACCESS_LOGGER = "kb.access"  # kb.middleware's one line per request
+FLUSH_S = 0.5
+MAX_BUFFERED = 64 * 1024  # characters waiting before a write regardless of the clock
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message",
@@ -17,10 +32,16 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
 
 
 class JsonFormatter(logging.Formatter):
+    _second = -1
+    _stamp = ""
+
     def format(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        if second != self._second:  # one strftime a second, not one a line
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
         data: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "time": f"{self._stamp}.{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": record.getMessage(),
@@ -49,13 +70,94 @@ class TextFormatter(logging.Formatter):
         return f"{line}\n{self.formatException(record.exc_info)}" if record.exc_info else line
 
 
+class BufferedStreamHandler(logging.StreamHandler[TextIO]):
+    """A stream handler that lets the records of the `batched` loggers below WARNING wait and writes
+    them together: when MAX_BUFFERED characters wait, when any other record comes (after them), and
+    on `flush()` (every FLUSH_S from a background thread, at app shutdown, by logging at exit)."""
+
+    def __init__(self, stream: TextIO, batched: tuple[str, ...] = ()) -> None:
+        super().__init__(stream)
+        self.batched = frozenset(batched)
+        self._lines: list[str] = []
+        self._size = 0
+        _buffered.add(self)
+        _start_flusher()
+
+    def emit(self, record: logging.LogRecord) -> None:  # called with the handler's lock held
+        try:
+            line = self.format(record) + self.terminator
+        except Exception:  # noqa: BLE001 - logging's own contract: report, never raise
+            self.handleError(record)
+            return
+        self._lines.append(line)
+        self._size += len(line)
+        if (
+            record.levelno >= logging.WARNING
+            or record.name not in self.batched
+            or self._size >= MAX_BUFFERED
+        ):
+            self._write(record)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            self._write(None)
+
+    def _write(self, record: logging.LogRecord | None) -> None:
+        if not self._lines:
+            return
+        data = "".join(self._lines)
+        self._lines.clear()
+        self._size = 0
+        try:
+            self.stream.write(data)
+            self.stream.flush()
+        except Exception:  # noqa: BLE001 - as in emit: a log line must not fail a request
+            if record is not None:
+                self.handleError(record)
+
+
+_buffered: weakref.WeakSet[BufferedStreamHandler] = weakref.WeakSet()
+_flusher: threading.Thread | None = None
+_flusher_lock = threading.Lock()
+
+
+def flush() -> None:
+    """Write every line still waiting in kb's handlers."""
+    for handler in list(_buffered):
+        handler.flush()
+
+
+def _flush_forever() -> None:
+    while True:
+        time.sleep(FLUSH_S)
+        flush()
+
+
+def _start_flusher() -> None:
+    global _flusher
+    with _flusher_lock:
+        if _flusher is None or not _flusher.is_alive():
+            _flusher = threading.Thread(target=_flush_forever, name="kb-log-flush", daemon=True)
+            _flusher.start()
+
+
+def _forget_flusher() -> None:
+    global _flusher
+    _flusher = None  # threads do not survive a fork; the child starts its own on its next handler
+
+
+os.register_at_fork(after_in_child=_forget_flusher)
+
+
 def configure(level: str = "info", fmt: str = "auto", env: str = "production") -> None:
     """Route kb's and uvicorn's logs to stderr in the chosen format."""
     use_json = fmt == "json" or (fmt == "auto" and env != "development")
-    handler = logging.StreamHandler(sys.stderr)
+    handler = BufferedStreamHandler(sys.stderr, batched=(ACCESS_LOGGER,))
     handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
     for name in ("kb", "uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
+        for replaced in logger.handlers:
+            replaced.flush()  # what a replaced handler still holds comes out before the new lines
         logger.handlers[:] = [handler]
         logger.setLevel(level.upper())
         logger.propagate = False

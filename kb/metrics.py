@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
@@ -51,6 +53,34 @@ class Metrics:
         self.index_loads = Counter(
             "kb_index_loads_total", "Index versions loaded by this process.", registry=r
         )
+
+        # Labelled children, looked up once per label set: `labels()` checks and hashes its
+        # arguments under a lock on every call, a visible part of a cached search's cost.
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
+    def request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
+        """One HTTP request answered."""
+        self._child(self.requests, endpoint, method, str(status)).inc()
+        self._child(self.latency, endpoint).observe(seconds)
+
+    def searched(
+        self, endpoint: str, *, cache_hit: bool, fallback_channel: str | None, zero_results: bool
+    ) -> None:
+        """One search answered: from the cache or not, falling back to a channel or not."""
+        self._child(self.searches, endpoint).inc()
+        if cache_hit:
+            self.cache_hits.inc()
+        if fallback_channel is not None:
+            self._child(self.fallbacks, fallback_channel).inc()
+        if zero_results:
+            self.zero_results.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids and access logs, metrics, security headers, size and rate limits.
+"""ASGI middleware: request ids and access logs, metrics, security headers, size and rate limits,
+and the direct route that serves GET /search inside all of them but ahead of FastAPI's router.
 
 Written as plain ASGI (not BaseHTTPMiddleware) so that streaming, cancellation and graceful shutdown
 behave, and so the limits act before a body is read.
@@ -6,22 +7,28 @@ behave, and so the limits act before a body is read.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
+import os
 import re
 import time
-import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import orjson
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kb.logs import ACCESS_LOGGER
 from kb.metrics import Metrics
 
-log = logging.getLogger("kb.access")
+log = logging.getLogger(ACCESS_LOGGER)
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # echoed and logged: nothing that can split either
 
 PAGE_CSP = (
@@ -36,6 +43,22 @@ DOCS_CSP = (
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+
+_ids: list[str] = []
+os.register_at_fork(after_in_child=_ids.clear)  # a forked worker must not hand out its parent's
+
+
+def new_id() -> str:
+    """32 random hex digits (uuid4's 128 bits of os.urandom), drawn 256 at a time: os.urandom
+    releases the GIL, and each release on the request path lets the analytics writer thread in
+    and makes the request wait for it to give the GIL back."""
+    try:
+        return _ids.pop()
+    except IndexError:
+        block = os.urandom(16 * 256).hex()
+        _ids.extend(block[i : i + 32] for i in range(32, len(block), 32))
+        return block[:32]
 
 
 async def send_problem(
@@ -79,9 +102,7 @@ class RequestContext:
             return
         started = time.perf_counter()
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = (
-            incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        )
+        request_id = incoming if REQUEST_ID.fullmatch(incoming) else new_id()
         scope.setdefault("state", {})["request_id"] = request_id
         status = {"code": 500}
 
@@ -106,8 +127,7 @@ class RequestContext:
         finally:
             elapsed = time.perf_counter() - started
             endpoint = _endpoint(scope)
-            self.metrics.requests.labels(endpoint, scope["method"], str(status["code"])).inc()
-            self.metrics.latency.labels(endpoint).observe(elapsed)
+            self.metrics.request(endpoint, scope["method"], status["code"], elapsed)
             if endpoint not in ("/metrics", "/healthz", "/readyz"):
                 log.info(
                     "request",
@@ -119,6 +139,62 @@ class RequestContext:
                         "ms": round(elapsed * 1000, 2),
                     },
                 )
+
+
+ErrorHandler = Callable[[Request, Any], Response | Awaitable[Response]]
+
+
+class DirectRoute:
+    """Serves one GET route by calling its endpoint straight from here, the inner end of kb's
+    middleware (request id, log, metrics, CORS, limits all still apply), skipping Starlette's
+    routing and FastAPI's request handling: for a cached search those cost more than the search.
+
+    The route stays declared on the app (its OpenAPI entry; `scope["route"]` for metrics and logs).
+    Errors go to the app's own exception handlers, looked up as Starlette does; an error without one
+    propagates to the app's 500 handler, as from any route."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        route: Route,
+        endpoint: Callable[[Request], Awaitable[Response]],
+        handlers: Mapping[Any, ErrorHandler],
+    ) -> None:
+        self.app = app
+        self.route = route
+        self.path = route.path
+        self.endpoint = endpoint
+        # The 500 handler belongs to ServerErrorMiddleware, outside: leave those errors to it.
+        self.handlers = {k: v for k, v in handlers.items() if k not in (500, Exception)}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or scope["path"] != scope.get("root_path", "") + self.path
+        ):
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = self.route
+        request = Request(scope, receive)
+        try:
+            response = await self.endpoint(request)
+        except Exception as exc:
+            handler = self._handler_for(exc)
+            if handler is None:
+                raise
+            answer = handler(request, exc)
+            response = await answer if inspect.isawaitable(answer) else answer
+        await response(scope, receive, send)
+
+    def _handler_for(self, exc: Exception) -> ErrorHandler | None:
+        if isinstance(exc, HTTPException) and exc.status_code in self.handlers:
+            return self.handlers[exc.status_code]
+        for kind in type(exc).__mro__:
+            if kind in self.handlers:
+                return self.handlers[kind]
+        return None
 
 
 class InputGuard:

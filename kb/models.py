@@ -36,6 +36,18 @@ class SearchBody(BaseModel):
     )
 
 
+class SearchQuery(BaseModel):
+    """The query parameters of GET /search (kb.api validates them itself: see search_query)."""
+
+    q: str = Field(..., description="The question, as typed (plain text, never query syntax).")
+    limit: int | None = Field(None, description="Answers to return (1..KB_MAX_LIMIT).")
+    topic: str | None = Field(None, description="Only answers from this topic.")
+    filter: list[str] | None = Field(
+        None, description="More filters as `field:value` on declared filterable fields."
+    )
+    explain: bool = Field(False, description="Include the signals behind scores and channel.")
+
+
 class MoreSection(BaseModel):
     section: str
     heading: str

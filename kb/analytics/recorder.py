@@ -1,14 +1,18 @@
 """The writer: takes searches, feedback and events off the request path and into the store.
 
 A search only puts its response on a bounded queue (no I/O, no masking, never raises). One daemon
-thread masks, batches and writes. When the database is away, the batch waits in a bounded buffer and
-is retried with growing pauses; one warning is logged when it goes away (and every minute while it
-stays away), one line when it is back. What overflows the buffer is dropped and counted. Retention
-runs when the store first answers and then hourly, on the same thread.
+thread masks, batches and writes. It lets records gather for up to LINGER_S before a write (a flush
+or shutdown cuts that short): a busy server then writes a few large transactions a second instead of
+one per search, and a transaction costs as much CPU as hundreds of rows, CPU the requests wait for
+(one GIL). When the database is away, the batch waits in a bounded buffer and is retried with
+growing pauses; one warning is logged when it goes away (and every minute while it stays away), one
+line when it is back. What overflows the buffer is dropped and counted. Retention runs when the
+store first answers and then hourly, on the same thread.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -37,6 +41,7 @@ __all__ = ["Analytics"]
 log = logging.getLogger("kb.analytics")
 
 BATCH = 500
+LINGER_S = 0.25
 PURGE_EVERY_S = 3600.0
 WARN_EVERY_S = 60.0
 _CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
@@ -76,6 +81,7 @@ class Analytics:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._hurry = threading.Event()  # set by flush and close: write now, do not linger
         self._down_since: float | None = None
         self._last_warning = 0.0
         self._retry_at = 0.0
@@ -129,6 +135,7 @@ class Analytics:
             self._queue.put(marker, timeout=timeout)
         except queue.Full:
             return False
+        self._hurry.set()
         return marker.done.wait(timeout) and marker.ok
 
     def close(self, timeout: float = 5.0) -> None:
@@ -143,6 +150,7 @@ class Analytics:
                 self._queue.put(None, timeout=timeout)
             except queue.Full:
                 pass
+            self._hurry.set()
             thread.join(timeout)
         if self._pending or not self._queue.empty():
             left = len(self._pending) + self._queue.qsize()
@@ -163,6 +171,9 @@ class Analytics:
             if item is None:
                 self._write(force=True)
                 return
+            if item is not _NOTHING and not isinstance(item, _Flush) and self._queue.qsize() < BATCH:
+                self._hurry.wait(LINGER_S)  # let a batch gather: see the module docstring
+            self._hurry.clear()
             batch: list[_Item] = [] if item is _NOTHING else [item]
             while len(batch) < BATCH:
                 try:
@@ -291,15 +302,23 @@ def clean(text: str, limit: int) -> str:
     return mask(text)[:limit]
 
 
+@functools.lru_cache(maxsize=4096)
+def _query(text: str) -> tuple[str, str]:
+    """A search's query masked and normalized; cached because customers ask the same few questions
+    again and again (masking is most of a record's cost)."""
+    query = clean(text, QUERY_CHARS)
+    return query, normalize(query)
+
+
 def _record(kind: str, data: dict[str, Any], at: datetime) -> Record:
     if kind == "search":
-        query = clean(str(data["query"]), QUERY_CHARS)
+        query, query_norm = _query(str(data["query"]))
         channel = data.get("channel") or {}
         return SearchRecord(
             id=str(data["search_id"]),
             at=at,
             query=query,
-            query_norm=normalize(query),
+            query_norm=query_norm,
             endpoint=str(data.get("endpoint") or "/search"),
             internal=bool(data.get("internal", False)),
             answers=[str(a["article"]) for a in data.get("answers") or []],

@@ -6,12 +6,15 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from indexer import build_index
 from kb import layout
+from kb.models import DeflectResponse, SearchResponse
 from tests.conftest import CONTENT
 from tests.helpers.server import client, make_settings, serve
 
@@ -288,3 +291,47 @@ def test_operator_content_without_channels_uses_the_default_channels(tmp_path: P
         body = c.get("/search", params={"q": "shipping times"}).json()
         assert body["answers"][0]["article"] == "faq"
         assert body["channel"]["id"] in {"chat", "phone", "email", "billing-support"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "request_args", "model"),
+    [
+        ("GET", "/search", {"params": {"q": "when will I get my refund"}}, SearchResponse),
+        ("GET", "/search", {"params": {"q": "how do I bake sourdough bread"}}, SearchResponse),
+        ("GET", "/search", {"params": {"q": "pakage not delivred", "explain": "1"}}, SearchResponse),
+        ("POST", "/search", {"json": {"q": "charged twice", "limit": 2}}, SearchResponse),
+        ("POST", "/deflect", {"json": {"subject": "refund", "body": "where is it"}}, DeflectResponse),
+    ],
+)  # fmt: skip
+def test_search_bodies_are_exactly_their_documented_model(
+    http: httpx.Client, method: str, path: str, request_args: dict[str, Any], model: type[BaseModel]
+) -> None:
+    """A search's JSON (encoded without a response-model pass) is what its model would write: no
+    field more, every optional field present (null when unset)."""
+    r = http.request(method, path, **request_args)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert body == model.model_validate(body).model_dump(mode="json")
+
+
+def test_search_query_parameters_behave_as_documented(http: httpx.Client) -> None:
+    """GET /search reads every `filter`, the last of a repeated parameter and lax booleans, and
+    names the parameter in a 422; OpenAPI lists the parameters."""
+    both = http.get("/search?q=refund&topic=nope&topic=orders&explain=yes&limit=2&limit=3")
+    assert both.status_code == 200 and both.json()["explain"] is not None
+    assert len(both.json()["answers"]) <= 3
+    assert {a["topic"] for a in both.json()["answers"]} <= {"orders"}
+    filters = http.get("/search?q=refund&filter=topic:orders&filter=colour:red")
+    assert filters.status_code == 400 and "colour" in filters.json()["detail"]
+    bad = http.get("/search?q=refund&explain=perhaps")
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("query.explain: ")
+    missing = http.get("/search?limit=3")
+    assert missing.status_code == 422 and missing.json()["detail"] == "query.q: Field required"
+    spec = http.get("/openapi.json").json()["paths"]["/search"]["get"]
+    params = {(p["name"], p["in"], p["required"]) for p in spec["parameters"]}
+    assert params == {
+        ("q", "query", True), ("limit", "query", False), ("topic", "query", False),
+        ("filter", "query", False), ("explain", "query", False), ("x-agent-key", "header", False),
+    }  # fmt: skip
+    schema = spec["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/SearchResponse"}

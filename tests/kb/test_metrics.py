@@ -42,3 +42,11 @@ def test_metrics_parse_and_count_searches_fallbacks_and_index(http: httpx.Client
     assert value(after, "kb_http_requests_total", endpoint="/search", status="200") >= 3
     assert value(after, "kb_index_documents") > 0 and value(after, "kb_index_articles") >= 14
     assert value(after, "kb_index_built_timestamp_seconds") > 1.7e9
+
+
+def test_cache_hits_are_counted(http: httpx.Client) -> None:
+    """The second of two identical searches is counted as served from the result cache."""
+    http.get("/search", params={"q": "change my delivery address"})
+    before = value(samples(http), "kb_search_cache_hits_total")
+    http.get("/search", params={"q": "Change my  delivery address"})
+    assert value(samples(http), "kb_search_cache_hits_total") - before == 1

@@ -94,3 +94,5 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
     requests = [line for line in lines if line.get("event") == "request"]
     assert requests and all(len(r["request_id"]) >= 16 and r["status"] == 200 for r in requests[:20])
+    # Lines are written in batches: none is lost when the workers exit.
+    assert sum(1 for r in requests if r["path"] == "/search") >= sent[0] + 1
