@@ -12,6 +12,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ import orjson
 import yaml
 from whoosh import index as whoosh_index
 
-from indexer.loader import Source, find_sources, parse_article
+from indexer.loader import Source, find_sources
+from indexer.parallel import parse_sources
 from kb import layout
 from kb.errors import ArticleError, BuildError, ContentError
 from kb.schema import SCHEMA_VERSION, STOPWORDS, Article, facet_terms, make_schema, words
@@ -158,9 +160,13 @@ def build_index(
         articles: dict[str, Article] = {}
         changed: list[Article] = []
         seen: dict[str, str] = {}
-        for n, source in enumerate(sources, 1):
+        for source, result in zip(
+            sources, _read_articles(sources, previous, known or None, progress), strict=True
+        ):
             try:
-                article = _article_for(source, previous, known or None)
+                if isinstance(result, ArticleError):
+                    raise result
+                article = result
                 if article.id in seen:
                     raise ArticleError(
                         source.rel, f"duplicate id {article.id!r} (first in {seen[article.id]})"
@@ -171,8 +177,6 @@ def build_index(
                     changed.append(article)
             except ArticleError as exc:
                 report.skipped.append(exc)
-            if progress:
-                progress(n, len(sources))
         if strict and report.skipped:
             raise BuildError(
                 f"{len(report.skipped)} malformed article(s) (--strict): "
@@ -210,15 +214,30 @@ def build_index(
     return report
 
 
-def _article_for(
-    source: Source, previous: dict[str, Article] | None, known: set[str] | None
-) -> Article:
-    """Reuse the previous build's article when its file is byte-for-byte the same."""
-    if previous is not None:
-        for article in previous.values():
-            if article.source == source.rel and article.digest == source.digest:
-                return article
-    return parse_article(source, known)
+def _read_articles(
+    sources: list[Source],
+    previous: dict[str, Article] | None,
+    known: set[str] | None,
+    progress: Progress | None,
+) -> list[Article | ArticleError]:
+    """Every source as its Article, or the ArticleError saying why it cannot be used, in order.
+
+    The previous build's article is reused when its file is byte-for-byte the same; the others are
+    parsed (in worker processes when there are many, see `indexer.parallel`).
+    """
+    reusable: dict[tuple[str, str], Article] = {}
+    for article in (previous or {}).values():
+        reusable.setdefault((article.source, article.digest), article)
+    keys = [(source.rel, source.digest) for source in sources]
+    fresh = [s for s, key in zip(sources, keys, strict=True) if key not in reusable]
+    results: list[Article | ArticleError] = []
+    with closing(parse_sources(fresh, known)) as parsed:  # closing: workers stop on any failure
+        for n, key in enumerate(keys, 1):
+            reused = reusable.get(key)
+            results.append(reused if reused is not None else next(parsed))
+            if progress:
+                progress(n, len(sources))
+    return results
 
 
 def _previous_articles(live: Path | None) -> dict[str, Article] | None:
