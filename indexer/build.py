@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 import yaml
 from whoosh import index as whoosh_index
+from whoosh.writing import IndexWriter
 
 from indexer.loader import Source, find_sources
 from indexer.parallel import parse_sources
@@ -193,10 +194,14 @@ def build_index(
                 report.incremental = True
                 _update_whoosh(live, build_dir, changed, removed)
                 vocabulary = _vocabulary_update(live, previous, changed, removed)
+                _write_metadata(build_dir, content_dir, channels_path, articles, report, vocabulary)
             else:
-                _write_whoosh(build_dir, articles.values())
+                writer = _add_to_whoosh(build_dir, articles.values())
+                try:  # this process writes the metadata while Whoosh's writer processes index
+                    _write_metadata(build_dir, content_dir, channels_path, articles, report)
+                finally:  # even after a failure: a cancelled multi-process writer strands its workers
+                    _commit_whoosh(writer)
             report.changed = len(changed) + len(removed)
-            _write_metadata(build_dir, content_dir, channels_path, articles, report, vocabulary)
             report.articles = len(articles)
             report.chunks = sum(1 for a in articles.values() for _ in _chunk_docs(a))
             report.seconds = time.perf_counter() - started
@@ -253,7 +258,9 @@ def _previous_articles(live: Path | None) -> dict[str, Article] | None:
         return None  # an unreadable live version: fall back to a full build
 
 
-def _write_whoosh(build_dir: Path, articles: Iterable[Article]) -> None:
+def _add_to_whoosh(build_dir: Path, articles: Iterable[Article]) -> IndexWriter:
+    """A writer holding every chunk of a new Whoosh index in `build_dir`, to be committed by
+    `_commit_whoosh`. With many chunks its writer processes are still indexing when this returns."""
     target = build_dir / layout.WHOOSH_DIR
     target.mkdir()
     ix = whoosh_index.create_in(str(target), make_schema())
@@ -263,12 +270,19 @@ def _write_whoosh(build_dir: Path, articles: Iterable[Article]) -> None:
     try:
         for doc in docs:
             writer.add_document(**doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    return writer
+
+
+def _commit_whoosh(writer: IndexWriter) -> None:
+    try:
         writer.commit()
     except BaseException:
         if not writer.is_closed:  # a failed commit has closed it; cancel() would mask the error
             writer.cancel()
         raise
-    ix.close()
 
 
 def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed: set[str]) -> None:
