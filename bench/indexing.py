@@ -33,8 +33,9 @@ EDITS = 3  # incremental rebuilds measured per corpus (median reported)
 
 # (phase, module, function): the indexer's steps, timed where build_index calls them.
 PHASES: tuple[tuple[str, str, str], ...] = (
-    ("read + parse + render", "indexer.build", "_article_for"),
-    ("Whoosh write", "indexer.build", "_write_whoosh"),
+    ("read + parse + render", "indexer.build", "_read_articles"),
+    ("Whoosh write", "indexer.build", "_add_to_whoosh"),
+    ("Whoosh write", "indexer.build", "_commit_whoosh"),
     ("Whoosh update", "indexer.build", "_update_whoosh"),
     ("vocabulary + articles.json", "indexer.build", "_write_metadata"),
     ("fsync + publish", "kb.layout", "publish"),

@@ -12,6 +12,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,10 @@ from typing import Any
 import orjson
 import yaml
 from whoosh import index as whoosh_index
+from whoosh.writing import IndexWriter
 
-from indexer.loader import Source, find_sources, parse_article
+from indexer.loader import Source, find_sources
+from indexer.parallel import parse_sources
 from kb import layout
 from kb.errors import ArticleError, BuildError, ContentError
 from kb.schema import SCHEMA_VERSION, STOPWORDS, Article, facet_terms, make_schema, words
@@ -158,9 +161,13 @@ def build_index(
         articles: dict[str, Article] = {}
         changed: list[Article] = []
         seen: dict[str, str] = {}
-        for n, source in enumerate(sources, 1):
+        for source, result in zip(
+            sources, _read_articles(sources, previous, known or None, progress), strict=True
+        ):
             try:
-                article = _article_for(source, previous, known or None)
+                if isinstance(result, ArticleError):
+                    raise result
+                article = result
                 if article.id in seen:
                     raise ArticleError(
                         source.rel, f"duplicate id {article.id!r} (first in {seen[article.id]})"
@@ -171,8 +178,6 @@ def build_index(
                     changed.append(article)
             except ArticleError as exc:
                 report.skipped.append(exc)
-            if progress:
-                progress(n, len(sources))
         if strict and report.skipped:
             raise BuildError(
                 f"{len(report.skipped)} malformed article(s) (--strict): "
@@ -189,10 +194,14 @@ def build_index(
                 report.incremental = True
                 _update_whoosh(live, build_dir, changed, removed)
                 vocabulary = _vocabulary_update(live, previous, changed, removed)
+                _write_metadata(build_dir, content_dir, channels_path, articles, report, vocabulary)
             else:
-                _write_whoosh(build_dir, articles.values())
+                writer = _add_to_whoosh(build_dir, articles.values())
+                try:  # this process writes the metadata while Whoosh's writer processes index
+                    _write_metadata(build_dir, content_dir, channels_path, articles, report)
+                finally:  # even after a failure: a cancelled multi-process writer strands its workers
+                    _commit_whoosh(writer)
             report.changed = len(changed) + len(removed)
-            _write_metadata(build_dir, content_dir, channels_path, articles, report, vocabulary)
             report.articles = len(articles)
             report.chunks = sum(1 for a in articles.values() for _ in _chunk_docs(a))
             report.seconds = time.perf_counter() - started
@@ -210,15 +219,30 @@ def build_index(
     return report
 
 
-def _article_for(
-    source: Source, previous: dict[str, Article] | None, known: set[str] | None
-) -> Article:
-    """Reuse the previous build's article when its file is byte-for-byte the same."""
-    if previous is not None:
-        for article in previous.values():
-            if article.source == source.rel and article.digest == source.digest:
-                return article
-    return parse_article(source, known)
+def _read_articles(
+    sources: list[Source],
+    previous: dict[str, Article] | None,
+    known: set[str] | None,
+    progress: Progress | None,
+) -> list[Article | ArticleError]:
+    """Every source as its Article, or the ArticleError saying why it cannot be used, in order.
+
+    The previous build's article is reused when its file is byte-for-byte the same; the others are
+    parsed (in worker processes when there are many, see `indexer.parallel`).
+    """
+    reusable: dict[tuple[str, str], Article] = {}
+    for article in (previous or {}).values():
+        reusable.setdefault((article.source, article.digest), article)
+    keys = [(source.rel, source.digest) for source in sources]
+    fresh = [s for s, key in zip(sources, keys, strict=True) if key not in reusable]
+    results: list[Article | ArticleError] = []
+    with closing(parse_sources(fresh, known)) as parsed:  # closing: workers stop on any failure
+        for n, key in enumerate(keys, 1):
+            reused = reusable.get(key)
+            results.append(reused if reused is not None else next(parsed))
+            if progress:
+                progress(n, len(sources))
+    return results
 
 
 def _previous_articles(live: Path | None) -> dict[str, Article] | None:
@@ -234,7 +258,9 @@ def _previous_articles(live: Path | None) -> dict[str, Article] | None:
         return None  # an unreadable live version: fall back to a full build
 
 
-def _write_whoosh(build_dir: Path, articles: Iterable[Article]) -> None:
+def _add_to_whoosh(build_dir: Path, articles: Iterable[Article]) -> IndexWriter:
+    """A writer holding every chunk of a new Whoosh index in `build_dir`, to be committed by
+    `_commit_whoosh`. With many chunks its writer processes are still indexing when this returns."""
     target = build_dir / layout.WHOOSH_DIR
     target.mkdir()
     ix = whoosh_index.create_in(str(target), make_schema())
@@ -244,12 +270,19 @@ def _write_whoosh(build_dir: Path, articles: Iterable[Article]) -> None:
     try:
         for doc in docs:
             writer.add_document(**doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    return writer
+
+
+def _commit_whoosh(writer: IndexWriter) -> None:
+    try:
         writer.commit()
     except BaseException:
         if not writer.is_closed:  # a failed commit has closed it; cancel() would mask the error
             writer.cancel()
         raise
-    ix.close()
 
 
 def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed: set[str]) -> None:

@@ -21,8 +21,14 @@ from kb.schema import Section
 SPLIT_LEVELS = 3  # sections start at #, ## and ###; deeper headings stay inside their parent
 
 # Only the block rules: headings are all we need from this parse, and inline parsing is most of its cost.
-_md_it = MarkdownIt("zero").enable(
-    ["heading", "lheading", "fence", "code", "blockquote", "list", "html_block", "hr", "table"]
+# A heading's text is its inline token's `content`, set by the block parse; the core "inline" and
+# "text_join" rules only fill in `children`, which nothing here reads.
+_md_it = (
+    MarkdownIt("zero")
+    .enable(
+        ["heading", "lheading", "fence", "code", "blockquote", "list", "html_block", "hr", "table"]
+    )
+    .disable(["inline", "text_join"])
 )
 _local = threading.local()
 _FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -80,7 +86,13 @@ def strip_templates(md_text: str) -> str:
     return "".join(out)
 
 
+# A heading of plain words (any script) renders to itself; only other headings need Markdown.
+_PLAIN_HEADING_RE = re.compile(r"[^\W_]+(?: [^\W_]+)*\??")
+
+
 def _heading_text(inline_md: str) -> str:
+    if _PLAIN_HEADING_RE.fullmatch(inline_md):
+        return inline_md
     return plain_text(render(inline_md)) or inline_md.strip("# ").strip()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.chunker import split_sections, strip_templates
+from indexer.chunker import plain_text, render, split_sections, strip_templates
 
 NESTED = """# Returns and refunds
 
@@ -114,3 +114,20 @@ def test_template_tags_are_removed_outside_code() -> None:
     out = strip_templates(md)
     assert "{{<" not in out.split("```")[0] and "{%" not in out.split("```")[0]
     assert "{{ .Title }}" in out.split("```")[1]
+
+
+def test_headings_read_as_their_rendered_text() -> None:
+    """A heading's text is what Markdown renders it to, whether plain words or markup."""
+    headings = [
+        "Start a return",
+        "Why was I charged twice?",
+        "Où est mon colis",
+        "Step 2 of 3",
+        "1. Numbered",
+        "Use **bold** and `code`",
+        "Fees & taxes",
+        "A [link](https://example.com) here",
+    ]
+    for heading in headings:
+        sections, _ = split_sections(f"Intro.\n\n## {heading}\n\nBody.\n")
+        assert sections[1].heading == plain_text(render(heading)), heading
