@@ -199,7 +199,7 @@ class SearchEngine:
             candidates = self._group(snap, docs, scored, aq)
             for c in candidates:
                 facets[snap.articles[c.article].topic] += 1
-        self._score(candidates, aq, self._weights(snap, aq))
+        self._score(candidates, aq, self._weights(snap, aq), shown=req.limit)
         best = candidates[0] if candidates else None
         confidence = best.confidence if best else 0.0
         topic = snap.articles[best.article].topic if best else None
@@ -297,7 +297,10 @@ class SearchEngine:
             weights.append(snap.impacts.idf("body", term) if term else rarest)
         return weights
 
-    def _score(self, candidates: list[Candidate], aq: AnalyzedQuery, weights: list[float]) -> None:
+    def _score(
+        self, candidates: list[Candidate], aq: AnalyzedQuery, weights: list[float], shown: int
+    ) -> None:
+        """Signals and confidence of the leading candidates (those re-ordered, or shown)."""
         n = len(aq.concepts) or 1
         total_weight = sum(weights) or 1.0
         covered_by_synonym = {i for e in aq.expansions for i in e.concepts}
@@ -306,7 +309,8 @@ class SearchEngine:
         )
         top = candidates[0].score if candidates and candidates[0].score > 0 else 0.0
         heaviest = max(weights, default=0.0) or 1.0
-        for c in candidates:
+        leading = candidates[: max(RERANK, shown)]
+        for c in leading:
             missed = [w for i, w in enumerate(weights) if i not in c.matched]
             c.signals = {
                 "coverage": len(c.matched) / n,
@@ -330,7 +334,7 @@ class SearchEngine:
         )
         candidates[:RERANK] = head
         ceiling = 1.0
-        for rank, c in enumerate(candidates):
+        for rank, c in enumerate(leading):
             nxt = candidates[rank + 1].score if rank + 1 < len(candidates) else 0.0
             c.signals["margin"] = max(0.0, (c.score - nxt) / c.score) if c.score > 0 else 0.0
             # A lower-ranked answer is never more likely right than the one above it.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from rapidfuzz import process
@@ -122,13 +122,27 @@ class Synonyms:
         """The members searched as phrases (more than one stem)."""
         return sorted({stems for group in self.groups for _, stems in group if len(stems) > 1})
 
+    @cached_property
+    def _by_first_key(self) -> dict[str, list[tuple[int, int, tuple[str, ...]]]]:
+        """(group, member, keys) of every member, by the key of its first word."""
+        index: dict[str, list[tuple[int, int, tuple[str, ...]]]] = {}
+        for g, group in enumerate(self.groups):
+            for m, (member_keys, _) in enumerate(group):
+                index.setdefault(member_keys[0], []).append((g, m, member_keys))
+        return index
+
     def expansions(self, keys: list[str]) -> list[tuple[int, int, tuple[str, ...]]]:
-        """(start, end, other member's stems) for every member found in the query's word keys."""
+        """(start, end, other member's stems) for every member found in the query's word keys, in
+        the order of the groups, their members, then the positions."""
+        matches: list[tuple[int, int, int, int]] = []  # group, member, start, end
+        index = self._by_first_key
+        for i, key in enumerate(keys):
+            for g, m, member_keys in index.get(key, ()):
+                end = i + len(member_keys)
+                if tuple(keys[i:end]) == member_keys:
+                    matches.append((g, m, i, end))
+        matches.sort()
         found: list[tuple[int, int, tuple[str, ...]]] = []
-        for group in self.groups:
-            for member_keys, _ in group:
-                n = len(member_keys)
-                for i in range(len(keys) - n + 1):
-                    if tuple(keys[i : i + n]) == member_keys:
-                        found.extend((i, i + n, stems) for k, stems in group if k != member_keys)
+        for g, m, start, end in matches:
+            found.extend((start, end, stems) for j, (_, stems) in enumerate(self.groups[g]) if j != m)
         return found
