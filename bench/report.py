@@ -532,8 +532,9 @@ def _method_section() -> list[str]:
         "## Method",
         "",
         "- Latencies are wall-clock per call (`time.perf_counter`); percentiles are interpolated.",
-        "- \"Cold\" means kb's result cache is off; the OS page cache, Whoosh's readers and kb's "
-        "word-level caches (stems, typo corrections) stay warm as in a running worker.",
+        "- \"Cold\" means kb's result cache is off; the OS page cache, the index in memory and kb's "
+        "word-level caches (stems, typo corrections, a section's snippet for a set of words) stay "
+        "warm as in a running worker.",
         "- Ratios are kb ÷ baseline from the same run: > 1 means kb takes longer (or, for req/s, "
         "serves more).",
         "",

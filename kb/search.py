@@ -354,7 +354,7 @@ class SearchEngine:
             "section": best.anchor,
             "title": article.title,
             "heading": heading,
-            "snippet": snippet(section.text if section else "", self._searched_stems(aq)),
+            "snippet": snippet(section.text if section else "", frozenset(aq.stem_owners())),
             "url": self.url(article.id, best.anchor),
             "score": round(c.score, 4),
             "confidence": round(c.confidence, 4),
@@ -374,6 +374,3 @@ class SearchEngine:
             answer["signals"] = {k: round(v, 4) for k, v in c.signals.items()}
         return answer
 
-    @staticmethod
-    def _searched_stems(aq: AnalyzedQuery) -> set[str]:
-        return set(aq.stem_owners())

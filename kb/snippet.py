@@ -11,10 +11,12 @@ from kb.vocabulary import stem
 SNIPPET_CHARS = 220
 
 
-def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
+@lru_cache(maxsize=8192)
+def snippet(text: str, stems: frozenset[str], width: int = SNIPPET_CHARS) -> str:
     """An HTML-escaped passage of about `width` characters with the most distinct matched words.
 
-    Only `<mark>` is ever produced as markup; everything from the text is escaped.
+    Only `<mark>` is ever produced as markup; everything from the text is escaped. Cached: the same
+    section comes up for the same words again and again (a misspelt query once corrected too).
     """
     hits = []
     for m in _candidates(frozenset(stems)).finditer(text):
