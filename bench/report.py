@@ -376,8 +376,8 @@ def _search_section(results: dict[str, Any]) -> list[str]:
         "",
         "Top 10 answers per query. kb cold: `SearchEngine(cache_size=0)` on the first queries of the "
         "log; kb warm: the whole log replayed with the default result cache (2048). Peers: the same "
-        "queries' words, OR'ed, top 60 chunks grouped by article. How much of kb's time is Whoosh "
-        "retrieval is in the profile below.",
+        "queries' words, OR'ed, top 60 chunks grouped by article. Where kb's time goes is in the "
+        "profile below.",
         "",
         *_table(header, rows),
     ]
