@@ -107,6 +107,7 @@ def query_parameters(model: type[SearchQuery]) -> list[dict[str, Any]]:
 
 
 AGENT_KEY_DOC = "Agent key: also searches internal articles."
+SUGGEST_MAX_CHARS = 200
 # GET /search reads its parameters itself (see search_query); this is their description.
 SEARCH_PARAMETERS = [
     *query_parameters(SearchQuery),
@@ -378,11 +379,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Complete a prefix",
     )
     async def suggest(
-        q: Annotated[str, Query(description="What has been typed so far.", max_length=200)],
+        q: Annotated[
+            str,
+            Query(description=f"What has been typed so far (at most {SUGGEST_MAX_CHARS} characters)."),
+        ],
         limit: Annotated[int, Query(ge=1, le=20, description="Suggestions to return.")] = 8,
         x_agent_key: Annotated[str | None, Header()] = None,
     ) -> Any:
         """Article titles and `questions` that complete the typed prefix; cheap enough for every keystroke."""
+        if len(q) > SUGGEST_MAX_CHARS:  # a 413, as /search answers an over-long query
+            raise errors.QueryTooLongError(f"query is longer than {SUGGEST_MAX_CHARS} characters")
         snap = service.snapshot()
         found = service.suggester(snap).suggest(q, limit, internal_access(x_agent_key))
         return {

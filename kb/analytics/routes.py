@@ -32,7 +32,9 @@ SEARCH_ID = Field(
     ..., pattern=r"^[0-9a-f]{32}$", description="The `search_id` of the search this is about.",
     examples=["0f6a8c1e2d3b4a5968778695a4b3c2d1"],
 )  # fmt: skip
-ARTICLE_ID = r"^[\w][\w.-]{0,199}$"  # what the indexer accepts as an id, and a little more
+# What the indexer accepts as an id, and a little more. ASCII classes, not \w: JSON Schema's regexes
+# (ECMA-262) read \w as ASCII and pydantic's as Unicode, so "é" would pass one and fail the other.
+ARTICLE_ID = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
 CHANNEL_ID = r"^[^\x00-\x1f\x7f]{1,200}$"  # channels.yaml ids are free text: no control characters
 
 

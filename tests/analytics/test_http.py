@@ -126,6 +126,7 @@ BAD_BODIES: list[tuple[str, Any]] = [
     ("/events", {"search_id": "ab" * 16, "type": "answer_click", "article": None, "channel": "chat"}),
     ("/events", {"search_id": "ab" * 16, "type": "answer_click", "article": "x", "channel": "chat"}),
     ("/events", {"search_id": 12, "type": "channel_click", "channel": "chat"}),
+    ("/events", {"search_id": "ab" * 16, "type": "answer_click", "article": "é"}),
 ]
 
 

@@ -158,6 +158,14 @@ def test_suggest_completes_titles_and_questions(http: httpx.Client) -> None:
     assert http.get("/suggest", params={"q": "zzzqqq"}).json()["suggestions"] == []
 
 
+def test_suggest_and_search_refuse_an_over_long_query_alike(http: httpx.Client) -> None:
+    """An over-long query is a JSON 413 `query_too_long` from /suggest as from /search."""
+    for path, q in [("/suggest", "x" * 201), ("/search", "x" * 501)]:
+        response = http.get(path, params={"q": q})
+        assert response.status_code == 413, (path, response.text)
+        assert response.json()["error"] == "query_too_long"
+
+
 def test_deflect_suggests_articles_for_a_ticket(http: httpx.Client) -> None:
     """/deflect reads a ticket's subject and body and returns likely articles and a channel."""
     r = http.post(
