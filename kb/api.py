@@ -154,10 +154,6 @@ def search_body(body: dict[str, Any], optional: tuple[str, ...] = SEARCH_OPTIONA
     if channel:
         channel.setdefault("opens_at", None)
         channel.setdefault("preferred", None)
-    body["answers"] = [
-        a if "signals" in a and "more" in a else {"more": [], "signals": None, **a}
-        for a in body["answers"]
-    ]
     return SafeJSONResponse(body)
 
 

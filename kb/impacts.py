@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import threading
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,7 @@ import numpy.typing as npt
 from whoosh.reading import CorruptIndexError, IndexReader
 from whoosh.searching import Searcher
 
+from kb.cache import LRU
 from kb.schema import TEXT_FIELDS
 
 # Whoosh's BM25F defaults (whoosh.scoring.BM25F), the weighting kb's index is searched with.
@@ -253,10 +253,8 @@ class ImpactIndex:
             f: (reader.field_length(f) / (self.size or 1)) or 1.0 for f in TEXT_FIELDS
         }
         self.stored: list[dict[str, Any]] = [d for s, _ in self.segments for d in s.stored]
-        self._impacts: OrderedDict[tuple[str, str], tuple[npt.NDArray[np.int64], Floats]] = (
-            OrderedDict()
-        )
-        self._lock = threading.Lock()
+        self._impacts: LRU[tuple[str, str], tuple[npt.NDArray[np.int64], Floats]] = LRU(4096)
+        self._masks: LRU[tuple[str, str], Mask] = LRU(256)
 
     @property
     def segment_names(self) -> set[str]:
@@ -292,8 +290,7 @@ class ImpactIndex:
     def impacts(self, fieldname: str, term: str) -> tuple[npt.NDArray[np.int64], Floats]:
         """The chunks with a term in a field and its BM25F score in each (before query weights)."""
         key = (fieldname, term)
-        with self._lock:
-            hit = self._impacts.get(key)
+        hit = self._impacts.get(key)
         if hit is not None:
             return hit
         docs, tf = self.postings(fieldname, term)
@@ -303,15 +300,17 @@ class ImpactIndex:
             scores = self.idf(fieldname, term) * (tf * (K1 + 1)) / (tf + norm)
         else:
             scores = np.zeros(0)
-        with self._lock:
-            self._impacts[key] = (docs, scores)
-            while len(self._impacts) > 4096:
-                self._impacts.popitem(last=False)
+        self._impacts.put(key, (docs, scores))
         return docs, scores
 
     def term_mask(self, fieldname: str, term: str) -> Mask:
-        mask = np.zeros(self.size, dtype=bool)
-        mask[self.postings(fieldname, term)[0]] = True
+        """The chunks with a term in a field, as a mask (filters, the internal audience); read-only."""
+        mask = self._masks.get((fieldname, term))
+        if mask is None:
+            mask = np.zeros(self.size, dtype=bool)
+            mask[self.postings(fieldname, term)[0]] = True
+            mask.flags.writeable = False
+            self._masks.put((fieldname, term), mask)
         return mask
 
     def phrase_docs(self, fieldname: str, stems: tuple[str, ...]) -> npt.NDArray[np.int64]:

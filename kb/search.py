@@ -12,7 +12,7 @@ import math
 import pickle
 import struct
 import zlib
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy.typing as npt
 from whoosh.reading import CorruptIndexError
 
 from kb import impacts
+from kb.cache import LRU
 from kb.confidence import Model
 from kb.errors import BadParameterError, EmptyQueryError, IndexCorruptError, QueryTooLongError
 from kb.query import AnalyzedQuery, analyze
@@ -86,36 +87,8 @@ def clean_query(text: str, max_chars: int) -> str:
     return cleaned
 
 
-class ResultCache:
+class ResultCache(LRU[tuple[Any, ...], dict[str, Any]]):
     """A bounded LRU of search results; keys include the index version, so a reindex invalidates."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
-        if self.size == 0:
-            return None
-        value = self._data.get(key)
-        if value is None:
-            self.misses += 1
-            return None
-        self._data.move_to_end(key)
-        self.hits += 1
-        return value
-
-    def put(self, key: tuple[Any, ...], value: dict[str, Any]) -> None:
-        if self.size == 0:
-            return
-        self._data[key] = value
-        self._data.move_to_end(key)
-        while len(self._data) > self.size:
-            self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        self._data.clear()
 
 
 class SearchEngine:
@@ -370,7 +343,6 @@ class SearchEngine:
                 for h in c.hits[1:4]
             ],
         }
-        if explain:
-            answer["signals"] = {k: round(v, 4) for k, v in c.signals.items()}
+        answer["signals"] = {k: round(v, 4) for k, v in c.signals.items()} if explain else None
         return answer
 
