@@ -97,3 +97,31 @@ def test_full_rebuild_forgets_old_segments(content_copy: Path, tmp_path: Path) -
         latest = holder.get().impacts.segment_names
     assert not first & latest
     assert first.isdisjoint(holder.segments._data)
+
+
+@pytest.mark.parametrize(
+    ("docs", "weights", "why"),
+    [
+        ([0, 7], [1.0, 1.0], "out of range"),
+        ([-1, 2], [1.0, 1.0], "out of range"),
+        ([3, 2], [1.0, 1.0], "out of order"),
+        ([1, 2], [1.0, float("nan")], "not a count"),
+        ([1, 2], [1.0, -2.0], "not a count"),
+    ],
+)
+def test_postings_that_cannot_be_right_are_refused(
+    docs: list[int], weights: list[float], why: str
+) -> None:
+    """Damaged postings that still decode (ids beyond the segment, falling, bad weights) raise."""
+    from whoosh.reading import CorruptIndexError
+
+    one_term = impacts.FieldPostings(
+        {"word": (0, 2)}, np.array(docs, np.int32), np.array(weights, np.float32)
+    )
+    with pytest.raises(CorruptIndexError, match=why):
+        impacts._check("seg", "body", one_term, doccount=5)
+    # Two terms: each list starts afresh, so a lower id at a term's start is fine.
+    two_terms = impacts.FieldPostings(
+        {"a": (0, 2), "b": (2, 4)}, np.array([2, 4, 0, 1], np.int32), np.ones(4, np.float32)
+    )
+    impacts._check("seg", "body", two_terms, doccount=5)
