@@ -26,6 +26,7 @@ from kb import __version__, errors, logs
 from kb.channels import ChannelBook
 from kb.confidence import Model
 from kb.config import Settings, default_content_dir, get_settings
+from kb.lexicon import Lexicon
 from kb.metrics import Metrics
 from kb.middleware import DirectRoute, InputGuard, RateLimit, RequestContext, new_id
 from kb.models import (
@@ -201,6 +202,7 @@ class Service:
             filterable=settings.filterable_fields,
             thresholds=settings.threshold_for,
             cache_size=settings.cache_size,
+            lexicon=Lexicon.load(settings.typo_language),
         )
         self.listeners: list[SearchListener] = []
         self._suggesters: dict[str, Suggester] = {}

@@ -213,6 +213,11 @@ class ChannelBook:
         )
         return cls(channels, str(data.get("default") or "chat"), routing)
 
+    def without_relaxed_wording(self, text: str) -> str:
+        """The question without its relaxed wording ("no rush, …", "non-urgent question about …"):
+        it says which channel suits, never what the question is about."""
+        return self.routing.relaxed.sub(" ", text)
+
     def wording(self, text: str) -> str | None:
         """'urgent', 'relaxed' or None: what the customer's wording says about urgency."""
         relaxed = self.routing.relaxed.search(text)

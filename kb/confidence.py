@@ -4,8 +4,9 @@ A logistic model over a few signals, fitted on labeled queries (`kb calibrate`) 
 answers given confidence ≈ 0.8, about 80% are right:
 
 - coverage: the share of the query's meaningful words the article matched (typed, corrected or by a
-  synonym); strong_coverage: the share matched in its title, headings, questions or summary;
-  weighted_coverage: the same share weighted by each word's IDF;
+  synonym; a word the content never uses counts by its specificity, so "ago" hardly dilutes it); strong_coverage: the share matched in its title, headings, questions or summary;
+  weighted_coverage: the same share weighted by each word's IDF (a word the content never uses
+  counts as the rarest, scaled by how specific it is in the language, kb.lexicon);
 - rare_missed: how informative the most informative unmatched word is (1 when it is the query's
   rarest word; damped for long messages, where some words are always left over);
 - exact: the share matched as typed (no correction, no synonym);

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
         "/articles/{id}#{anchor}",
         description="Deep-link template of an answer: `{id}`, `{anchor}`.",
     )
+    typo_language: str = Field(
+        "en",
+        description="Language of the content: its common words are taken as meant, never corrected "
+        "as typos (`en`, `de`, `es`, `fr`, `it`, `nl`, `pt`, …; `none` corrects any unknown word).",
+    )
     timezone: str = Field(
         "UTC", description="Time zone for channel opening hours without their own."
     )

@@ -15,10 +15,11 @@ from whoosh.filedb.filestore import RamStorage
 
 from kb.confidence import reliability
 from kb.errors import ContentError, KbError
+from kb.lexicon import Lexicon
+from kb.query import correction
 from kb.schema import words
 from kb.search import SearchEngine, SearchRequest
 from kb.snapshot import Snapshot
-from kb.vocabulary import max_typo_distance
 
 METRICS = ("hit@1", "mrr@5", "answered", "fallback_acc", "channel_acc")
 
@@ -60,14 +61,11 @@ def load_labeled(path: Path) -> list[Labeled]:
     return rows
 
 
-def groups_of(row: Labeled, snap: Snapshot) -> list[str]:
+def groups_of(row: Labeled, snap: Snapshot, lexicon: Lexicon) -> list[str]:
     """The kinds a labeled row belongs to, judged from the query and the content alone."""
     g = ["fallback" if row.fallback else "answerable"]
     ws = [w for w in words(row.q) if w.isalpha()]
-    if not row.fallback and any(
-        not snap.vocabulary.knows(w) and max_typo_distance(w) and snap.vocabulary.correct(w)
-        for w in ws
-    ):
+    if not row.fallback and any(correction(w, snap.vocabulary, lexicon) for w in ws):
         g.append("typo")
     if len(ws) > 20:
         g.append("long")
@@ -118,7 +116,7 @@ def run(engine: SearchEngine, rows: list[Labeled]) -> list[Outcome]:
             )
         except KbError:
             outcome = Outcome(row, [], True, None, 0.0)
-        outcome.groups = groups_of(row, snap)
+        outcome.groups = groups_of(row, snap, engine.lexicon)
         out.append(outcome)
     return out
 
@@ -153,7 +151,7 @@ class Baseline:
         self.searcher = self.ix.searcher()
         self.default_channel = snap.channels.default
 
-    def run(self, rows: list[Labeled], snap: Snapshot) -> list[Outcome]:
+    def run(self, rows: list[Labeled], snap: Snapshot, lexicon: Lexicon) -> list[Outcome]:
         out = []
         for row in rows:
             try:
@@ -165,7 +163,7 @@ class Baseline:
             except Exception:  # noqa: BLE001 - stock query syntax fails on some input: count it as no answer
                 ranked = []
             o = Outcome(row, ranked[:5], not ranked, self.default_channel, 1.0 if ranked else 0.0)
-            o.groups = groups_of(row, snap)
+            o.groups = groups_of(row, snap, lexicon)
             out.append(o)
         return out
 
@@ -184,7 +182,7 @@ def report(engine: SearchEngine, rows: list[Labeled], baseline: bool) -> dict[st
     table, ece = calibration(outcomes)
     result: dict[str, Any] = {"kb": by_group(outcomes), "reliability": table, "ece": ece}
     if baseline:
-        result["baseline"] = by_group(Baseline(snap).run(rows, snap))
+        result["baseline"] = by_group(Baseline(snap).run(rows, snap, engine.lexicon))
     result["misses"] = [
         {"q": o.row.q, "expected": o.row.articles, "got": o.ranked[:3], "fallback": o.fallback,
          "channel": o.channel, "expected_channel": o.row.channel, "confidence": round(o.confidence, 3)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kb.impacts import Clause, Leaf
+from kb.lexicon import Lexicon
 from kb.schema import words
 from kb.vocabulary import Synonyms, Vocabulary, match_key, stem
 
@@ -95,8 +96,19 @@ class AnalyzedQuery:
         return clauses
 
 
-def analyze(text: str, vocabulary: Vocabulary, synonyms: Synonyms) -> AnalyzedQuery:
+def correction(word: str, vocabulary: Vocabulary, lexicon: Lexicon) -> str | None:
+    """The content word an unknown word was probably meant as; None for a word known to the content
+    or common in the language (meant as typed, just not covered)."""
+    if vocabulary.knows(word) or word in lexicon:
+        return None
+    return vocabulary.correct(word)
+
+
+def analyze(
+    text: str, vocabulary: Vocabulary, synonyms: Synonyms, lexicon: Lexicon | None = None
+) -> AnalyzedQuery:
     """The concepts of a query, with corrections for unknown words and synonym expansions."""
+    lexicon = lexicon or Lexicon.none()
     concepts: list[Concept] = []
     seen: dict[str, int] = {}
     keys: list[str] = []
@@ -112,7 +124,7 @@ def analyze(text: str, vocabulary: Vocabulary, synonyms: Synonyms) -> AnalyzedQu
         known = vocabulary.knows(w)
         concept = Concept(word=w, stem=s, known=known)
         if not known:
-            fix = vocabulary.correct(w)
+            fix = correction(w, vocabulary, lexicon)
             if fix is not None:
                 concept.correction, concept.correction_stem = fix, stem(fix) or fix
         concepts.append(concept)

@@ -24,6 +24,7 @@ from kb import impacts
 from kb.cache import LRU
 from kb.confidence import Model
 from kb.errors import BadParameterError, EmptyQueryError, IndexCorruptError, QueryTooLongError
+from kb.lexicon import Lexicon
 from kb.query import AnalyzedQuery, analyze
 from kb.snapshot import Snapshot, SnapshotHolder
 from kb.snippet import snippet
@@ -105,8 +106,10 @@ class SearchEngine:
         filterable: list[str] | None = None,
         thresholds: Any = None,
         cache_size: int = 2048,
+        lexicon: Lexicon | None = None,
     ) -> None:
         self.holder = holder
+        self.lexicon = lexicon or Lexicon.none()
         self.model = model
         self.max_query_chars = max_query_chars
         self.max_limit = max_limit
@@ -162,7 +165,13 @@ class SearchEngine:
         return body
 
     def _search(self, snap: Snapshot, text: str, req: SearchRequest) -> dict[str, Any]:
-        aq = analyze(text, snap.vocabulary, snap.synonyms)
+        # "no rush, …" chooses the channel, not the answer: it is not searched (unless it is all
+        # there is), so it can neither match an article nor count as a word left unmatched.
+        topical = snap.channels.without_relaxed_wording(text)
+        aq = analyze(topical, snap.vocabulary, snap.synonyms, self.lexicon)
+        if not aq.concepts:
+            aq = analyze(text, snap.vocabulary, snap.synonyms, self.lexicon)
+        aq.text = text
         clauses = aq.clauses()
         candidates: list[Candidate] = []
         facets: Counter[str] = Counter()
@@ -260,26 +269,33 @@ class SearchEngine:
                     cand.exact |= {i for i in idx if aq.concepts[i].stem == stem}
         return sorted(by_article.values(), key=lambda c: -c.score)
 
-    @staticmethod
-    def _weights(snap: Snapshot, aq: AnalyzedQuery) -> list[float]:
-        """How much each concept says (its IDF); an unknown word counts as the rarest there is."""
+    def _weights(self, snap: Snapshot, aq: AnalyzedQuery) -> list[float]:
+        """How much each concept says (its IDF); a word the content never uses counts as the rarest
+        there is, scaled by how specific it is in the language ("battery" fully, "ago" little)."""
         rarest = math.log(snap.chunks + 1) + 1.0
         weights = []
         for c in aq.concepts:
             term = c.stem if c.known else c.correction_stem
-            weights.append(snap.impacts.idf("body", term) if term else rarest)
+            weights.append(
+                snap.impacts.idf("body", term) if term else rarest * self.lexicon.specificity(c.word)
+            )
         return weights
 
     def _score(
         self, candidates: list[Candidate], aq: AnalyzedQuery, weights: list[float], shown: int
     ) -> None:
         """Signals and confidence of the leading candidates (those re-ordered, or shown)."""
-        n = len(aq.concepts) or 1
-        total_weight = sum(weights) or 1.0
         covered_by_synonym = {i for e in aq.expansions for i in e.concepts}
-        unknown = sum(
-            1 for i, c in enumerate(aq.concepts) if not c.searchable and i not in covered_by_synonym
-        )
+        unmatched = [
+            c for i, c in enumerate(aq.concepts) if not c.searchable and i not in covered_by_synonym
+        ]
+        unknown = len(unmatched)
+        # How many words the question has, a word the content never uses counted by how specific
+        # it is: the "ago", "weeks" and "gave" of a long message do not dilute its coverage.
+        n = (
+            len(aq.concepts) - unknown + sum(self.lexicon.specificity(c.word) for c in unmatched)
+        ) or 1.0
+        total_weight = sum(weights) or 1.0
         top = candidates[0].score if candidates and candidates[0].score > 0 else 0.0
         heaviest = max(weights, default=0.0) or 1.0
         leading = candidates[: max(RERANK, shown)]

@@ -60,7 +60,7 @@ def test_kb_beats_the_plain_whoosh_baseline(engine: evaluate.SearchEngine) -> No
     rows = evaluate.load_labeled(OWN)
     snap = engine.holder.get()
     ours = evaluate.metrics(evaluate.run(engine, rows))
-    base = evaluate.metrics(evaluate.Baseline(snap).run(rows, snap))
+    base = evaluate.metrics(evaluate.Baseline(snap).run(rows, snap, engine.lexicon))
     assert ours["hit@1"] >= 1.15 * base["hit@1"], (ours, base)
     for name in ("mrr@5", "fallback_acc", "channel_acc"):
         assert ours[name] >= base[name], (name, ours, base)

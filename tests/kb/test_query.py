@@ -1,0 +1,70 @@
+"""Reading a question: typo corrections that leave real words alone, and wording that is not topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.api import Service
+from kb.config import Settings
+from kb.errors import ConfigError
+from kb.lexicon import Lexicon
+from kb.query import analyze, correction
+from kb.search import SearchEngine, SearchRequest
+
+
+@pytest.fixture(scope="module")
+def engine(default_settings: Settings) -> SearchEngine:
+    service = Service(default_settings)
+    service.engine.cache.size = 0
+    return service.engine
+
+
+def test_a_common_word_is_not_corrected_into_a_content_word(engine: SearchEngine) -> None:
+    """A real word the content lacks ("read", "shop") is taken as meant: no correction, no did_you_mean."""
+    snap = engine.holder.get()
+    for word in ("read", "shop", "driving"):
+        assert not snap.vocabulary.knows(word)
+        assert snap.vocabulary.correct(word) is not None  # a content word is one edit away
+        assert correction(word, snap.vocabulary, engine.lexicon) is None
+    body = engine.search(SearchRequest(q="where can I read the conditions of use"))
+    assert body["did_you_mean"] is None
+
+
+def test_a_misspelling_is_still_corrected(engine: SearchEngine) -> None:
+    """A word the language does not use ("refnud") or uses rarely ("anther") is still corrected."""
+    snap = engine.holder.get()
+    assert correction("refnud", snap.vocabulary, engine.lexicon) == "refund"
+    assert correction("anther", snap.vocabulary, engine.lexicon) == "another"
+    body = engine.search(SearchRequest(q="refnud for my retrun"))
+    assert body["did_you_mean"] == "refund for my return"
+
+
+def test_without_a_lexicon_every_unknown_word_may_be_corrected(engine: SearchEngine) -> None:
+    """KB_TYPO_LANGUAGE=none: the nearest content word is used for any word the content lacks."""
+    snap = engine.holder.get()
+    aq = analyze("read the rules", snap.vocabulary, snap.synonyms, Lexicon.load("none"))
+    assert [c.correction for c in aq.concepts if c.word == "read"] == ["ready"]
+
+
+def test_common_words_are_less_specific_than_topic_words() -> None:
+    """Specificity is near 0 for a word as common as "since" and 1 for a word the lexicon lacks."""
+    lexicon = Lexicon.load("en")
+    assert lexicon.specificity("since") < 0.1
+    assert lexicon.specificity("ago") < lexicon.specificity("battery") < 1.0
+    assert lexicon.specificity("qwpoeiru") == 1.0
+    assert Lexicon.none().specificity("since") == 1.0
+
+
+def test_an_unknown_typo_language_is_refused() -> None:
+    """A typo language pyspellchecker has no list for is a configuration error, not a silent no-op."""
+    with pytest.raises(ConfigError, match="typo language"):
+        Lexicon.load("klingon")
+
+
+def test_relaxed_wording_does_not_decide_the_answer(engine: SearchEngine) -> None:
+    """"no rush, …" routes to the relaxed channel but is not searched as the topic of the question."""
+    plain = engine.search(SearchRequest(q="how do I start a return"))
+    relaxed = engine.search(SearchRequest(q="no rush, but how do I start a return"))
+    assert [a["article"] for a in relaxed["answers"]] == [a["article"] for a in plain["answers"]]
+    assert relaxed["confidence"] == plain["confidence"]
+    assert relaxed["channel"]["id"] == "email"
