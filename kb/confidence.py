@@ -4,7 +4,8 @@ A logistic model over a few signals, fitted on labeled queries (`kb calibrate`) 
 answers given confidence ≈ 0.8, about 80% are right:
 
 - coverage: the share of the query's meaningful words the article matched (typed, corrected or by a
-  synonym; a word the content never uses counts by its specificity, so "ago" hardly dilutes it); strong_coverage: the share matched in its title, headings, questions or summary;
+  synonym; a word the content never uses counts by its specificity, so "ago" hardly dilutes it);
+  strong_coverage: the share matched in its title, headings, questions or summary;
   weighted_coverage: the same share weighted by each word's IDF (a word the content never uses
   counts as the rarest, scaled by how specific it is in the language, kb.lexicon);
 - rare_missed: how informative the most informative unmatched word is (1 when it is the query's
@@ -16,7 +17,7 @@ answers given confidence ≈ 0.8, about 80% are right:
 - relative: the answer's score over the best answer's (1 for the best).
 
 The same model also orders the leading answers (kb.search): it judges how well each answers from
-everything but its rank.
+all its signals but the margin (which depends on the order).
 """
 
 from __future__ import annotations

@@ -314,13 +314,11 @@ class SearchEngine:
                 "relative": c.score / top if top else 0.0,
                 "rare_missed": max(missed, default=0.0) / heaviest * min(1.0, 4.0 / n),
             }
-        # The leading articles are put in the order of how well they answer, judged on everything
-        # but their order (how much of the question each covers, where, as typed): BM25F alone
-        # can put an article that matches every word through a synonym above one that has them all.
-        head = sorted(
-            candidates[:RERANK],
-            key=lambda c: -self.model.logit({**c.signals, "relative": 1.0}),
-        )
+        # The leading articles are put in the order of how well they answer, judged on all their
+        # signals (how much of the question each covers, where, as typed, and its BM25F score
+        # relative to the best): BM25F alone can put an article that matches every word through a
+        # synonym above one that has them all. The margin is left out: it depends on the order.
+        head = sorted(candidates[:RERANK], key=lambda c: -self.model.logit(c.signals))
         candidates[:RERANK] = head
         ceiling = 1.0
         for rank, c in enumerate(leading):
