@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from kb.impacts import Clause, Leaf
 from kb.lexicon import Lexicon
-from kb.schema import words
+from kb.schema import WORD_RE, plain_word, words
 from kb.vocabulary import Synonyms, Vocabulary, match_key, stem
 
 TYPED_WEIGHT = 1.0
@@ -51,10 +51,11 @@ class AnalyzedQuery:
     @property
     def did_you_mean(self) -> str | None:
         """The query with its corrections applied, when a correction changed it."""
-        if not any(c.correction for c in self.concepts):
-            return None
         fixed = {c.word: c.correction for c in self.concepts if c.correction}
-        return " ".join(fixed.get(w, w) for w in words(self.text))
+        if not fixed:
+            return None
+        # Only the corrected words change: the rest (case, punctuation, "hasnt") stays as typed.
+        return WORD_RE.sub(lambda m: fixed.get(plain_word(m.group()), m.group()), self.text)
 
     def stem_owners(self) -> dict[str, set[int]]:
         """Which concepts each searched stem stands for (for coverage)."""

@@ -73,13 +73,18 @@ def make_schema() -> Schema:
 
 
 _CLITICS = ("'s", "'re", "'ll", "'ve", "'d", "'m")
+# Negations typed without their apostrophe ("hasnt arrived", "doesnt work"), as people do on phones.
+_BARE_NEGATIONS = frozenset(
+    "isnt arent wasnt werent hasnt havent hadnt doesnt dont didnt cant couldnt wont wouldnt "
+    "shouldnt mustnt neednt aint".split()
+)
 
 
-def _plain(word: str) -> str:
-    """'where's' → 'where', "hasn't" → 'not': contractions searched as their main word."""
+def plain_word(word: str) -> str:
+    """'where's' → 'where', "hasn't" (or "hasnt") → 'not': contractions searched as their main word."""
     w = word.lower().replace("’", "'")
     if "'" not in w:
-        return w
+        return "not" if w in _BARE_NEGATIONS else w
     if w.endswith(_CLITICS):
         return w[: w.rindex("'")]
     if w.endswith("n't"):
@@ -89,7 +94,7 @@ def _plain(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """The lower-cased words of a text, in order (no stemming, no stop-word removal)."""
-    return [_plain(w) for w in WORD_RE.findall(text)]
+    return [plain_word(w) for w in WORD_RE.findall(text)]
 
 
 @dataclass

@@ -68,3 +68,17 @@ def test_relaxed_wording_does_not_decide_the_answer(engine: SearchEngine) -> Non
     assert [a["article"] for a in relaxed["answers"]] == [a["article"] for a in plain["answers"]]
     assert relaxed["confidence"] == plain["confidence"]
     assert relaxed["channel"]["id"] == "email"
+
+
+def test_did_you_mean_changes_only_the_corrected_words(engine: SearchEngine) -> None:
+    """The suggested query keeps what was typed (case, punctuation, "hasnt") around the corrections."""
+    body = engine.search(SearchRequest(q="Where's my PARCLE? It hasnt arrived"))
+    assert body["did_you_mean"] == "Where's my parcel? It hasnt arrived"
+
+
+def test_a_negation_typed_without_its_apostrophe_is_a_negation(engine: SearchEngine) -> None:
+    """"hasnt arrived" is searched as "hasn't arrived": the same answers, the same confidence."""
+    bare = engine.search(SearchRequest(q="my package hasnt arrived"))
+    typed = engine.search(SearchRequest(q="my package hasn't arrived"))
+    assert [a["article"] for a in bare["answers"]] == [a["article"] for a in typed["answers"]]
+    assert bare["confidence"] == typed["confidence"]
