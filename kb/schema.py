@@ -27,6 +27,7 @@ STOPWORDS: frozenset[str] = (frozenset(STOP_WORDS) - {"when", "not"}) | frozense
     should shall might must can cannot cant don dont didnt doesnt im ive id please hi hello hey thanks
     thank so but just about any some all very really also too than then into onto out up down off
     over again still yet s t re ve ll d m o y let lets one ones much many more most such own same
+    pls plz thx thanx ty ur btw
     """.split()
 ) - {"where", "when"}
 
@@ -42,7 +43,7 @@ FIELD_BOOSTS: dict[str, float] = {
 }
 TEXT_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def analyzer() -> Any:

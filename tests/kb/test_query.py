@@ -82,3 +82,11 @@ def test_a_negation_typed_without_its_apostrophe_is_a_negation(engine: SearchEng
     typed = engine.search(SearchRequest(q="my package hasn't arrived"))
     assert [a["article"] for a in bare["answers"]] == [a["article"] for a in typed["answers"]]
     assert bare["confidence"] == typed["confidence"]
+
+
+def test_chat_shorthand_is_not_a_word_left_unanswered(engine: SearchEngine) -> None:
+    """"pls", "thx" and the like carry no topic: adding them changes neither answers nor confidence."""
+    plain = engine.search(SearchRequest(q="cancel my order"))
+    shorthand = engine.search(SearchRequest(q="cancel my order pls thx"))
+    assert [a["article"] for a in shorthand["answers"]] == [a["article"] for a in plain["answers"]]
+    assert shorthand["confidence"] == plain["confidence"]
