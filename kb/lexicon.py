@@ -43,7 +43,10 @@ class Lexicon:
         return len(self.per_million)
 
     def specificity(self, word: str) -> float:
-        """0 for a word as common as "since", 1 for one rarer than once per million words."""
+        """0 for a word as common as "since", 1 for one rarer than once per million words; 0 for a
+        number or code ("112-3456789", "2pm"): an order number says nothing about the topic."""
+        if any(ch.isdigit() for ch in word):
+            return 0.0
         pm = self.per_million.get(word.lower())
         if pm is None or pm <= 1.0:
             return 1.0

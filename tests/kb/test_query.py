@@ -90,3 +90,13 @@ def test_chat_shorthand_is_not_a_word_left_unanswered(engine: SearchEngine) -> N
     shorthand = engine.search(SearchRequest(q="cancel my order pls thx"))
     assert [a["article"] for a in shorthand["answers"]] == [a["article"] for a in plain["answers"]]
     assert shorthand["confidence"] == plain["confidence"]
+
+
+def test_an_order_number_does_not_make_a_question_unanswerable(engine: SearchEngine) -> None:
+    """Numbers and codes say nothing about the topic: a question quoting its order number is answered
+    like the same question without it."""
+    plain = engine.search(SearchRequest(q="my order hasn't arrived"))
+    quoted = engine.search(SearchRequest(q="my order #112-3456789-1234567 hasn't arrived"))
+    assert not plain["fallback"] and not quoted["fallback"]
+    assert quoted["answers"][0]["article"] == plain["answers"][0]["article"]
+    assert Lexicon.load("en").specificity("3456789") == 0.0
