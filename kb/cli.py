@@ -25,8 +25,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-# The model is fitted on top answers: the response-level confidence is what decides fallback.
-CALIBRATION_DEPTH = 1
 DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
 err = Console(stderr=True)
 
@@ -307,25 +305,17 @@ def calibrate(
     content: ContentOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
-    """Fit the confidence model on labeled queries so that confidence is calibrated."""
+    """Fit the ranking and confidence models on labeled queries, so that confidence is calibrated."""
     from kb import evaluate as ev
-    from kb.confidence import fit, reliability
-    from kb.search import SearchRequest
+    from kb.confidence import reliability
 
     try:
         engine = _engine(content, index_dir)
         rows = [r for f in files for r in ev.load_labeled(f)]
     except KbError as exc:
         _fail(str(exc))
-    data = []
-    for row in rows:
-        # Every answer shown is a training row: is this article one that answers the question?
-        body = engine.search(SearchRequest(q=row.q, limit=CALIBRATION_DEPTH, explain=True))
-        for answer in body["answers"]:
-            data.append(
-                (answer["signals"], (not row.fallback) and answer["article"] in row.articles)
-            )
-    model = fit(data)
+
+    model, data = ev.calibrate(engine, rows)
     model.save(output, {"fitted_on": [str(f) for f in files], "rows": len(data)})
     _, ece = reliability([(model.probability(s), ok) for s, ok in data])
     out.print(

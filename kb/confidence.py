@@ -16,8 +16,10 @@ answers given confidence ≈ 0.8, about 80% are right:
 - short: 1 / number of meaningful words (a one-word query is weaker evidence);
 - relative: the answer's score over the best answer's (1 for the best).
 
-The same model also orders the leading answers (kb.search): it judges how well each answers from
-all its signals but the margin (which depends on the order).
+A ranking model of the same form orders the leading answers (kb.search). `kb calibrate` fits it
+first, on every leading answer, from the signals that do not depend on the order (all but the
+margin); the confidence model is then fitted on the top answers that order gives. Each fit sees
+data that does not depend on its own result, so calibrating twice gives the same model.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 FEATURES = (
     "coverage",
@@ -40,27 +43,47 @@ FEATURES = (
     "relative",
 )
 DEFAULT_PATH = Path(__file__).with_name("calibration.json")
+# The signals that depend on an answer's place in the order, held fixed when ranking.
+ORDER_FREE = {"margin": 0.0}
 
 
 @dataclass
 class Model:
+    """The confidence model, and the ranking model that orders the leading answers (fitted first,
+    on every leading answer, from the signals that do not depend on the order)."""
+
     weights: dict[str, float]
     bias: float
+    ranking: Model | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Model:
+        ranking = data.get("ranking")
+        return cls(
+            weights={k: float(v) for k, v in data["weights"].items()},
+            bias=float(data["bias"]),
+            ranking=cls.from_json(ranking) if isinstance(ranking, dict) else None,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"bias": self.bias, "weights": self.weights}
+        if self.ranking is not None:
+            data["ranking"] = self.ranking.to_json()
+        return data
 
     @classmethod
     def load(cls, path: Path | None = None) -> Model:
         path = path or DEFAULT_PATH
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            weights={k: float(v) for k, v in data["weights"].items()}, bias=float(data["bias"])
-        )
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
     def save(self, path: Path, meta: dict[str, object] | None = None) -> None:
         path.write_text(
-            json.dumps({"bias": self.bias, "weights": self.weights, **(meta or {})}, indent=2)
-            + "\n",
-            encoding="utf-8",
+            json.dumps({**self.to_json(), **(meta or {})}, indent=2) + "\n", encoding="utf-8"
         )
+
+    def rank_logit(self, signals: dict[str, float]) -> float:
+        """How well an answer answers, judged without its place in the order."""
+        return (self.ranking or self).logit({**signals, **ORDER_FREE})
 
     def logit(self, signals: dict[str, float]) -> float:
         return self.bias + sum(self.weights.get(k, 0.0) * signals.get(k, 0.0) for k in FEATURES)
@@ -70,9 +93,14 @@ class Model:
         return 1.0 / (1.0 + math.exp(-z))
 
 
-def fit(rows: list[tuple[dict[str, float], bool]], l2: float = 0.5, steps: int = 60) -> Model:
+def fit(
+    rows: list[tuple[dict[str, float], bool]],
+    l2: float = 0.5,
+    steps: int = 60,
+    features: tuple[str, ...] = FEATURES,
+) -> Model:
     """Logistic regression by Newton's method with an L2 penalty (a handful of features, few rows)."""
-    names = list(FEATURES)
+    names = list(features)
     k = len(names) + 1
     w = [0.0] * k
     xs = [[1.0, *(sig.get(n, 0.0) for n in names)] for sig, _ in rows]

@@ -13,15 +13,17 @@ from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
-from kb.confidence import reliability
+from kb.confidence import FEATURES, ORDER_FREE, Model, fit, reliability
 from kb.errors import ContentError, KbError
 from kb.lexicon import Lexicon
 from kb.query import correction
 from kb.schema import words
-from kb.search import SearchEngine, SearchRequest
+from kb.search import RERANK, SearchEngine, SearchRequest
 from kb.snapshot import Snapshot
 
 METRICS = ("hit@1", "mrr@5", "answered", "fallback_acc", "channel_acc")
+# The confidence model is fitted on top answers: the response's confidence decides fallback.
+CALIBRATION_DEPTH = 1
 
 
 @dataclass
@@ -119,6 +121,41 @@ def run(engine: SearchEngine, rows: list[Labeled]) -> list[Outcome]:
         outcome.groups = groups_of(row, snap, engine.lexicon)
         out.append(outcome)
     return out
+
+
+Row = tuple[dict[str, float], bool]  # an answer's signals; is its article one that answers?
+
+
+def calibrate(engine: SearchEngine, rows: list[Labeled]) -> tuple[Model, list[Row]]:
+    """The ranking and confidence models fitted on labeled questions, and the confidence model's
+    training rows. The result does not depend on the model the engine started with.
+
+    First the ranking model, on every leading answer to the questions that have a right one (the
+    same answers whatever their order; an off-topic question has nothing to teach about order);
+    then the confidence model on the top answers in the order the ranking model gives them.
+    """
+
+    def answers(depth: int) -> list[list[Row]]:
+        found = []
+        for row in rows:
+            body = engine.search(SearchRequest(q=row.q, limit=depth, explain=True))
+            found.append(
+                [
+                    (a["signals"], (not row.fallback) and a["article"] in row.articles)
+                    for a in sorted(body["answers"], key=lambda a: str(a["article"]))
+                ]
+            )
+        return found
+
+    ranking = fit(
+        [a for shown in answers(RERANK) if any(ok for _, ok in shown) for a in shown],
+        features=tuple(f for f in FEATURES if f not in ORDER_FREE),
+    )
+    engine.model = Model(weights=engine.model.weights, bias=engine.model.bias, ranking=ranking)
+    data = [a for shown in answers(CALIBRATION_DEPTH) for a in shown]
+    confidence = fit(data)
+    engine.model = Model(weights=confidence.weights, bias=confidence.bias, ranking=ranking)
+    return engine.model, data
 
 
 def calibration(outcomes: list[Outcome]) -> tuple[list[dict[str, float]], float]:

@@ -314,19 +314,24 @@ class SearchEngine:
                 "relative": c.score / top if top else 0.0,
                 "rare_missed": max(missed, default=0.0) / heaviest * min(1.0, 4.0 / n),
             }
-        # The leading articles are put in the order of how well they answer, judged on all their
-        # signals (how much of the question each covers, where, as typed, and its BM25F score
-        # relative to the best): BM25F alone can put an article that matches every word through a
-        # synonym above one that has them all. The margin is left out: it depends on the order.
-        head = sorted(candidates[:RERANK], key=lambda c: -self.model.logit(c.signals))
-        candidates[:RERANK] = head
+        # The leading articles are put in the order of how well they answer (the ranking model),
+        # judged on their signals (how much of the question each covers, where, as typed, and its
+        # BM25F score relative to the best) but not their order: BM25F alone can put an article
+        # that matches every word through a synonym above one that has them all.
+        # The margin is the lead in BM25F score over the next article in BM25F order. No answer is
+        # more likely right than one BM25F scored above it: an answer the model moved up is only as
+        # sure as the one it passed.
         ceiling = 1.0
         for rank, c in enumerate(leading):
             nxt = candidates[rank + 1].score if rank + 1 < len(candidates) else 0.0
             c.signals["margin"] = max(0.0, (c.score - nxt) / c.score) if c.score > 0 else 0.0
-            # A lower-ranked answer is never more likely right than the one above it.
-            c.confidence = min(self.model.probability(c.signals), ceiling)
-            ceiling = c.confidence
+            c.confidence = ceiling = min(self.model.probability(c.signals), ceiling)
+        head = sorted(candidates[:RERANK], key=lambda c: -self.model.rank_logit(c.signals))
+        candidates[:RERANK] = head
+        # A lower-ranked answer is never more likely right than the one above it.
+        ceiling = 1.0
+        for c in candidates[: len(leading)]:
+            c.confidence = ceiling = min(c.confidence, ceiling)
 
     def _answer(
         self, snap: Snapshot, c: Candidate, aq: AnalyzedQuery, explain: bool
