@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from indexer import build_index
 from kb.api import Service
 from kb.config import Settings
 from kb.errors import ConfigError
 from kb.lexicon import Lexicon
 from kb.query import analyze, correction
 from kb.search import SearchEngine, SearchRequest
+from tests.helpers.server import make_settings
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +104,21 @@ def test_an_order_number_does_not_make_a_question_unanswerable(engine: SearchEng
     assert not plain["fallback"] and not quoted["fallback"]
     assert quoted["answers"][0]["article"] == plain["answers"][0]["article"]
     assert Lexicon.load("en").specificity("3456789") == 0.0
+
+
+def test_an_exact_match_ranks_above_a_synonym_match_of_the_same_strength(tmp_path: Path) -> None:
+    """Two articles alike but for one word: the one with the word as typed comes first, the one
+    with its synonym second, in either order on disk."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "synonyms.yaml").write_text("groups:\n  - [refund, reimbursement]\n")
+    for name, word in (("a-synonym", "reimbursement"), ("b-typed", "refund")):
+        (content / f"{name}.md").write_text(
+            f"---\ntitle: Asking for a {word}\n---\n\n## When a {word} is paid\n\n"
+            f"A {word} is paid to the card used for the order within five days.\n"
+        )
+    index = tmp_path / "index"
+    build_index(content, index)
+    engine = Service(make_settings(index, content)).engine
+    body = engine.search(SearchRequest(q="when is my refund paid"))
+    assert [a["article"] for a in body["answers"]] == ["b-typed", "a-synonym"]
