@@ -1,7 +1,8 @@
 """The writer: takes searches, feedback and events off the request path and into the store.
 
-A search only puts its response on a bounded queue (no I/O, no masking, never raises). One daemon
-thread masks, batches and writes. It lets records gather for up to LINGER_S before a write (a flush
+A search only appends its response to a bounded inbox (a deque: no lock, no I/O, no masking, never
+raises; the thread is woken only when the inbox was empty). One daemon thread masks, batches and
+writes. It lets records gather for up to LINGER_S before a write (a flush
 or shutdown cuts that short): a busy server then writes a few large transactions a second instead of
 one per search, and a transaction costs as much CPU as hundreds of rows, CPU the requests wait for
 (one GIL). When the database is away, the batch waits in a bounded buffer and is retried with
@@ -14,12 +15,11 @@ from __future__ import annotations
 
 import functools
 import logging
-import queue
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from kb.analytics.privacy import mask, normalize
@@ -33,7 +33,6 @@ from kb.analytics.store import (
     Store,
     StoreError,
     StoreUnavailableError,
-    utcnow,
 )
 
 __all__ = ["Analytics"]
@@ -55,7 +54,7 @@ class _Flush:
     ok: bool = False
 
 
-_Item = tuple[str, dict[str, Any], datetime] | _Flush | None
+_Item = tuple[str, dict[str, Any], float] | _Flush | None  # float: time.time() when queued
 
 
 class Analytics:
@@ -76,7 +75,8 @@ class Analytics:
         self.dropped = 0  # records lost: the buffer was full
         self.skipped = 0  # records the database refused
         self.written = 0
-        self._queue: queue.Queue[_Item] = queue.Queue(maxsize=capacity)
+        self._inbox: deque[_Item] = deque()  # appended by requests, drained by the writer thread
+        self._wake = threading.Event()  # set when something was put into an empty inbox
         self._pending: deque[Record] = deque()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -107,12 +107,14 @@ class Analytics:
     def _put(self, kind: str, data: dict[str, Any]) -> bool:
         if self._closed:
             return False
-        self.start()
-        try:
-            self._queue.put_nowait((kind, data, utcnow()))
-        except queue.Full:
+        if self._thread is None:
+            self.start()
+        if len(self._inbox) >= self.capacity:
             self._drop(1)
             return False
+        self._inbox.append((kind, data, time.time()))
+        if not self._wake.is_set():
+            self._wake.set()
         return True
 
     # Lifecycle.
@@ -129,12 +131,10 @@ class Analytics:
     def flush(self, timeout: float = 5.0) -> bool:
         """Write everything queued so far (retrying buffered rows now); True when all is written."""
         if self._closed or self._thread is None:
-            return not self._pending and self._queue.empty()
+            return not self._pending and not self._inbox
         marker = _Flush()
-        try:
-            self._queue.put(marker, timeout=timeout)
-        except queue.Full:
-            return False
+        self._inbox.append(marker)
+        self._wake.set()
         self._hurry.set()
         return marker.done.wait(timeout) and marker.ok
 
@@ -146,14 +146,12 @@ class Analytics:
         self._closed = True
         thread = self._thread
         if thread is not None:
-            try:
-                self._queue.put(None, timeout=timeout)
-            except queue.Full:
-                pass
+            self._inbox.append(None)
+            self._wake.set()
             self._hurry.set()
             thread.join(timeout)
-        if self._pending or not self._queue.empty():
-            left = len(self._pending) + self._queue.qsize()
+        left = len(self._pending) + sum(isinstance(e, tuple) for e in list(self._inbox))
+        if left:
             log.warning("analytics: %d records not written at shutdown", left, extra={"records": left})
         self.store.close()
 
@@ -163,23 +161,19 @@ class Analytics:
         self._maintain(force=True)
         while True:
             deadline = min(self._retry_at, self._purge_at) if self._pending else self._purge_at
-            timeout = max(0.05, deadline - time.monotonic())
-            try:
-                item = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                item = None if self._closed else _NOTHING
-            if item is None:
-                self._write(force=True)
-                return
-            if item is not _NOTHING and not isinstance(item, _Flush) and self._queue.qsize() < BATCH:
+            if not self._inbox:
+                self._wake.wait(max(0.05, deadline - time.monotonic()))
+            self._wake.clear()  # before draining: a put after this sets it again
+            first = self._inbox[0] if self._inbox else _NOTHING
+            if isinstance(first, tuple) and len(self._inbox) < BATCH:
                 self._hurry.wait(LINGER_S)  # let a batch gather: see the module docstring
             self._hurry.clear()
-            batch: list[_Item] = [] if item is _NOTHING else [item]
-            while len(batch) < BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            batch: list[_Item] = []
+            while self._inbox and len(batch) < BATCH:
+                batch.append(self._inbox.popleft())
+            if not batch and self._closed:
+                self._write(force=True)
+                return
             markers: list[_Flush] = []
             stop = False
             for entry in batch:
@@ -187,7 +181,7 @@ class Analytics:
                     stop = True
                 elif isinstance(entry, _Flush):
                     markers.append(entry)
-                elif entry is not _NOTHING:
+                else:
                     self._buffer(entry)
             ok = self._write(force=bool(markers) or stop)
             self._maintain(force=False)
@@ -197,7 +191,7 @@ class Analytics:
             if stop:
                 return
 
-    def _buffer(self, entry: tuple[str, dict[str, Any], datetime]) -> None:
+    def _buffer(self, entry: tuple[str, dict[str, Any], float]) -> None:
         try:
             record = _record(*entry)
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -310,7 +304,8 @@ def _query(text: str) -> tuple[str, str]:
     return query, normalize(query)
 
 
-def _record(kind: str, data: dict[str, Any], at: datetime) -> Record:
+def _record(kind: str, data: dict[str, Any], queued: float) -> Record:
+    at = datetime.fromtimestamp(queued, UTC).replace(tzinfo=None)  # naive UTC, as the store keeps
     if kind == "search":
         query, query_norm = _query(str(data["query"]))
         channel = data.get("channel") or {}

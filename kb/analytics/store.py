@@ -3,6 +3,11 @@
 One `Store` per worker process. Writes come from one thread (`kb.analytics.recorder`) in batches,
 one transaction each; reads (the report) from any thread. Times are stored as naive UTC.
 
+On SQLite a batch of searches or events is one multi-row INSERT, not an executemany: the sqlite3
+module lets go of the GIL around every statement it steps, and the writer thread then has to win it
+back from the requests once per row; one statement per batch needs it once (and SQLAlchemy's
+per-row parameter processing goes too: the values are converted as its SQLite types store them).
+
     searches   one row per search: masked query, endpoint, answers, confidence, fallback, channel
     feedback   "was this helpful?" per search and article; a later vote replaces an earlier one
     events     answer_click / channel_click after a search (the deflection funnel)
@@ -10,8 +15,10 @@ one transaction each; reads (the report) from any thread. Times are stored as na
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -221,10 +228,13 @@ class Store:
         votes = [r for r in records if isinstance(r, FeedbackRecord)]
         try:
             with self.engine.begin() as conn:
-                if search_rows:
-                    conn.execute(searches.insert(), search_rows)
-                if event_rows:
-                    conn.execute(events.insert(), event_rows)
+                for table, rows in ((searches, search_rows), (events, event_rows)):
+                    if not rows:
+                        continue
+                    if self.is_sqlite:
+                        _sqlite_insert(conn, table, rows)
+                    else:
+                        conn.execute(table.insert(), rows)
                 for vote in votes:
                     same = feedback.c.search_id == vote.search_id
                     if vote.article is None:
@@ -295,6 +305,35 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+SQLITE_ROWS = 500  # rows per INSERT statement (at most; fewer if SQLite allows fewer variables)
+
+
+def _sqlite_value(column: sa.Column[Any]) -> Callable[[Any], Any]:
+    """How SQLAlchemy's SQLite dialect stores a value of this column's type."""
+    kind = column.type
+    if isinstance(kind, sa.DateTime):  # its DATETIME storage format, microseconds always written
+        return lambda v: None if v is None else v.isoformat(" ", "microseconds")
+    if isinstance(kind, sa.Boolean):
+        return lambda v: None if v is None else int(v)
+    if isinstance(kind, sa.JSON):  # the JSON type's default serializer
+        return json.dumps
+    return lambda v: v
+
+
+def _sqlite_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """`rows` into `table` in as few multi-row INSERT statements as SQLite's variable limit allows."""
+    names = [c.name for c in table.columns if c.name in rows[0]]
+    convert = [_sqlite_value(table.c[name]) for name in names]
+    limit = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+    per_statement = max(1, min(SQLITE_ROWS, limit // len(names)))
+    head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
+    one = "(" + ", ".join(["?"] * len(names)) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = [f(row[name]) for row in chunk for name, f in zip(names, convert, strict=True)]
+        conn.exec_driver_sql(head + ", ".join([one] * len(chunk)), tuple(values))
 
 
 def _row(record: FeedbackRecord | EventRecord) -> dict[str, Any]:

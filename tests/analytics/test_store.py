@@ -117,6 +117,32 @@ def test_a_malformed_listener_record_is_skipped(database_url: str, store: Store,
     assert any("unexpected shape" in w for w in analytics_log.warnings())
 
 
+def test_a_large_batch_reads_back_as_written(store: Store) -> None:
+    """A batch larger than one INSERT statement holds is written whole; every value reads back as written."""
+    at = datetime(2030, 1, 2, 3, 4, 5)  # no microseconds: stored with them all the same
+    written = [
+        SearchRecord(
+            id=f"{i:032x}", at=at + timedelta(microseconds=i), query=f"café {i}", query_norm=f"cafe {i}",
+            endpoint="/deflect" if i % 2 else "/search", internal=bool(i % 3), answers=[f"a-{i}", "b"][: i % 3],
+            confidence=i / 1300, fallback=not i % 5, channel=None if i % 4 else "chat", latency_ms=0.5 * i,
+            results=i,
+        )
+        for i in range(1234)
+    ]  # fmt: skip
+    clicks = [EventRecord(search_id=f"{i:032x}", type="answer_click", at=at, article=f"a-{i}") for i in range(700)]
+    store.write([*written, *clicks])
+    got = store.read(sa.select(searches).order_by(searches.c.id))
+    assert [row[:7] + row[8:] for row in got] == [
+        (r.id, r.at, r.query, r.query_norm, r.endpoint, r.internal, r.answers, r.confidence, r.fallback,
+         r.channel, r.latency_ms, r.results)
+        for r in written
+    ]  # fmt: skip
+    assert [row[7] for row in got] == [r.answers[0] if r.answers else None for r in written]
+    assert store.read(sa.select(events.c.search_id, events.c.article, events.c.at).order_by(events.c.id)) == [
+        (c.search_id, c.article, c.at) for c in clicks
+    ]
+
+
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     """An SQLite store is in WAL mode, so the report reads while the writer writes."""
     s = Store.open(f"sqlite:///{tmp_path / 'deep' / 'er' / 'analytics.db'}")
