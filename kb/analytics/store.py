@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -310,8 +311,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
 SQLITE_ROWS = 500  # rows per INSERT statement (at most; fewer if SQLite allows fewer variables)
 
 
-def _sqlite_value(column: sa.Column[Any]) -> Callable[[Any], Any]:
-    """How SQLAlchemy's SQLite dialect stores a value of this column's type."""
+def _sqlite_value(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy's SQLite dialect stores a value of this column's type (None: as it is)."""
     kind = column.type
     if isinstance(kind, sa.DateTime):  # its DATETIME storage format, microseconds always written
         return lambda v: None if v is None else v.isoformat(" ", "microseconds")
@@ -319,20 +320,26 @@ def _sqlite_value(column: sa.Column[Any]) -> Callable[[Any], Any]:
         return lambda v: None if v is None else int(v)
     if isinstance(kind, sa.JSON):  # the JSON type's default serializer
         return json.dumps
-    return lambda v: v
+    return None
 
 
 def _sqlite_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """`rows` into `table` in as few multi-row INSERT statements as SQLite's variable limit allows."""
     names = [c.name for c in table.columns if c.name in rows[0]]
-    convert = [_sqlite_value(table.c[name]) for name in names]
+    converts = [(i, f) for i, name in enumerate(names) if (f := _sqlite_value(table.c[name])) is not None]
+    values_of = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     limit = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
     per_statement = max(1, min(SQLITE_ROWS, limit // len(names)))
     head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
     one = "(" + ", ".join(["?"] * len(names)) + ")"
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        values = [f(row[name]) for row in chunk for name, f in zip(names, convert, strict=True)]
+        values: list[Any] = []
+        for row in chunk:
+            row_values = list(values_of(row))
+            for i, convert in converts:
+                row_values[i] = convert(row_values[i])
+            values += row_values
         conn.exec_driver_sql(head + ", ".join([one] * len(chunk)), tuple(values))
 
 
