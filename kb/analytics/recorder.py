@@ -104,7 +104,7 @@ class Analytics:
         """Queue one click; False when it could not be queued."""
         return self._put("event", {"search_id": search_id, "type": type, "article": article, "channel": channel})
 
-    def _put(self, kind: str, data: dict[str, Any]) -> bool:
+    def _put(self, kind: str, data: tuple[Any, ...] | dict[str, Any]) -> bool:
         if self._closed:
             return False
         if self._sender is None:

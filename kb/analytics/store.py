@@ -1,7 +1,7 @@
 """The analytics database: searches, feedback and events, on SQLite or PostgreSQL (SQLAlchemy Core).
 
-One `Store` per worker process. Writes come from one thread (`kb.analytics.recorder`) in batches,
-one transaction each; reads (the report) from any thread. Times are stored as naive UTC.
+One `Store` per worker process. Writes come from one thread of the worker's writer process
+(`kb.analytics.writer`) in batches, one transaction each; reads (the report) from any thread. Times are stored as naive UTC.
 
 On SQLite a batch of searches or events is one multi-row INSERT, not an executemany: the sqlite3
 module lets go of the GIL around every statement it steps, and the writer thread then has to win it

@@ -65,7 +65,7 @@ class _Flush:
     ok: bool = False
 
 
-_Item = tuple[str, dict[str, Any], float] | _Flush | None  # float: time.time() when queued
+_Item = tuple[str, Any, float] | _Flush | None  # (kind, record, time.time() when queued)
 
 
 class Writer:
@@ -99,7 +99,7 @@ class Writer:
         self._retry_s = 0.5
         self._purge_at = 0.0
 
-    def put(self, kind: str, data: dict[str, Any], queued: float) -> bool:
+    def put(self, kind: str, data: Any, queued: float) -> bool:
         """Queue one record (`kind` search, feedback or event; `queued`: its time.time()); False when
         it could not be queued (the writer is closed or full). Cheap, never raises."""
         if self._closed:
@@ -188,7 +188,7 @@ class Writer:
             if stop:
                 return
 
-    def _buffer(self, entry: tuple[str, dict[str, Any], float]) -> None:
+    def _buffer(self, entry: tuple[str, Any, float]) -> None:
         try:
             record = _record(*entry)
         except (KeyError, TypeError, ValueError, AttributeError):

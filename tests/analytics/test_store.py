@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -174,3 +175,31 @@ def test_unusable_database_urls_are_refused(url: str) -> None:
     """Other databases, in-memory SQLite and non-URLs are a configuration error at start-up."""
     with pytest.raises(ConfigError):
         normalize_url(url)
+
+
+def test_close_writes_what_is_still_queued(database_url: str, store: Store) -> None:
+    """Records queued just before shutdown are written by close(), with no flush asked for."""
+    analytics = Analytics(Store.open(database_url), retention_days=90)
+    for i in range(250):
+        analytics.on_search(a_response(f"{i:032x}", f"question {i}"))
+    analytics.event(f"{0:032x}", "answer_click", "track-your-order", None)
+    analytics.close()
+    assert store.counts() == {"kb_searches": 250, "kb_feedback": 0, "kb_events": 1}
+
+
+def test_a_writer_process_that_died_is_replaced(
+    database_url: str, store: Store, analytics_log: Captured
+) -> None:
+    """The writer runs in a process of its own; when it dies, the next records start a new one."""
+    analytics = Analytics(Store.open(database_url), retention_days=90)
+    analytics.on_search(a_response("1" * 32, "before"))
+    assert analytics.flush()
+    first = analytics._process
+    assert first is not None and first.pid != os.getpid()
+    first.kill()
+    first.wait()
+    analytics.on_search(a_response("2" * 32, "after"))
+    assert analytics.flush()
+    analytics.close()
+    assert sorted(r[0] for r in store.read(sa.select(searches.c.query))) == ["after", "before"]
+    assert any("writer process ended" in w for w in analytics_log.warnings())
