@@ -1,12 +1,14 @@
 """The analytics database: searches, feedback and events, on SQLite or PostgreSQL (SQLAlchemy Core).
 
 One `Store` per worker process. Writes come from one thread of the worker's writer process
-(`kb.analytics.writer`) in batches, one transaction each; reads (the report) from any thread. Times are stored as naive UTC.
+(`kb.analytics.writer`) in batches, one transaction each; reads (the report) from any thread. Times
+are stored as naive UTC.
 
-On SQLite a batch of searches or events is one multi-row INSERT, not an executemany: the sqlite3
-module lets go of the GIL around every statement it steps, and the writer thread then has to win it
-back from the requests once per row; one statement per batch needs it once (and SQLAlchemy's
-per-row parameter processing goes too: the values are converted as its SQLite types store them).
+On SQLite a batch of searches or events is one multi-row INSERT, not an executemany: one statement
+to prepare and step instead of one per row, and no SQLAlchemy parameter processing per row (the
+values are converted as its SQLite types store them; a test reads them back through SQLAlchemy).
+This is the analytics writer's largest cost per search, and on a busy server it shares the cores
+with the workers.
 
     searches   one row per search: masked query, endpoint, answers, confidence, fallback, channel
     feedback   "was this helpful?" per search and article; a later vote replaces an earlier one
