@@ -165,21 +165,27 @@ class Analytics:
     # The writer process.
 
     def _spawn(self) -> None:
+        """Start a writer process (its settings on stdin, never in its arguments: the URL may hold a
+        password); one that cannot be started is logged, and tried again by the next batch."""
         path = [PACKAGE_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kb.analytics.writer"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
-        )  # fmt: skip
-        assert process.stdin is not None and process.stdout is not None
         config = {
             "url": self.store.url.render_as_string(hide_password=False),
             "retention_days": self.retention_days,
             "capacity": self.capacity,
             "retry_max_s": self.retry_max_s,
         }
-        process.stdin.write(orjson.dumps(config) + b"\n")
-        process.stdin.flush()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "kb.analytics.writer"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
+            )  # fmt: skip
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(orjson.dumps(config) + b"\n")
+            process.stdin.flush()
+        except OSError as exc:
+            log.warning("analytics: the writer process cannot be started: %s", exc)
+            return
         self._process = process
         self._reader = threading.Thread(
             target=self._read_forever, args=(process.stdout,), name="kb-analytics-reader", daemon=True
@@ -223,11 +229,14 @@ class Analytics:
             if self._closed or time.monotonic() < self._respawn_at:
                 return False
             self._respawn_at = time.monotonic() + RESPAWN_S
-            log.warning("analytics: the writer process ended; starting a new one")
+            if process is not None:
+                log.warning("analytics: the writer process ended; starting a new one")
             self._end()
             self._spawn()
             process = self._process
-        assert process is not None and process.stdin is not None
+            if process is None or process.poll() is not None:
+                return False
+        assert process.stdin is not None
         try:
             line = orjson.dumps(message, default=str) + b"\n"
             process.stdin.write(line)
