@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb import __version__, errors, logs
+from kb.cache import LRU
 from kb.channels import ChannelBook
 from kb.confidence import Model
 from kb.config import Settings, default_content_dir, get_settings
@@ -84,8 +85,36 @@ class SafeJSONResponse(JSONResponse):
     (a search's body in a tenth of the time of the json module)."""
 
     def render(self, content: Any) -> bytes:
-        raw = orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
-        return raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+        return safe_json(content)
+
+
+def safe_json(content: Any) -> bytes:
+    """`content` as JSON with <, > and & escaped (see SafeJSONResponse)."""
+    raw = orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+    return raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+
+
+class EncodedAnswers:
+    """The answers of cached search results, kept encoded: a search served from the result cache
+    carries the very list the cache holds, and encoding its ~10 KB again for every request was the
+    largest part of a cached search's cost. Keyed by the list's identity, holding the list itself so
+    that the identity cannot be reused while the entry lives; bounded like the result cache, and
+    cleared with it when a new index version is loaded. The engine never changes a cached answer."""
+
+    def __init__(self, size: int) -> None:
+        self._memo: LRU[int, tuple[list[Any], orjson.Fragment]] = LRU(size)
+
+    def get(self, answers: list[Any]) -> orjson.Fragment:
+        """`answers` as an escaped JSON fragment, encoded once per list."""
+        hit = self._memo.get(id(answers))
+        if hit is not None and hit[0] is answers:
+            return hit[1]
+        fragment = orjson.Fragment(safe_json(answers))
+        self._memo.put(id(answers), (answers, fragment))
+        return fragment
+
+    def clear(self) -> None:
+        self._memo.clear()
 
 
 def query_parameters(model: type[SearchQuery]) -> list[dict[str, Any]]:
@@ -145,10 +174,17 @@ def search_query(request: Request) -> SearchQuery:
 SEARCH_OPTIONAL = ("did_you_mean", "explain", "search_id")
 
 
-def search_body(body: dict[str, Any], optional: tuple[str, ...] = SEARCH_OPTIONAL) -> Response:
+def search_body(
+    body: dict[str, Any],
+    optional: tuple[str, ...] = SEARCH_OPTIONAL,
+    encoded: EncodedAnswers | None = None,
+) -> Response:
     """A search's JSON, encoded directly (no response-model pass: the engine's body already has its
     shape; tests/kb/test_api.py checks it against the models), with the optional fields the engine
-    leaves out written as null, as the response model would."""
+    leaves out written as null, as the response model would. With `encoded`, the answers are taken
+    from there (the body is then not an explain body: those are not cached)."""
+    if encoded is not None:
+        body["answers"] = encoded.get(body["answers"])
     for name in optional:
         body.setdefault(name, None)
     channel = body.get("channel")
@@ -204,6 +240,7 @@ class Service:
             cache_size=settings.cache_size,
             lexicon=Lexicon.load(settings.typo_language),
         )
+        self.encoded = EncodedAnswers(settings.cache_size // 2)  # the most asked half: ~10 KB each
         self.listeners: list[SearchListener] = []
         self._suggesters: dict[str, Suggester] = {}
         self._seen_version: str | None = None
@@ -217,6 +254,7 @@ class Service:
             self.metrics.index_articles.set(len(snap.articles))
             self.metrics.index_built.set(snap.built_at)
             self.engine.cache.clear()
+            self.encoded.clear()
         return snap
 
     def suggester(self, snap: Snapshot) -> Suggester:
@@ -314,6 +352,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service.notify({**body, "endpoint": endpoint, "internal": req.internal})
         return body
 
+    def answers_cache(req: SearchRequest) -> EncodedAnswers | None:
+        # Explain answers are built for the one request (never cached): nothing to keep.
+        return None if req.explain or not settings.cache_size else service.encoded
+
     def internal_access(agent_key: str | None) -> bool:
         return keys_match(agent_key, settings.agent_keys)
 
@@ -344,7 +386,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             internal=internal_access(request.headers.get("x-agent-key")),
             explain=params.explain,
         )
-        return search_body(run_search(req, "/search"))
+        return search_body(run_search(req, "/search"), encoded=answers_cache(req))
 
     @app.post(
         "/search",
@@ -367,7 +409,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             internal=internal_access(x_agent_key),
             explain=body.explain,
         )
-        return search_body(run_search(req, "/search"))
+        return search_body(run_search(req, "/search"), encoded=answers_cache(req))
 
     @app.get(
         "/suggest",

@@ -2,7 +2,8 @@
 
     privacy    masks e-mail addresses, phone and order numbers before anything is stored
     store      the tables (SQLite or PostgreSQL) and their writes, reads and retention
-    recorder   `Analytics`: the search listener and the background writer
+    recorder   `Analytics`: the search listener; pipes records to the writer process
+    writer     that process (`python -m kb.analytics.writer`): masks, batches, writes, retries
     report     the content team's report (JSON model, terminal tables); page: its HTML
     routes     `install(app, service)`: POST /feedback, POST /events, GET /admin/report
     cli        `kb report`

@@ -1,65 +1,65 @@
-"""The writer: takes searches, feedback and events off the request path and into the store.
+"""`Analytics`: takes searches, feedback and events off the request path, to a writer process.
 
-A search only puts its response on a bounded queue (no I/O, no masking, never raises). One daemon
-thread masks, batches and writes. It lets records gather for up to LINGER_S before a write (a flush
-or shutdown cuts that short): a busy server then writes a few large transactions a second instead of
-one per search, and a transaction costs as much CPU as hundreds of rows, CPU the requests wait for
-(one GIL). When the database is away, the batch waits in a bounded buffer and is retried with
-growing pauses; one warning is logged when it goes away (and every minute while it stays away), one
-line when it is back. What overflows the buffer is dropped and counted. Retention runs when the
-store first answers and then hourly, on the same thread.
+A request only appends what the store needs of its record (a search: a flat tuple, no snippets) to a
+bounded inbox (a deque: no lock, no I/O, never raises). A sender thread wakes a few times a second
+and sends the batch as one JSON line down a pipe to the writer process
+(`kb.analytics.writer`), which masks, batches, writes, retries and purges. A reader thread takes
+that process's answers: flush results, and its log records, logged here as this process's own.
+
+Why a process and not a thread: a writer thread's Python work (masking, rows, the database driver)
+holds the GIL, and every time a request lets the GIL go (a socket write, a numpy sort) the writer
+took it and the request waited up to the interpreter's switch interval (5 ms) to get it back: that
+cost kb about 40% of its throughput and most of its latency tail. The threads left here do almost
+nothing in Python, and wait in the kernel.
+
+If the writer process dies, the next batch starts a new one (what was in the dead one's buffer is
+lost and a warning says so). Shutdown (`close`) sends what is queued, ends the pipe and waits for
+the process to write it; a worker killed outright ends the pipe too, and the writer still writes
+what it received.
 """
 
 from __future__ import annotations
 
-import functools
+import itertools
 import logging
-import queue
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
-from kb.analytics.privacy import mask, normalize
-from kb.analytics.store import (
-    COMMENT_CHARS,
-    QUERY_CHARS,
-    EventRecord,
-    FeedbackRecord,
-    Record,
-    SearchRecord,
-    Store,
-    StoreError,
-    StoreUnavailableError,
-    utcnow,
-)
+import orjson
+
+from kb.analytics.store import Store
+from kb.analytics.writer import BATCH, LINGER_S, slim_search
 
 __all__ = ["Analytics"]
 
 log = logging.getLogger("kb.analytics")
 
-BATCH = 500
-LINGER_S = 0.25
-PURGE_EVERY_S = 3600.0
-WARN_EVERY_S = 60.0
-_CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
+RESPAWN_S = 10.0  # at most one new writer process this often (one that cannot start must not spin)
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding `kb`, for the child
 
 
 @dataclass
 class _Flush:
-    """A marker on the queue: set when everything queued before it has been tried."""
+    """A marker in the inbox: `done` is set when the writer has tried everything queued before it."""
 
+    number: int
+    timeout: float
     done: threading.Event = field(default_factory=threading.Event)
     ok: bool = False
 
 
-_Item = tuple[str, dict[str, Any], datetime] | _Flush | None
+_STOP: Any = object()
 
 
 class Analytics:
-    """Records searches, feedback and events for one worker process; `report` reads them back."""
+    """Records searches, feedback and events for one worker process; `store` reads them back."""
 
     def __init__(
         self,
@@ -73,29 +73,29 @@ class Analytics:
         self.retention_days = retention_days
         self.capacity = capacity
         self.retry_max_s = retry_max_s
-        self.dropped = 0  # records lost: the buffer was full
-        self.skipped = 0  # records the database refused
-        self.written = 0
-        self._queue: queue.Queue[_Item] = queue.Queue(maxsize=capacity)
-        self._pending: deque[Record] = deque()
-        self._thread: threading.Thread | None = None
+        self.dropped = 0  # records lost here (inbox full, writer gone); the writer's are added on flush
+        self.skipped = 0  # records the database refused (as of the last flush)
+        self.written = 0  # as of the last flush
+        self._inbox: deque[Any] = deque()
+        self._wake = threading.Event()  # set when something was put into an empty inbox
+        self._hurry = threading.Event()  # set by flush and close: send now, do not linger
         self._lock = threading.Lock()
         self._closed = False
-        self._hurry = threading.Event()  # set by flush and close: write now, do not linger
-        self._down_since: float | None = None
-        self._last_warning = 0.0
-        self._retry_at = 0.0
-        self._retry_s = 0.5
-        self._purge_at = 0.0
+        self._sender: threading.Thread | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._numbers = itertools.count(1)
+        self._waiting: dict[int, _Flush] = {}  # flushes sent, not yet answered
+        self._respawn_at = 0.0
 
     # The request side: cheap, never raises.
 
     def on_search(self, record: dict[str, Any]) -> None:
         """The search listener: queue the response of one search."""
-        self._put("search", record)
+        self._put("search", slim_search(record))
 
     def feedback(self, search_id: str, helpful: bool, article: str | None, comment: str | None) -> bool:
-        """Queue one vote; False when it could not be queued (the writer is closed or full)."""
+        """Queue one vote; False when it could not be queued (closed, or the queue is full)."""
         return self._put(
             "feedback", {"search_id": search_id, "helpful": helpful, "article": article, "comment": comment}
         )
@@ -104,238 +104,176 @@ class Analytics:
         """Queue one click; False when it could not be queued."""
         return self._put("event", {"search_id": search_id, "type": type, "article": article, "channel": channel})
 
-    def _put(self, kind: str, data: dict[str, Any]) -> bool:
+    def _put(self, kind: str, data: tuple[Any, ...] | dict[str, Any]) -> bool:
         if self._closed:
             return False
-        self.start()
-        try:
-            self._queue.put_nowait((kind, data, utcnow()))
-        except queue.Full:
-            self._drop(1)
+        if self._sender is None:
+            self.start()
+        if len(self._inbox) >= self.capacity:
+            self.dropped += 1
             return False
+        self._inbox.append((kind, data, time.time()))
+        if not self._wake.is_set():
+            self._wake.set()
         return True
 
     # Lifecycle.
 
     def start(self) -> None:
-        """Start the writer thread (idempotent)."""
-        if self._thread is not None:
+        """Start the writer process and the threads that talk to it (idempotent)."""
+        if self._sender is not None:
             return
         with self._lock:
-            if self._thread is None and not self._closed:
-                self._thread = threading.Thread(target=self._run, name="kb-analytics-writer", daemon=True)
-                self._thread.start()
+            if self._sender is None and not self._closed:
+                self._spawn()
+                self._sender = threading.Thread(target=self._send_forever, name="kb-analytics-sender", daemon=True)
+                self._sender.start()
 
     def flush(self, timeout: float = 5.0) -> bool:
-        """Write everything queued so far (retrying buffered rows now); True when all is written."""
-        if self._closed or self._thread is None:
-            return not self._pending and self._queue.empty()
-        marker = _Flush()
-        try:
-            self._queue.put(marker, timeout=timeout)
-        except queue.Full:
-            return False
+        """Have everything queued so far written (buffered rows retried now); True when all is written."""
+        if self._closed or self._sender is None:
+            return not self._inbox
+        marker = _Flush(next(self._numbers), timeout)
+        self._inbox.append(marker)
+        self._wake.set()
         self._hurry.set()
-        return marker.done.wait(timeout) and marker.ok
+        return marker.done.wait(timeout + 1.0) and marker.ok
 
     def close(self, timeout: float = 5.0) -> None:
-        """Flush, stop the writer and release the database connections."""
+        """Send what is queued, let the writer write it and stop; release the database connections."""
         if self._closed:
             return
-        self.flush(timeout)
         self._closed = True
-        thread = self._thread
-        if thread is not None:
-            try:
-                self._queue.put(None, timeout=timeout)
-            except queue.Full:
-                pass
+        sender = self._sender
+        if sender is not None:
+            self._inbox.append(_STOP)
+            self._wake.set()
             self._hurry.set()
-            thread.join(timeout)
-        if self._pending or not self._queue.empty():
-            left = len(self._pending) + self._queue.qsize()
-            log.warning("analytics: %d records not written at shutdown", left, extra={"records": left})
+            sender.join(timeout)
+        process, reader = self._process, self._reader
+        if process is not None:
+            try:
+                process.wait(timeout + 5.0)  # the writer's own close waits up to `timeout`
+            except subprocess.TimeoutExpired:
+                log.warning("analytics: the writer process did not finish in time; stopped")
+                process.kill()
+                process.wait()
+        if reader is not None:
+            reader.join(timeout)
         self.store.close()
 
-    # The writer thread.
+    # The writer process.
 
-    def _run(self) -> None:
-        self._maintain(force=True)
-        while True:
-            deadline = min(self._retry_at, self._purge_at) if self._pending else self._purge_at
-            timeout = max(0.05, deadline - time.monotonic())
-            try:
-                item = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                item = None if self._closed else _NOTHING
-            if item is None:
-                self._write(force=True)
-                return
-            if item is not _NOTHING and not isinstance(item, _Flush) and self._queue.qsize() < BATCH:
-                self._hurry.wait(LINGER_S)  # let a batch gather: see the module docstring
-            self._hurry.clear()
-            batch: list[_Item] = [] if item is _NOTHING else [item]
-            while len(batch) < BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            markers: list[_Flush] = []
-            stop = False
-            for entry in batch:
-                if entry is None:
-                    stop = True
-                elif isinstance(entry, _Flush):
-                    markers.append(entry)
-                elif entry is not _NOTHING:
-                    self._buffer(entry)
-            ok = self._write(force=bool(markers) or stop)
-            self._maintain(force=False)
-            for marker in markers:
-                marker.ok = ok
-                marker.done.set()
-            if stop:
-                return
-
-    def _buffer(self, entry: tuple[str, dict[str, Any], datetime]) -> None:
+    def _spawn(self) -> None:
+        """Start a writer process (its settings on stdin, never in its arguments: the URL may hold a
+        password); one that cannot be started is logged, and tried again by the next batch."""
+        path = [PACKAGE_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+        config = {
+            "url": self.store.url.render_as_string(hide_password=False),
+            "retention_days": self.retention_days,
+            "capacity": self.capacity,
+            "retry_max_s": self.retry_max_s,
+        }
         try:
-            record = _record(*entry)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            log.warning("analytics: a search record of an unexpected shape was skipped", exc_info=True)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "kb.analytics.writer"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
+            )  # fmt: skip
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(orjson.dumps(config) + b"\n")
+            process.stdin.flush()
+        except OSError as exc:
+            log.warning("analytics: the writer process cannot be started: %s", exc)
             return
-        self._pending.append(record)
-        overflow = len(self._pending) - self.capacity
-        if overflow > 0:
-            for _ in range(overflow):
-                self._pending.popleft()
-            self._drop(overflow)
+        self._process = process
+        self._reader = threading.Thread(
+            target=self._read_forever, args=(process.stdout,), name="kb-analytics-reader", daemon=True
+        )
+        self._reader.start()
 
-    def _write(self, force: bool) -> bool:
-        """Write the buffer unless waiting to retry; True when nothing is left to write."""
-        if not self._pending:
-            return True
-        if not force and time.monotonic() < self._retry_at:
-            return False
+    def _send_forever(self) -> None:
+        while True:
+            if not self._inbox:
+                self._wake.wait(1.0)
+            self._wake.clear()  # before draining: a put after this sets it again
+            if self._inbox and isinstance(self._inbox[0], tuple) and len(self._inbox) < BATCH:
+                self._hurry.wait(LINGER_S)  # let a batch gather: one line, one write
+            self._hurry.clear()
+            records: list[Any] = []
+            while self._inbox:
+                item = self._inbox.popleft()
+                if isinstance(item, tuple):
+                    records.append(item)
+                    continue
+                self._send(records)
+                records = []
+                if item is _STOP:
+                    self._end()
+                    return
+                self._waiting[item.number] = item
+                if not self._send_line({"flush": item.number, "timeout": item.timeout}):
+                    self._answer(item.number, False)
+            self._send(records)
+
+    def _send(self, records: list[Any]) -> None:
+        for start in range(0, len(records), BATCH):
+            chunk = records[start : start + BATCH]
+            if not self._send_line({"records": chunk}):
+                self.dropped += len(chunk)
+
+    def _send_line(self, message: dict[str, Any]) -> bool:
+        """One message to the writer process, started anew if it is gone; False when it cannot be."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            if self._closed or time.monotonic() < self._respawn_at:
+                return False
+            self._respawn_at = time.monotonic() + RESPAWN_S
+            if process is not None:
+                log.warning("analytics: the writer process ended; starting a new one")
+            self._end()
+            self._spawn()
+            process = self._process
+            if process is None or process.poll() is not None:
+                return False
+        assert process.stdin is not None
         try:
-            try:
-                self.store.write(list(self._pending))
-                self.written += len(self._pending)
-                self._pending.clear()
-            except StoreUnavailableError:
-                raise
-            except Exception:  # noqa: BLE001 - refused rows, or a value the driver cannot take
-                self._write_one_by_one()
-        except StoreUnavailableError as exc:
-            self._unavailable(exc)
+            line = orjson.dumps(message, default=str) + b"\n"
+            process.stdin.write(line)
+            process.stdin.flush()
+        except (OSError, ValueError, TypeError):
             return False
-        self._available()
         return True
 
-    def _write_one_by_one(self) -> None:
-        """One bad row must not hold back the others: write them singly, skip what is refused."""
-        while self._pending:
+    def _end(self) -> None:
+        process = self._process
+        if process is not None and process.stdin is not None:
             try:
-                self.store.write([self._pending[0]])
-                self.written += 1
-            except StoreUnavailableError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - as above; the row is logged and skipped
-                self.skipped += 1
-                log.warning("analytics: a record was refused and skipped: %s", exc)
-            self._pending.popleft()
+                process.stdin.close()
+            except OSError:
+                pass
 
-    def _maintain(self, force: bool) -> None:
-        now = time.monotonic()
-        if not force and now < self._purge_at:
-            return
-        try:
-            deleted = self.store.purge_retention(self.retention_days)
-        except StoreError as exc:
-            self._unavailable(exc)
-            self._purge_at = now + min(self.retry_max_s, 60.0)
-            return
-        except Exception as exc:  # noqa: BLE001 - as in _write
-            self._unavailable(exc)
-            self._purge_at = now + min(self.retry_max_s, 60.0)
-            return
-        self._available()
-        self._purge_at = now + PURGE_EVERY_S
-        if any(deleted.values()):
-            log.info("analytics: retention removed old rows", extra={"deleted": deleted})
+    def _read_forever(self, stdout: IO[bytes]) -> None:
+        with stdout:
+            self._read(stdout)
+        for number in list(self._waiting):  # the process is gone: nothing more will be answered
+            self._answer(number, False)
 
-    def _unavailable(self, exc: BaseException) -> None:
-        now = time.monotonic()
-        if self._down_since is None:
-            self._down_since = now
-            self._retry_s = 0.5
-        else:
-            self._retry_s = min(self.retry_max_s, self._retry_s * 2)
-        self._retry_at = now + self._retry_s
-        if now - self._last_warning >= WARN_EVERY_S or self._last_warning == 0.0:
-            self._last_warning = now
-            log.warning(
-                "analytics store unavailable; searches go on, %d records buffered: %s",
-                len(self._pending), exc, extra={"buffered": len(self._pending), "dropped": self.dropped},
-            )  # fmt: skip
+    def _read(self, stdout: IO[bytes]) -> None:
+        for line in stdout:
+            try:
+                message = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if "log" in message:
+                log.log(int(message["log"]), "%s", message["msg"], extra=message.get("extra") or {})
+            elif "flushed" in message:
+                self.written = int(message.get("written", 0))
+                self.skipped = int(message.get("skipped", 0))
+                self._answer(int(message["flushed"]), bool(message["ok"]))
 
-    def _available(self) -> None:
-        if self._down_since is not None:
-            log.info(
-                "analytics store available again after %.1fs", time.monotonic() - self._down_since,
-                extra={"dropped": self.dropped},
-            )  # fmt: skip
-        self._down_since = None
-        self._last_warning = 0.0
-        self._retry_at = 0.0
-
-    def _drop(self, n: int) -> None:
-        self.dropped += n
-
-
-_NOTHING: Any = object()
-
-
-def clean(text: str, limit: int) -> str:
-    """Masked, control characters blanked (PostgreSQL refuses NUL), lone surrogates replaced (no
-    database takes them), cut to `limit` characters."""
-    text = text.translate(_CONTROL).encode("utf-8", "replace").decode("utf-8")
-    return mask(text)[:limit]
-
-
-@functools.lru_cache(maxsize=4096)
-def _query(text: str) -> tuple[str, str]:
-    """A search's query masked and normalized; cached because customers ask the same few questions
-    again and again (masking is most of a record's cost)."""
-    query = clean(text, QUERY_CHARS)
-    return query, normalize(query)
-
-
-def _record(kind: str, data: dict[str, Any], at: datetime) -> Record:
-    if kind == "search":
-        query, query_norm = _query(str(data["query"]))
-        channel = data.get("channel") or {}
-        return SearchRecord(
-            id=str(data["search_id"]),
-            at=at,
-            query=query,
-            query_norm=query_norm,
-            endpoint=str(data.get("endpoint") or "/search"),
-            internal=bool(data.get("internal", False)),
-            answers=[str(a["article"]) for a in data.get("answers") or []],
-            confidence=float(data.get("confidence") or 0.0),
-            fallback=bool(data.get("fallback", False)),
-            channel=str(channel["id"]) if isinstance(channel, dict) and channel.get("id") else None,
-            latency_ms=float(data.get("took_ms") or 0.0),
-            results=int(data.get("total") or 0),
-        )
-    if kind == "feedback":
-        comment = data.get("comment")
-        text = clean(comment, COMMENT_CHARS).strip() if comment else None
-        return FeedbackRecord(
-            search_id=data["search_id"], helpful=bool(data["helpful"]), at=at,
-            article=data.get("article"), comment=text or None,
-        )  # fmt: skip
-    return EventRecord(
-        search_id=data["search_id"], type=data["type"], at=at,
-        article=data.get("article"), channel=data.get("channel"),
-    )  # fmt: skip
+    def _answer(self, number: int, ok: bool) -> None:
+        marker = self._waiting.pop(number, None)
+        if marker is not None:
+            marker.ok = ok
+            marker.done.set()

@@ -1,7 +1,14 @@
 """The analytics database: searches, feedback and events, on SQLite or PostgreSQL (SQLAlchemy Core).
 
-One `Store` per worker process. Writes come from one thread (`kb.analytics.recorder`) in batches,
-one transaction each; reads (the report) from any thread. Times are stored as naive UTC.
+One `Store` per worker process. Writes come from one thread of the worker's writer process
+(`kb.analytics.writer`) in batches, one transaction each; reads (the report) from any thread. Times
+are stored as naive UTC.
+
+On SQLite a batch of searches or events is one multi-row INSERT, not an executemany: one statement
+to prepare and step instead of one per row, and no SQLAlchemy parameter processing per row (the
+values are converted as its SQLite types store them; a test reads them back through SQLAlchemy).
+This is the analytics writer's largest cost per search, and on a busy server it shares the cores
+with the workers.
 
     searches   one row per search: masked query, endpoint, answers, confidence, fallback, channel
     feedback   "was this helpful?" per search and article; a later vote replaces an earlier one
@@ -10,8 +17,11 @@ one transaction each; reads (the report) from any thread. Times are stored as na
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
+import operator
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -221,10 +231,13 @@ class Store:
         votes = [r for r in records if isinstance(r, FeedbackRecord)]
         try:
             with self.engine.begin() as conn:
-                if search_rows:
-                    conn.execute(searches.insert(), search_rows)
-                if event_rows:
-                    conn.execute(events.insert(), event_rows)
+                for table, rows in ((searches, search_rows), (events, event_rows)):
+                    if not rows:
+                        continue
+                    if self.is_sqlite:
+                        _sqlite_insert(conn, table, rows)
+                    else:
+                        conn.execute(table.insert(), rows)
                 for vote in votes:
                     same = feedback.c.search_id == vote.search_id
                     if vote.article is None:
@@ -295,6 +308,41 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+SQLITE_ROWS = 500  # rows per INSERT statement (at most; fewer if SQLite allows fewer variables)
+
+
+def _sqlite_value(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy's SQLite dialect stores a value of this column's type (None: as it is)."""
+    kind = column.type
+    if isinstance(kind, sa.DateTime):  # its DATETIME storage format, microseconds always written
+        return lambda v: None if v is None else v.isoformat(" ", "microseconds")
+    if isinstance(kind, sa.Boolean):
+        return lambda v: None if v is None else int(v)
+    if isinstance(kind, sa.JSON):  # the JSON type's default serializer
+        return json.dumps
+    return None
+
+
+def _sqlite_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """`rows` into `table` in as few multi-row INSERT statements as SQLite's variable limit allows."""
+    names = [c.name for c in table.columns if c.name in rows[0]]
+    converts = [(i, f) for i, name in enumerate(names) if (f := _sqlite_value(table.c[name])) is not None]
+    values_of = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    limit = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+    per_statement = max(1, min(SQLITE_ROWS, limit // len(names)))
+    head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
+    one = "(" + ", ".join(["?"] * len(names)) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values: list[Any] = []
+        for row in chunk:
+            row_values = list(values_of(row))
+            for i, convert in converts:
+                row_values[i] = convert(row_values[i])
+            values += row_values
+        conn.exec_driver_sql(head + ", ".join([one] * len(chunk)), tuple(values))
 
 
 def _row(record: FeedbackRecord | EventRecord) -> dict[str, Any]:

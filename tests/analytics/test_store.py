@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -117,6 +118,32 @@ def test_a_malformed_listener_record_is_skipped(database_url: str, store: Store,
     assert any("unexpected shape" in w for w in analytics_log.warnings())
 
 
+def test_a_large_batch_reads_back_as_written(store: Store) -> None:
+    """A batch larger than one INSERT statement holds is written whole; every value reads back as written."""
+    at = datetime(2030, 1, 2, 3, 4, 5)  # no microseconds: stored with them all the same
+    written = [
+        SearchRecord(
+            id=f"{i:032x}", at=at + timedelta(microseconds=i), query=f"café {i}", query_norm=f"cafe {i}",
+            endpoint="/deflect" if i % 2 else "/search", internal=bool(i % 3), answers=[f"a-{i}", "b"][: i % 3],
+            confidence=i / 1300, fallback=not i % 5, channel=None if i % 4 else "chat", latency_ms=0.5 * i,
+            results=i,
+        )
+        for i in range(1234)
+    ]  # fmt: skip
+    clicks = [EventRecord(search_id=f"{i:032x}", type="answer_click", at=at, article=f"a-{i}") for i in range(700)]
+    store.write([*written, *clicks])
+    got = store.read(sa.select(searches).order_by(searches.c.id))
+    assert [row[:7] + row[8:] for row in got] == [
+        (r.id, r.at, r.query, r.query_norm, r.endpoint, r.internal, r.answers, r.confidence, r.fallback,
+         r.channel, r.latency_ms, r.results)
+        for r in written
+    ]  # fmt: skip
+    assert [row[7] for row in got] == [r.answers[0] if r.answers else None for r in written]
+    assert store.read(sa.select(events.c.search_id, events.c.article, events.c.at).order_by(events.c.id)) == [
+        (c.search_id, c.article, c.at) for c in clicks
+    ]
+
+
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     """An SQLite store is in WAL mode, so the report reads while the writer writes."""
     s = Store.open(f"sqlite:///{tmp_path / 'deep' / 'er' / 'analytics.db'}")
@@ -148,3 +175,31 @@ def test_unusable_database_urls_are_refused(url: str) -> None:
     """Other databases, in-memory SQLite and non-URLs are a configuration error at start-up."""
     with pytest.raises(ConfigError):
         normalize_url(url)
+
+
+def test_close_writes_what_is_still_queued(database_url: str, store: Store) -> None:
+    """Records queued just before shutdown are written by close(), with no flush asked for."""
+    analytics = Analytics(Store.open(database_url), retention_days=90)
+    for i in range(250):
+        analytics.on_search(a_response(f"{i:032x}", f"question {i}"))
+    analytics.event(f"{0:032x}", "answer_click", "track-your-order", None)
+    analytics.close()
+    assert store.counts() == {"kb_searches": 250, "kb_feedback": 0, "kb_events": 1}
+
+
+def test_a_writer_process_that_died_is_replaced(
+    database_url: str, store: Store, analytics_log: Captured
+) -> None:
+    """The writer runs in a process of its own; when it dies, the next records start a new one."""
+    analytics = Analytics(Store.open(database_url), retention_days=90)
+    analytics.on_search(a_response("1" * 32, "before"))
+    assert analytics.flush()
+    first = analytics._process
+    assert first is not None and first.pid != os.getpid()
+    first.kill()
+    first.wait()
+    analytics.on_search(a_response("2" * 32, "after"))
+    assert analytics.flush()
+    analytics.close()
+    assert sorted(r[0] for r in store.read(sa.select(searches.c.query))) == ["after", "before"]
+    assert any("writer process ended" in w for w in analytics_log.warnings())

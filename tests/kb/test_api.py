@@ -343,3 +343,23 @@ def test_search_query_parameters_behave_as_documented(http: httpx.Client) -> Non
     }  # fmt: skip
     schema = spec["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema == {"$ref": "#/components/schemas/SearchResponse"}
+
+
+def test_a_search_served_from_the_cache_is_the_same_body(tmp_path: Path, default_index: Path) -> None:
+    """A repeated search (answers kept encoded) returns the body of a search with no cache, escaped alike."""
+    asked = [("where is my refund", 10), ("Where is my REFUND", 10), ("where is my refund", 3)]
+    bodies: dict[int, list[tuple[dict[str, Any], bytes]]] = {}
+    for cache_size in (0, 64):
+        settings = make_settings(default_index, CONTENT, cache_size=cache_size)
+        with serve(settings) as url, client(url) as http:
+            got = []
+            for q, limit in [*asked, *asked]:
+                r = http.get("/search", params={"q": q, "limit": limit})
+                assert r.status_code == 200
+                got.append((r.json(), r.content))
+            bodies[cache_size] = got
+    for (cold, _), (warm, warm_raw) in zip(bodies[0], bodies[64], strict=True):
+        for body in (cold, warm):
+            del body["took_ms"], body["search_id"]
+        assert warm == cold
+        assert b"<" not in warm_raw and b"\\u003cmark\\u003e" in warm_raw
