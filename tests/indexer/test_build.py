@@ -175,7 +175,7 @@ def test_real_third_party_docs_index_without_crashing(tmp_path: Path) -> None:
 def test_a_broken_synonyms_file_fails_a_large_build_cleanly(tmp_path: Path) -> None:
     """A broken synonyms.yaml fails even a multi-process build, keeping the live version and
     leaving no half-built version or stray writer behind."""
-    content = make_content(tmp_path / "c", 1400)  # 4200 chunks: Whoosh writes in two processes
+    content = make_content(tmp_path / "c", 1400)  # parsed and indexed in worker processes
     first = build_index(content, tmp_path / "index")
     (content / "synonyms.yaml").write_text("synonyms: [oops\n", encoding="utf-8")
     with pytest.raises(ContentError, match="synonyms.yaml"):
