@@ -25,7 +25,7 @@ from indexer.parallel import Progress, ShardedIndexing, parse_sources
 from indexer.segment import chunk_docs
 from kb import layout
 from kb.errors import ArticleError, BuildError, ContentError
-from kb.schema import SCHEMA_VERSION, STOPWORDS, Article, make_schema, words
+from kb.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, Article, make_schema, words
 
 
 @dataclass
@@ -75,20 +75,34 @@ def _channel_ids(content_dir: Path, fallback: Path | None) -> tuple[set[str], Pa
     return ids, path
 
 
-def _word_counts(article: Article) -> Counter[str]:
-    """How often each indexable word occurs in one article."""
-    text = " ".join(
+def _article_text(article: Article) -> str:
+    return " ".join(
         [article.title, article.summary, *article.questions, *(s.text for s in article.sections)]
     )
-    return Counter(w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit())
+
+
+def _indexable(tokens: Counter[str]) -> Counter[str]:
+    """Counts of raw tokens (WORD_RE's matches) as counts of the indexable words they are. A token
+    is one word of `words()`, so each distinct token is looked at once, not each occurrence."""
+    counts: Counter[str] = Counter()
+    for token, n in tokens.items():
+        for w in words(token):
+            if w not in STOPWORDS and len(w) > 1 and not w.isdigit():
+                counts[w] += n
+    return counts
+
+
+def _word_counts(article: Article) -> Counter[str]:
+    """How often each indexable word occurs in one article."""
+    return _indexable(Counter(WORD_RE.findall(_article_text(article))))
 
 
 def _vocabulary(articles: Iterable[Article]) -> dict[str, int]:
     """How often each indexed word occurs: the base of typo correction and coverage."""
-    counts: Counter[str] = Counter()
+    tokens: Counter[str] = Counter()
     for a in articles:
-        counts.update(_word_counts(a))
-    return dict(counts)
+        tokens.update(WORD_RE.findall(_article_text(a)))
+    return dict(_indexable(tokens))
 
 
 def _vocabulary_update(
