@@ -1,8 +1,10 @@
-"""Parsing many articles at once: batches of sources parsed in worker processes.
+"""Parsing and indexing many articles at once, in worker processes.
 
-Parsing and rendering is pure Python, so threads would not help; worker processes do. A small help
-center (or an incremental build of a few changed files) is parsed in the calling process, where
-starting workers would cost more than it saves.
+Parsing, rendering and indexing are pure Python, so threads would not help; worker processes do. A
+full build (`ShardedIndexing`) gives each worker a contiguous share of the files to parse and write
+as one Whoosh segment; an incremental build with many changed files parses them in batches
+(`parse_sources`). A small help center (or a few changed files) is handled in the calling process,
+where starting workers would cost more than it saves.
 """
 
 from __future__ import annotations
@@ -298,7 +300,8 @@ class ShardedIndexing:
                 or self._local.write(self._dir, self._indexname)
             ]
         for send, rejected in zip(self._verdicts, self._rejected, strict=True):
-            send.send(rejected)
+            with contextlib.suppress(OSError):  # a worker gone is reported by _receive
+                send.send(rejected)
         found: list[Segment] = []
         for k in range(len(self._shares)):
             found.append(self._receive(k))

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import shutil
+import signal
+import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -135,3 +140,35 @@ def test_a_large_build_leaves_a_duplicate_in_a_later_share_out(tmp_path: Path) -
     with whoosh_index.open_dir(str(live / layout.WHOOSH_DIR)).reader() as reader:
         assert reader.doc_count_all() == report.chunks == 3 * PARALLEL_MIN
         assert ("body", b"uniquedupword") not in reader
+
+
+def test_a_worker_killed_mid_build_fails_the_build_and_keeps_the_live_version(
+    tmp_path: Path,
+) -> None:
+    """A worker process killed mid-build (by the OOM killer, say) fails the build with a reason,
+    publishes nothing and leaves no worker behind; the previous version stays live."""
+    content = make_content(tmp_path / "c", 1400)
+    first = build_index(content, tmp_path / "index")
+    killed: list[int] = []
+
+    def kill_a_worker() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not killed:
+            for child in multiprocessing.active_children():
+                if child.name == "kb-index-worker" and child.pid is not None:
+                    os.kill(child.pid, signal.SIGKILL)
+                    killed.append(child.pid)
+                    break
+            time.sleep(0.002)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    try:
+        with pytest.raises(BuildError, match="worker process died"):
+            build_index(content, tmp_path / "index")
+    finally:
+        killer.join()
+    assert killed
+    assert layout.current_version(tmp_path / "index").name == first.version  # type: ignore[union-attr]
+    assert not list((tmp_path / "index").glob(".build-*"))
+    assert not [c for c in multiprocessing.active_children() if c.name == "kb-index-worker"]
