@@ -18,7 +18,7 @@ from whoosh.reading import IndexReader
 
 from indexer import build_index, find_sources
 from indexer.loader import Source
-from indexer.parallel import PARALLEL_MIN, ShardedIndexing, parse_sources
+from indexer.parallel import PARALLEL_BYTES, PARALLEL_MIN, ShardedIndexing, parse_sources
 from kb import layout
 from kb.errors import ArticleError, BuildError
 from kb.schema import Article, make_schema
@@ -172,3 +172,21 @@ def test_a_worker_killed_mid_build_fails_the_build_and_keeps_the_live_version(
     assert layout.current_version(tmp_path / "index").name == first.version  # type: ignore[union-attr]
     assert not list((tmp_path / "index").glob(".build-*"))
     assert not [c for c in multiprocessing.active_children() if c.name == "kb-index-worker"]
+
+
+def test_a_help_center_of_few_large_articles_is_indexed_by_workers(tmp_path: Path) -> None:
+    """Worker processes index a build of fewer than PARALLEL_MIN files when they hold more than
+    PARALLEL_BYTES of Markdown (one segment per worker), and a small one in one process."""
+    content = make_content(tmp_path / "c", 20)
+    small = build_index(content, tmp_path / "small")
+    padding = "lorem ipsum dolor " * (PARALLEL_BYTES // (20 * 18) + 1)
+    for i in range(20):
+        (content / f"a{i}.md").write_text(article(i, padding), encoding="utf-8")
+    large = build_index(content, tmp_path / "large")
+
+    def segments(index: Path, version: str) -> int:
+        with whoosh_index.open_dir(str(index / version / layout.WHOOSH_DIR)).reader() as reader:
+            return len(list(reader.leaf_readers()))
+
+    assert (segments(tmp_path / "small", small.version), small.chunks) == (1, 60)
+    assert (segments(tmp_path / "large", large.version), large.chunks) == (2, 60)
