@@ -107,7 +107,7 @@ class TextAnalysis:
             stop.min,
             stop.max,
             stop.renumber,
-            stem._stem,
+            stem._stem,  # the filter's stemming function as it calls it (its language, its cache)
             frozenset(stem.ignore),
         )
 
@@ -125,7 +125,7 @@ class TextAnalysis:
         found: dict[bytes, list[int]] = {}
         pos = -1
         for i, token in enumerate(self._findall(text)):
-            term = memo.get(token, b"")
+            term = memo.get(token, b"")  # b"": not seen yet (no term is empty)
             if term == b"":
                 term = memo[token] = self._term(token)
             if term is None:
@@ -281,4 +281,3 @@ def _add_postings(writer: Any, postings: list[Posting], lengths: dict[int, int])
         if found:
             writer._minlength = min(found)
             writer._maxlength = max(found)
-
