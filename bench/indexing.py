@@ -34,8 +34,10 @@ EDITS = 3  # incremental rebuilds measured per corpus (median reported)
 # (phase, module, function): the indexer's steps, timed where build_index calls them.
 PHASES: tuple[tuple[str, str, str], ...] = (
     ("read + parse + render", "indexer.build", "_read_articles"),
-    ("Whoosh write", "indexer.build", "_add_to_whoosh"),
-    ("Whoosh write", "indexer.build", "_commit_whoosh"),
+    # A full build's workers parse, render and index together; the build waits for their results,
+    # then (after writing the metadata) for their segments.
+    ("parse + render + index (workers)", "indexer.build", "_accept"),
+    ("Whoosh segments + commit", "indexer.build", "_commit_segments"),
     ("Whoosh update", "indexer.build", "_update_whoosh"),
     ("vocabulary + articles.json", "indexer.build", "_write_metadata"),
     ("fsync + publish", "kb.layout", "publish"),

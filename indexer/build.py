@@ -7,7 +7,6 @@ is complete, so an interrupted or failed build leaves the previous index in plac
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections import Counter
@@ -20,15 +19,13 @@ from typing import Any
 import orjson
 import yaml
 from whoosh import index as whoosh_index
-from whoosh.writing import IndexWriter
 
 from indexer.loader import Source, find_sources
-from indexer.parallel import parse_sources
+from indexer.parallel import Progress, ShardedIndexing, parse_sources
+from indexer.segment import chunk_docs
 from kb import layout
 from kb.errors import ArticleError, BuildError, ContentError
-from kb.schema import SCHEMA_VERSION, STOPWORDS, Article, facet_terms, make_schema, words
-
-Progress = Callable[[int, int], None]
+from kb.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, Article, make_schema, words
 
 
 @dataclass
@@ -78,42 +75,34 @@ def _channel_ids(content_dir: Path, fallback: Path | None) -> tuple[set[str], Pa
     return ids, path
 
 
-def _chunk_docs(article: Article) -> Iterable[dict[str, Any]]:
-    """The Whoosh documents of one article: one per section worth showing."""
-    sections = [s for s in article.sections if s.text.strip()] or article.sections[:1]
-    facets = ",".join(facet_terms({**article.meta, "topic": article.topic}))
-    questions = "\n".join(article.questions)
-    for s in sections:
-        yield {
-            "chunk_id": f"{article.id}#{s.anchor}",
-            "article": article.id,
-            "anchor": s.anchor,
-            "position": s.position,
-            "title": article.title,
-            "headings": " / ".join(s.path[1:]),
-            "questions": questions,
-            "summary": article.summary,
-            "body": s.text,
-            "topic": article.topic,
-            "audience": article.audience,
-            "facets": facets,
-        }
+def _article_text(article: Article) -> str:
+    return " ".join(
+        [article.title, article.summary, *article.questions, *(s.text for s in article.sections)]
+    )
+
+
+def _indexable(tokens: Counter[str]) -> Counter[str]:
+    """Counts of raw tokens (WORD_RE's matches) as counts of the indexable words they are. A token
+    is one word of `words()`, so each distinct token is looked at once, not each occurrence."""
+    counts: Counter[str] = Counter()
+    for token, n in tokens.items():
+        for w in words(token):
+            if w not in STOPWORDS and len(w) > 1 and not w.isdigit():
+                counts[w] += n
+    return counts
 
 
 def _word_counts(article: Article) -> Counter[str]:
     """How often each indexable word occurs in one article."""
-    text = " ".join(
-        [article.title, article.summary, *article.questions, *(s.text for s in article.sections)]
-    )
-    return Counter(w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit())
+    return _indexable(Counter(WORD_RE.findall(_article_text(article))))
 
 
 def _vocabulary(articles: Iterable[Article]) -> dict[str, int]:
     """How often each indexed word occurs: the base of typo correction and coverage."""
-    counts: Counter[str] = Counter()
+    tokens: Counter[str] = Counter()
     for a in articles:
-        counts.update(_word_counts(a))
-    return dict(counts)
+        tokens.update(WORD_RE.findall(_article_text(a)))
+    return dict(_indexable(tokens))
 
 
 def _vocabulary_update(
@@ -158,52 +147,34 @@ def build_index(
         live = layout.current_version(index_dir)
         previous = _previous_articles(live) if incremental else None
         sources = list(find_sources(content_dir))
-        articles: dict[str, Article] = {}
-        changed: list[Article] = []
-        seen: dict[str, str] = {}
-        for source, result in zip(
-            sources, _read_articles(sources, previous, known or None, progress), strict=True
-        ):
-            try:
-                if isinstance(result, ArticleError):
-                    raise result
-                article = result
-                if article.id in seen:
-                    raise ArticleError(
-                        source.rel, f"duplicate id {article.id!r} (first in {seen[article.id]})"
-                    )
-                seen[article.id] = source.rel
-                articles[article.id] = article
-                if previous is None or previous.get(article.id, None) is not article:
-                    changed.append(article)
-            except ArticleError as exc:
-                report.skipped.append(exc)
-        if strict and report.skipped:
-            raise BuildError(
-                f"{len(report.skipped)} malformed article(s) (--strict): "
-                + "; ".join(str(e) for e in report.skipped[:5])
-            )
-        if not articles:
-            raise BuildError(f"no usable articles in {content_dir}")
-
         build_dir = layout.new_build_dir(index_dir)
         try:
-            removed = set(previous or {}) - set(articles)
-            vocabulary = None
             if previous is not None and live is not None:
+                read = _read_articles(sources, previous, known or None, progress)
+                articles, changed = _accept(sources, read, previous, report)
+                _check_usable(articles, report, content_dir, strict)
+                removed = set(previous) - set(articles)
                 report.incremental = True
                 _update_whoosh(live, build_dir, changed, removed)
                 vocabulary = _vocabulary_update(live, previous, changed, removed)
                 _write_metadata(build_dir, content_dir, channels_path, articles, report, vocabulary)
+                report.changed = len(changed) + len(removed)
             else:
-                writer = _add_to_whoosh(build_dir, articles.values())
-                try:  # this process writes the metadata while Whoosh's writer processes index
+                target = build_dir / layout.WHOOSH_DIR
+                target.mkdir()
+                ix = whoosh_index.create_in(str(target), make_schema())
+                with closing(
+                    ShardedIndexing(sources, known or None, target, ix.indexname)
+                ) as shards:
+                    parsed = shards.results(progress)
+                    articles, changed = _accept(sources, parsed, None, report, shards.reject)
+                    _check_usable(articles, report, content_dir, strict)
+                    # this process writes the metadata while the workers write their segments
                     _write_metadata(build_dir, content_dir, channels_path, articles, report)
-                finally:  # even after a failure: a cancelled multi-process writer strands its workers
-                    _commit_whoosh(writer)
-            report.changed = len(changed) + len(removed)
+                    _commit_segments(ix, shards)
+                report.changed = len(changed)
             report.articles = len(articles)
-            report.chunks = sum(1 for a in articles.values() for _ in _chunk_docs(a))
+            report.chunks = sum(1 for a in articles.values() for _ in chunk_docs(a))
             report.seconds = time.perf_counter() - started
             _write_manifest(build_dir, content_dir, articles, report)
             final = layout.publish(index_dir, build_dir)
@@ -217,6 +188,49 @@ def build_index(
         layout.cleanup(index_dir)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _accept(
+    sources: list[Source],
+    results: Iterable[Article | ArticleError],
+    previous: dict[str, Article] | None,
+    report: BuildReport,
+    reject: Callable[[int], None] | None = None,
+) -> tuple[dict[str, Article], list[Article]]:
+    """The usable articles by id, in source order, and those of them that are new or changed;
+    each malformed file and duplicate id is added to the report's skipped (and, for a duplicate,
+    passed to `reject` by its position in `sources`)."""
+    articles: dict[str, Article] = {}
+    changed: list[Article] = []
+    seen: dict[str, str] = {}
+    for position, (source, result) in enumerate(zip(sources, results, strict=True)):
+        if isinstance(result, ArticleError):
+            report.skipped.append(result)
+            continue
+        article = result
+        if article.id in seen:
+            reason = f"duplicate id {article.id!r} (first in {seen[article.id]})"
+            report.skipped.append(ArticleError(source.rel, reason))
+            if reject is not None:
+                reject(position)
+            continue
+        seen[article.id] = source.rel
+        articles[article.id] = article
+        if previous is None or previous.get(article.id, None) is not article:
+            changed.append(article)
+    return articles, changed
+
+
+def _check_usable(
+    articles: dict[str, Article], report: BuildReport, content_dir: Path, strict: bool
+) -> None:
+    if strict and report.skipped:
+        raise BuildError(
+            f"{len(report.skipped)} malformed article(s) (--strict): "
+            + "; ".join(str(e) for e in report.skipped[:5])
+        )
+    if not articles:
+        raise BuildError(f"no usable articles in {content_dir}")
 
 
 def _read_articles(
@@ -258,27 +272,13 @@ def _previous_articles(live: Path | None) -> dict[str, Article] | None:
         return None  # an unreadable live version: fall back to a full build
 
 
-def _add_to_whoosh(build_dir: Path, articles: Iterable[Article]) -> IndexWriter:
-    """A writer holding every chunk of a new Whoosh index in `build_dir`, to be committed by
-    `_commit_whoosh`. With many chunks its writer processes are still indexing when this returns."""
-    target = build_dir / layout.WHOOSH_DIR
-    target.mkdir()
-    ix = whoosh_index.create_in(str(target), make_schema())
-    docs = [d for a in articles for d in _chunk_docs(a)]
-    procs = 2 if len(docs) > 4000 and (os.cpu_count() or 1) > 1 else 1
-    writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
+def _commit_segments(ix: whoosh_index.Index, shards: ShardedIndexing) -> None:
+    """Make the segments the workers wrote the new index's contents (its table of contents lists
+    them, in source order), once they are all written."""
+    segments = shards.segments()
+    writer = ix.writer()
     try:
-        for doc in docs:
-            writer.add_document(**doc)
-    except BaseException:
-        writer.cancel()
-        raise
-    return writer
-
-
-def _commit_whoosh(writer: IndexWriter) -> None:
-    try:
-        writer.commit()
+        writer.commit(mergetype=lambda _writer, existing: [*existing, *segments])
     except BaseException:
         if not writer.is_closed:  # a failed commit has closed it; cancel() would mask the error
             writer.cancel()
@@ -293,7 +293,7 @@ def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed:
         for article_id in removed | {a.id for a in changed}:
             writer.delete_by_term("article", article_id)
         for article in changed:
-            for doc in _chunk_docs(article):
+            for doc in chunk_docs(article):
                 writer.add_document(**doc)
         # No merge: adding a small segment keeps the incremental build fast; full builds compact.
         writer.commit(merge=False)

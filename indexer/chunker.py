@@ -14,6 +14,7 @@ import threading
 import markdown
 import nh3
 from markdown.extensions.toc import slugify
+from markdown.treeprocessors import InlineProcessor
 from markdown_it import MarkdownIt
 
 from kb.schema import Section
@@ -61,7 +62,61 @@ def render(md_text: str) -> str:
         converter = _local.markdown = markdown.Markdown(
             extensions=["tables", "fenced_code", "sane_lists"]
         )
+        syntax = _inline_syntax(converter)
+        if syntax is not None:
+            converter.treeprocessors.register(_InlinePass(converter, syntax), "inline", 20)
     return str(converter.reset().convert(md_text))
+
+
+# What a match of each of Python-Markdown's inline patterns must contain (a regex). Text with none of
+# them is left unchanged by the inline pass, which would otherwise try every pattern on it.
+_INLINE_TRIGGERS = {
+    "backtick": "`",
+    "escape": r"\\",
+    "reference": r"\[",
+    "link": r"\[",
+    "image_link": r"\[",
+    "image_reference": r"\[",
+    "short_reference": r"\[",
+    "short_image_ref": r"\[",
+    "autolink": "<",
+    "automail": "<",
+    "linebreak": "  \n",
+    "html": "<",
+    "entity": "&",
+    "not_strong": "[*_]",  # Python-Markdown < 3.11
+    "em_strong": "[*_]",
+    "em_strong2": "[*_]",  # Python-Markdown < 3.11
+}
+
+
+def _inline_syntax(converter: markdown.Markdown) -> re.Pattern[str] | None:
+    """A regex that finds where inline syntax may start, or None when the converter has an inline
+    pattern not in _INLINE_TRIGGERS (say, from another extension or Markdown version)."""
+    names = [name for name in _INLINE_TRIGGERS if name in converter.inlinePatterns]
+    if len(names) != len(converter.inlinePatterns):
+        return None
+    triggers = {_INLINE_TRIGGERS[name] for name in names}
+    # Python-Markdown 3.11's emphasis takes its delimiters from a list extensions can add to.
+    delimiters = getattr(converter.inlinePatterns["em_strong"], "tokens", [])
+    triggers |= {re.escape(token) for token in delimiters}
+    return re.compile("|".join(sorted(triggers)))
+
+
+class _InlinePass(InlineProcessor):  # type: ignore[misc]  # markdown is untyped
+    """Python-Markdown's inline pass, which tries each of its inline patterns on every piece of
+    text in turn; a piece where none of them can match is returned as it is at once."""
+
+    def __init__(self, converter: markdown.Markdown, syntax: re.Pattern[str]) -> None:
+        super().__init__(converter)
+        self._syntax = syntax
+
+    # The name the parent's private __handleInline has inside it (name mangling).
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        if self._syntax.search(data) is None:
+            return data
+        handled: str = super()._InlineProcessor__handleInline(data, patternIndex)
+        return handled
 
 
 def strip_templates(md_text: str) -> str:

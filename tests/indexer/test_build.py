@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from indexer import build_index
 from kb import layout
 from kb.errors import BuildError, ContentError
+from kb.schema import STOPWORDS, words
 from kb.snapshot import Snapshot
 from tests.conftest import CONTENT, SHARED
 
@@ -175,10 +177,28 @@ def test_real_third_party_docs_index_without_crashing(tmp_path: Path) -> None:
 def test_a_broken_synonyms_file_fails_a_large_build_cleanly(tmp_path: Path) -> None:
     """A broken synonyms.yaml fails even a multi-process build, keeping the live version and
     leaving no half-built version or stray writer behind."""
-    content = make_content(tmp_path / "c", 1400)  # 4200 chunks: Whoosh writes in two processes
+    content = make_content(tmp_path / "c", 1400)  # parsed and indexed in worker processes
     first = build_index(content, tmp_path / "index")
     (content / "synonyms.yaml").write_text("synonyms: [oops\n", encoding="utf-8")
     with pytest.raises(ContentError, match="synonyms.yaml"):
         build_index(content, tmp_path / "index")
     assert layout.current_version(tmp_path / "index").name == first.version  # type: ignore[union-attr]
     assert not list((tmp_path / "index").glob(".build-*"))
+
+
+def test_the_vocabulary_counts_every_indexable_word_in_order_of_first_use(tmp_path: Path) -> None:
+    """vocabulary.json holds each word of the articles as `words()` reads it (stop words, single
+    letters and numbers left out) with its count, in the order the words first appear."""
+    report = build_index(CONTENT, tmp_path / "index")
+    live = tmp_path / "index" / report.version
+    expected: Counter[str] = Counter()
+    for a in json.loads((live / layout.ARTICLES).read_text(encoding="utf-8")):
+        text = " ".join(
+            [a["title"], a["summary"], *a["questions"], *(s["text"] for s in a["sections"])]
+        )
+        expected.update(
+            w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()
+        )
+    got = json.loads((live / layout.VOCAB).read_text(encoding="utf-8"))
+    assert list(got.items()) == list(expected.items())
+    assert "refund" in got and "the" not in got and "2" not in got

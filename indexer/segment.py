@@ -1,0 +1,283 @@
+"""Writing one Whoosh segment of section chunks, with Whoosh's codec but not its per-document path.
+
+`IndexWriter.add_document` analyzes every field through a chain of token generators, puts each
+posting through a sorting pool and, when the segment is written, reads each posting's field length
+back from disk. For a full build that was most of the build's time. A `SegmentBuilder` produces the
+same segment: the same terms, positions, weights, field lengths and stored fields, written by the
+same codec objects (`W3Codec`'s per-document and field writers), so Whoosh reads it as its own. It
+gets there by analyzing each distinct text once (an article's title, summary and questions are in
+every one of its chunks), with a tokenizer equivalent to the schema's analyzer (`TextAnalysis`,
+checked against Whoosh's in the tests), and by keeping postings in memory, already grouped by term.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis.analyzers import CompositeAnalyzer
+from whoosh.analysis.tokenizers import default_pattern
+from whoosh.codec import default_codec
+from whoosh.codec.base import Segment
+from whoosh.fields import FieldType, Schema
+from whoosh.filedb.filestore import Storage
+from whoosh.formats import Positions
+
+from kb.schema import Article, facet_terms
+
+# Whoosh's default token pattern without its capturing group, so that findall returns whole tokens.
+_DEFAULT_TOKENS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)
+
+ENCODED_MEMO = 100_000  # encoded position lists remembered (a few MB)
+
+# (docnum, weight, encoded value) of one posting
+Posting = tuple[int, float, bytes]
+# (term bytes, frequency, weight, encoded value) of one term in one field value, as FieldType.index
+Item = tuple[bytes, int, float, bytes]
+
+
+def chunk_docs(article: Article) -> Iterable[dict[str, Any]]:
+    """The Whoosh documents of one article: one per section worth showing."""
+    sections = [s for s in article.sections if s.text.strip()] or article.sections[:1]
+    facets = ",".join(facet_terms({**article.meta, "topic": article.topic}))
+    questions = "\n".join(article.questions)
+    for s in sections:
+        yield {
+            "chunk_id": f"{article.id}#{s.anchor}",
+            "article": article.id,
+            "anchor": s.anchor,
+            "position": s.position,
+            "title": article.title,
+            "headings": " / ".join(s.path[1:]),
+            "questions": questions,
+            "summary": article.summary,
+            "body": s.text,
+            "topic": article.topic,
+            "audience": article.audience,
+            "facets": facets,
+        }
+
+
+class TextAnalysis:
+    """The terms of a text and their positions, as a RegexTokenizer | LowercaseFilter | StopFilter
+    | StemFilter analyzer gives them, computed with one regular-expression pass and a per-word memo."""
+
+    def __init__(
+        self,
+        tokens: re.Pattern[str],
+        stops: frozenset[str],
+        minsize: int,
+        maxsize: int | None,
+        renumber: bool,
+        stem: Callable[[str], str],
+        ignore: frozenset[str],
+    ) -> None:
+        self._findall = tokens.findall
+        self._stops = stops
+        self._min = minsize
+        self._max = maxsize
+        self._renumber = renumber
+        self._stem = stem
+        self._ignore = ignore
+        self._memo: dict[str, bytes | None] = {}
+
+    @classmethod
+    def of(cls, analyzer: Any) -> TextAnalysis | None:
+        """The equivalent of `analyzer`, or None when it is not a chain this class reproduces."""
+        if not isinstance(analyzer, CompositeAnalyzer):
+            return None
+        parts = list(analyzer.items)
+        kinds = [type(p) for p in parts]
+        if kinds != [RegexTokenizer, LowercaseFilter, StopFilter, StemFilter]:
+            return None
+        tokenizer, _, stop, stem = parts
+        if tokenizer.gaps:
+            return None
+        if tokenizer.expression.pattern == default_pattern.pattern:
+            tokens = _DEFAULT_TOKENS
+        elif tokenizer.expression.groups == 0:
+            tokens = tokenizer.expression
+        else:
+            return None
+        return cls(
+            tokens,
+            frozenset(stop.stops),
+            stop.min,
+            stop.max,
+            stop.renumber,
+            stem._stem,  # the filter's stemming function as it calls it (its language, its cache)
+            frozenset(stem.ignore),
+        )
+
+    def _term(self, token: str) -> bytes | None:
+        """A token's indexed term (UTF-8), or None when the stop filter drops it."""
+        text = token.lower()
+        size = len(text)
+        if size < self._min or (self._max is not None and size > self._max) or text in self._stops:
+            return None
+        return (text if text in self._ignore else self._stem(text)).encode("utf-8")
+
+    def positions(self, text: str) -> dict[bytes, list[int]]:
+        """Each term of `text` (UTF-8) and the positions it has there (as Whoosh numbers them)."""
+        memo = self._memo
+        found: dict[bytes, list[int]] = {}
+        pos = -1
+        for i, token in enumerate(self._findall(text)):
+            term = memo.get(token, b"")  # b"": not seen yet (no term is empty)
+            if term == b"":
+                term = memo[token] = self._term(token)
+            if term is None:
+                continue
+            # StopFilter(renumber=True): the first kept token keeps its place, the rest follow it.
+            pos = i if pos < 0 or not self._renumber else pos + 1
+            at = found.get(term)
+            if at is None:
+                found[term] = [pos]
+            else:
+                at.append(pos)
+        return found
+
+
+class SegmentBuilder:
+    """Chunks added one by one (`add`), written as one new segment of an index (`write`)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self._schema = schema
+        self._fast: dict[str, tuple[TextAnalysis, Any]] = {}
+        analyses: dict[int, TextAnalysis | None] = {}
+        for name, field in schema.items():
+            if field.vector or field.column_type or field.separate_spelling():
+                raise ValueError(
+                    f"field {name!r}: vectors, columns and spelling are not written here"
+                )
+            analyzer = getattr(field, "analyzer", None)
+            if field.indexed and type(field.format) is Positions:
+                if id(analyzer) not in analyses:
+                    analyses[id(analyzer)] = TextAnalysis.of(analyzer)
+                analysis = analyses[id(analyzer)]
+                if analysis is not None:
+                    self._fast[name] = (analysis, field.format)
+        self._postings: dict[str, dict[bytes, list[Posting]]] = {}
+        self._lengths: dict[str, dict[int, int]] = {}
+        self._stored: list[list[tuple[str, FieldType, Any, int]]] = []
+        self._last: dict[str, tuple[str, list[Item], int]] = {}
+        self._encoded: dict[tuple[int, ...], bytes] = {}
+        self.doc_count = 0
+
+    def _items(self, name: str, field: FieldType, value: Any) -> tuple[list[Item], int]:
+        """A field value's (term, frequency, weight, encoded value) items and its length, reused
+        when the same field had the same value in the previous chunk."""
+        last = self._last.get(name)
+        if last is not None and last[0] == value:
+            return last[1], last[2]
+        fast = self._fast.get(name)
+        if fast is not None and isinstance(value, str):
+            analysis, fmt = fast
+            boost = fmt.field_boost
+            encoded = self._encoded
+            items: list[Item] = []
+            for term, at in analysis.positions(value).items():
+                # Positions are encoded with a pickle each; most short lists recur, so look them up.
+                key = tuple(at)
+                vbytes = encoded.get(key)
+                if vbytes is None:
+                    if len(encoded) >= ENCODED_MEMO:
+                        encoded.clear()
+                    vbytes = encoded[key] = fmt.encode(at)
+                items.append((term, len(at), len(at) * boost, vbytes))
+        else:
+            items = list(field.index(value))
+        length = sum(freq for _, freq, _, _ in items) if field.scorable else 0
+        if isinstance(value, str):
+            self._last[name] = (value, items, length)
+        return items, length
+
+    def add(self, doc: Mapping[str, Any]) -> None:
+        """Add one chunk (field name → value), as `IndexWriter.add_document(**doc)` would."""
+        schema = self._schema
+        docnum = self.doc_count
+        fields: list[tuple[str, FieldType, Any, int]] = []
+        for name in sorted(doc):
+            value = doc[name]
+            if value is None:
+                continue
+            field = schema[name]  # a KeyError for a field the schema does not have
+            length = 0
+            if field.indexed:
+                items, length = self._items(name, field, value)
+                terms = self._postings.setdefault(name, {})
+                for tbytes, _, weight, vbytes in items:
+                    posting = (docnum, weight, vbytes or b"")
+                    found = terms.get(tbytes)
+                    if found is None:
+                        terms[tbytes] = [posting]
+                    else:
+                        found.append(posting)
+                if length:
+                    self._lengths.setdefault(name, {})[docnum] = length
+            fields.append((name, field, value if field.stored else None, length))
+        self._stored.append(fields)
+        self.doc_count += 1
+
+    def write(self, storage: Storage, indexname: str) -> Segment:
+        """Write the segment's files into `storage` (one compound file) and return the segment,
+        for a writer's commit to list in the index's table of contents."""
+        codec = default_codec()
+        segment = codec.new_segment(storage, indexname)
+        per_doc = codec.per_document_writer(storage, segment)
+        for docnum, fields in enumerate(self._stored):
+            per_doc.start_doc(docnum)
+            for name, field, stored, length in fields:
+                per_doc.add_field(name, field, stored, length)
+            per_doc.finish_doc()
+        per_doc.close()
+        terms_writer = codec.field_writer(storage, segment)
+        for name in sorted(self._postings):
+            # Whoosh's writer gives each posting the length it reads back from the segment, rounded
+            # to what a byte holds; the exact one serves as well: blocks store lengths as bytes.
+            lengths = self._lengths.get(name, {})
+            _write_field(terms_writer, name, self._schema[name], self._postings[name], lengths)
+        terms_writer.close()
+        segment.set_doc_count(self.doc_count)
+        segment.create_compound_file(storage)
+        segment.compound = True
+        return segment
+
+
+def _write_field(
+    terms_writer: Any,
+    name: str,
+    field: FieldType,
+    terms: dict[bytes, list[Posting]],
+    lengths: dict[int, int],
+) -> None:
+    terms_writer.start_field(name, field)
+    for tbytes in sorted(terms):
+        terms_writer.start_term(tbytes)
+        _add_postings(terms_writer._postwriter, terms[tbytes], lengths)
+        terms_writer.finish_term()
+    terms_writer.finish_field()
+
+
+def _add_postings(writer: Any, postings: list[Posting], lengths: dict[int, int]) -> None:
+    """What `W3PostingsWriter.add_posting` does for each posting of a term, a block at a time.
+
+    Per posting, that method was a third of a build's indexing time. This fills the writer's block
+    buffer and its statistics directly (whoosh3 is pinned exactly; a test compares every term's
+    postings and block statistics with those Whoosh's own writer produces).
+    """
+    limit = writer._blocklimit
+    for start in range(0, len(postings), limit):
+        if writer._ids:  # the previous block is full: write it (this starts a new one)
+            writer._write_block()
+        ids, weights, values = zip(*postings[start : start + limit], strict=True)
+        writer._ids.extend(ids)
+        writer._weights.extend(weights)
+        writer._values.extend(v for v in values if v)
+        writer._maxweight = max(0, *weights)
+        found = [n for n in map(lengths.get, ids) if n]
+        if found:
+            writer._minlength = min(found)
+            writer._maxlength = max(found)
