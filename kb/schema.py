@@ -43,12 +43,17 @@ FIELD_BOOSTS: dict[str, float] = {
 }
 TEXT_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def analyzer() -> Any:
-    """The English stemming analyzer used for every text field and for every query."""
-    return StemmingAnalyzer(stoplist=STOPWORDS, minsize=2)
+    """The English stemming analyzer used for every text field and for every query.
+
+    Its tokens are the words `words()` finds in a query (letters and digits; dots, underscores and
+    apostrophes split them): Whoosh's default pattern would index "robots.txt" or "hugo_build" as
+    one token that no query word can match.
+    """
+    return StemmingAnalyzer(expression=r"[^\W_]+", stoplist=STOPWORDS, minsize=2)
 
 
 def make_schema() -> Schema:

@@ -122,3 +122,21 @@ def test_an_exact_match_ranks_above_a_synonym_match_of_the_same_strength(tmp_pat
     engine = Service(make_settings(index, content)).engine
     body = engine.search(SearchRequest(q="when is my refund paid"))
     assert [a["article"] for a in body["answers"]] == ["b-typed", "a-synonym"]
+
+
+def test_dotted_and_underscored_names_are_found_as_typed(tmp_path: Path) -> None:
+    """"robots.txt" and "hugo_build" in an article are found by the words a person types for them
+    ("robots.txt", "robots txt", "hugo build"): index and query split names the same way."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "crawlers.md").write_text(
+        "---\ntitle: Crawlers\n---\n\n## Rules\n\nPut the rules in robots.txt; run hugo_build after.\n"
+    )
+    (content / "other.md").write_text("---\ntitle: Other\n---\n\n## Text\n\nSomething else.\n")
+    index = tmp_path / "index"
+    build_index(content, index)
+    engine = Service(make_settings(index, content)).engine
+    for q in ("robots.txt", "robots txt", "hugo build"):
+        body = engine.search(SearchRequest(q=q))
+        assert body["answers"] and body["answers"][0]["article"] == "crawlers", q
+        assert body["did_you_mean"] is None, q
