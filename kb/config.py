@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kb.errors import ConfigError
+from kb.lexicon import DEFAULT_LANGUAGE
 
 EXAMPLE_KEY = "change-me"
 
@@ -81,7 +82,7 @@ class Settings(BaseSettings):
         description="Deep-link template of an answer: `{id}`, `{anchor}`.",
     )
     typo_language: str = Field(
-        "en",
+        DEFAULT_LANGUAGE,
         description="Language of the content: its common words are taken as meant, never corrected "
         "as typos (`en`, `de`, `es`, `fr`, `it`, `nl`, `pt`, …; `none` corrects any unknown word).",
     )

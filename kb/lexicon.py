@@ -23,6 +23,7 @@ from spellchecker import SpellChecker
 
 from kb.errors import ConfigError
 
+DEFAULT_LANGUAGE = "en"
 MIN_PER_MILLION = 0.5
 GENERIC_PER_MILLION = 300.0  # as common as "actually", "read", "since": specificity 0
 LANGUAGES = ("ar", "de", "en", "es", "eu", "fa", "fr", "it", "lv", "nl", "pt", "ru")

@@ -24,7 +24,7 @@ from kb import impacts
 from kb.cache import LRU
 from kb.confidence import Model
 from kb.errors import BadParameterError, EmptyQueryError, IndexCorruptError, QueryTooLongError
-from kb.lexicon import Lexicon
+from kb.lexicon import DEFAULT_LANGUAGE, Lexicon
 from kb.query import AnalyzedQuery, analyze
 from kb.snapshot import Snapshot, SnapshotHolder
 from kb.snippet import snippet
@@ -109,7 +109,8 @@ class SearchEngine:
         lexicon: Lexicon | None = None,
     ) -> None:
         self.holder = holder
-        self.lexicon = lexicon or Lexicon.none()
+        # The service passes the one KB_TYPO_LANGUAGE names; tools and benchmarks get its default.
+        self.lexicon = lexicon if lexicon is not None else Lexicon.load(DEFAULT_LANGUAGE)
         self.model = model
         self.max_query_chars = max_query_chars
         self.max_limit = max_limit
