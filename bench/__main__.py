@@ -219,8 +219,11 @@ class Run:
         if default is None:
             log("quality needs the default corpus; skipped")
             return
-        built = self.index_of(default)
-        self.results["quality"] = quality.run(built.index, self.peers_of(default))
+        # A build of its own, peers included: the indexing step's edit-to-searchable runs change
+        # the content the other steps use, and the labels are about the shipped articles.
+        built = indexing.build_untimed(default, self.work / "quality")
+        engines, _ = peers.build_peers(built.version, self.work / "quality" / "peers")
+        self.results["quality"] = quality.run(built.index, engines)
 
     def step_suggest(self) -> None:
         rows = self.results.setdefault("suggest", [])
