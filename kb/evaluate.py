@@ -4,7 +4,7 @@ optionally beside a plain-Whoosh baseline run on the same chunks in the same pro
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,8 @@ def calibrate(engine: SearchEngine, rows: list[Labeled]) -> tuple[Model, list[Ro
 
     First the ranking model, on every leading answer to the questions that have a right one (the
     same answers whatever their order; an off-topic question has nothing to teach about order);
-    then the confidence model on the top answers in the order the ranking model gives them.
+    then the confidence model on the top answers in the order the ranking model gives them. The
+    engine is left searching with the fitted models.
     """
 
     def answers(depth: int) -> list[list[Row]]:
@@ -151,10 +152,9 @@ def calibrate(engine: SearchEngine, rows: list[Labeled]) -> tuple[Model, list[Ro
         [a for shown in answers(RERANK) if any(ok for _, ok in shown) for a in shown],
         features=tuple(f for f in FEATURES if f not in ORDER_FREE),
     )
-    engine.model = Model(weights=engine.model.weights, bias=engine.model.bias, ranking=ranking)
+    engine.model = replace(engine.model, ranking=ranking)
     data = [a for shown in answers(CALIBRATION_DEPTH) for a in shown]
-    confidence = fit(data)
-    engine.model = Model(weights=confidence.weights, bias=confidence.bias, ranking=ranking)
+    engine.model = replace(fit(data), ranking=ranking)
     return engine.model, data
 
 

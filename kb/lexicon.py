@@ -33,9 +33,8 @@ class Lexicon:
     """The common words of one language, with their frequency per million words (empty: every
     unknown word may be corrected, and every one is fully specific)."""
 
-    def __init__(self, per_million: dict[str, float], language: str | None = None) -> None:
+    def __init__(self, per_million: dict[str, float]) -> None:
         self.per_million = per_million
-        self.language = language
 
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and word.lower() in self.per_million
@@ -80,6 +79,5 @@ def _load(language: str) -> Lexicon:
             w: n * scale
             for w, n in counts.dictionary.items()
             if n * scale >= MIN_PER_MILLION and w.isalpha()
-        },
-        language,
+        }
     )

@@ -28,6 +28,8 @@ class Concept:
     known: bool
     correction: str | None = None
     correction_stem: str | None = None
+    # How much the word tells about the topic when the content does not know it (kb.lexicon).
+    specificity: float = 1.0
 
     @property
     def searchable(self) -> bool:
@@ -125,6 +127,7 @@ def analyze(
         known = vocabulary.knows(w)
         concept = Concept(word=w, stem=s, known=known)
         if not known:
+            concept.specificity = lexicon.specificity(w)
             fix = correction(w, vocabulary, lexicon)
             if fix is not None:
                 concept.correction, concept.correction_stem = fix, stem(fix) or fix

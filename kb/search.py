@@ -170,7 +170,7 @@ class SearchEngine:
         # there is), so it can neither match an article nor count as a word left unmatched.
         topical = snap.channels.without_relaxed_wording(text)
         aq = analyze(topical, snap.vocabulary, snap.synonyms, self.lexicon)
-        if not aq.concepts:
+        if not aq.concepts and topical != text:
             aq = analyze(text, snap.vocabulary, snap.synonyms, self.lexicon)
         aq.text = text
         clauses = aq.clauses()
@@ -270,7 +270,8 @@ class SearchEngine:
                     cand.exact |= {i for i in idx if aq.concepts[i].stem == stem}
         return sorted(by_article.values(), key=lambda c: -c.score)
 
-    def _weights(self, snap: Snapshot, aq: AnalyzedQuery) -> list[float]:
+    @staticmethod
+    def _weights(snap: Snapshot, aq: AnalyzedQuery) -> list[float]:
         """How much each concept says (its IDF); a word the content never uses counts as the rarest
         there is, scaled by how specific it is in the language ("battery" fully, "ago" little)."""
         rarest = math.log(snap.chunks + 1) + 1.0
@@ -278,7 +279,7 @@ class SearchEngine:
         for c in aq.concepts:
             term = c.stem if c.known else c.correction_stem
             weights.append(
-                snap.impacts.idf("body", term) if term else rarest * self.lexicon.specificity(c.word)
+                snap.impacts.idf("body", term) if term else rarest * c.specificity
             )
         return weights
 
@@ -293,9 +294,7 @@ class SearchEngine:
         unknown = len(unmatched)
         # How many words the question has, a word the content never uses counted by how specific
         # it is: the "ago", "weeks" and "gave" of a long message do not dilute its coverage.
-        n = (
-            len(aq.concepts) - unknown + sum(self.lexicon.specificity(c.word) for c in unmatched)
-        ) or 1.0
+        n = (len(aq.concepts) - unknown + sum(c.specificity for c in unmatched)) or 1.0
         total_weight = sum(weights) or 1.0
         top = candidates[0].score if candidates and candidates[0].score > 0 else 0.0
         heaviest = max(weights, default=0.0) or 1.0
@@ -315,10 +314,6 @@ class SearchEngine:
                 "relative": c.score / top if top else 0.0,
                 "rare_missed": max(missed, default=0.0) / heaviest * min(1.0, 4.0 / n),
             }
-        # The leading articles are put in the order of how well they answer (the ranking model),
-        # judged on their signals (how much of the question each covers, where, as typed, and its
-        # BM25F score relative to the best) but not their order: BM25F alone can put an article
-        # that matches every word through a synonym above one that has them all.
         # The margin is the lead in BM25F score over the next article in BM25F order. No answer is
         # more likely right than one BM25F scored above it: an answer the model moved up is only as
         # sure as the one it passed.
@@ -327,6 +322,10 @@ class SearchEngine:
             nxt = candidates[rank + 1].score if rank + 1 < len(candidates) else 0.0
             c.signals["margin"] = max(0.0, (c.score - nxt) / c.score) if c.score > 0 else 0.0
             c.confidence = ceiling = min(self.model.probability(c.signals), ceiling)
+        # The leading articles are put in the order of how well they answer (the ranking model),
+        # judged on their signals (how much of the question each covers, where, as typed, and its
+        # BM25F score relative to the best) but not their order: BM25F alone can put an article
+        # that matches every word through a synonym above one that has them all.
         head = sorted(candidates[:RERANK], key=lambda c: -self.model.rank_logit(c.signals))
         candidates[:RERANK] = head
         # A lower-ranked answer is never more likely right than the one above it.
