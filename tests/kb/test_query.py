@@ -72,6 +72,8 @@ def test_relaxed_wording_does_not_decide_the_answer(engine: SearchEngine) -> Non
     assert [a["article"] for a in relaxed["answers"]] == [a["article"] for a in plain["answers"]]
     assert relaxed["confidence"] == plain["confidence"]
     assert relaxed["channel"]["id"] == "email"
+    only = engine.search(SearchRequest(q="no rush"))  # nothing else to search: searched as typed
+    assert only["fallback"] and only["channel"]["id"] == "email"
 
 
 def test_did_you_mean_changes_only_the_corrected_words(engine: SearchEngine) -> None:
