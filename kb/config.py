@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         1.0, ge=0.05, le=60, description="How often a worker checks for a newly published index."
     )
     cache_size: int = Field(
-        2048, ge=0, le=1_000_000, description="Search results cached per worker."
+        2048, ge=0, le=1_000_000, description="Search results cached per worker (by text, and as many by meaning)."
     )
     cors_origins: list[str] = Field(
         default_factory=list,

@@ -7,6 +7,7 @@ brackets are just characters, so they can neither raise nor trigger a wildcard o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kb.impacts import Clause, Leaf
 from kb.lexicon import Lexicon
@@ -58,6 +59,20 @@ class AnalyzedQuery:
             return None
         # Only the corrected words change: the rest (case, punctuation, "hasnt") stays as typed.
         return WORD_RE.sub(lambda m: fixed.get(plain_word(m.group()), m.group()), self.text)
+
+    def meaning(self) -> tuple[Any, ...]:
+        """All that ranking, confidence and snippets take from the analysis: each concept's stem if
+        the content knows it, its correction's stem and its specificity, and the synonyms. Not the
+        words as typed, their case, the stop words around them, nor an unknown word's own stem
+        (only `did_you_mean` and `explain` read those): two texts with the same meaning get the
+        same answers, so "paymnet declined" and "paymetn declined" are one search."""
+        return (
+            tuple(
+                (c.stem if c.known else None, c.correction_stem, c.specificity)
+                for c in self.concepts
+            ),
+            tuple((tuple(sorted(e.concepts)), e.stems) for e in self.expansions),
+        )
 
     def stem_owners(self) -> dict[str, set[int]]:
         """Which concepts each searched stem stands for (for coverage)."""

@@ -92,6 +92,38 @@ class ResultCache(LRU[tuple[Any, ...], dict[str, Any]]):
     """A bounded LRU of search results; keys include the index version, so a reindex invalidates."""
 
 
+class Answers:
+    """The result cache in two levels, each a ResultCache of the same size.
+
+    `by_text` is keyed by the query as typed (case-folded): a repeat costs a lookup. `by_meaning` is
+    keyed by what the analysis made of the query (`AnalyzedQuery.meaning`): a fresh misspelling of
+    a question asked before ("paymnet declined", "paymetn declined"), or the same words with other
+    stop words, case or punctuation, costs the analysis and a lookup, not a search. Misspellings are
+    a tenth of a real log and almost never repeat, so without it each of them was a full search.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.by_text = ResultCache(size)
+        self.by_meaning = ResultCache(size)
+
+    @property
+    def size(self) -> int:
+        return self.by_text.size
+
+    @size.setter
+    def size(self, value: int) -> None:
+        self.by_text.size = self.by_meaning.size = value
+
+    @property
+    def hits(self) -> int:
+        """Searches answered from either level."""
+        return self.by_text.hits + self.by_meaning.hits
+
+    def clear(self) -> None:
+        self.by_text.clear()
+        self.by_meaning.clear()
+
+
 class SearchEngine:
     """Answers questions against the live snapshot."""
 
@@ -117,7 +149,7 @@ class SearchEngine:
         self.article_url = article_url
         self.filterable = filterable or ["topic"]
         self.thresholds = thresholds  # callable topic -> threshold
-        self.cache = ResultCache(cache_size)
+        self.cache = Answers(cache_size)
 
     def threshold(self, topic: str | None) -> float:
         return float(self.thresholds(topic)) if self.thresholds else 0.5
@@ -136,22 +168,17 @@ class SearchEngine:
                     f"cannot filter on {name!r}; filterable fields: {', '.join(self.filterable)}"
                 )
         snap = self.holder.get()
-        key: tuple[Any, ...] = (
-            snap.version,
-            text.lower(),
-            req.limit,
-            tuple(sorted(req.filters.items())),
-            req.internal,
-        )
-        cached = None if req.explain else self.cache.get(key)
+        scope = (snap.version, req.limit, tuple(sorted(req.filters.items())), req.internal)
+        key = (text.lower(), *scope)
+        cached = None if req.explain else self.cache.by_text.get(key)
         if cached is None:
             try:
-                cached = self._search(snap, text, req)
+                cached = self._search(snap, text, req, scope)
             except UNREADABLE as exc:
                 self.holder.broken(snap, f"{type(exc).__name__}: {exc}")
                 raise IndexCorruptError(f"index version {snap.version} cannot be read") from exc
             if not req.explain:
-                self.cache.put(key, cached)
+                self.cache.by_text.put(key, cached)
         body = dict(cached)
         body["query"] = text  # the cache key is case-folded; echo what this caller sent
         top = snap.articles.get(body["answers"][0]["article"]) if body["answers"] else None
@@ -165,7 +192,9 @@ class SearchEngine:
         body["index_version"] = snap.version
         return body
 
-    def _search(self, snap: Snapshot, text: str, req: SearchRequest) -> dict[str, Any]:
+    def _search(
+        self, snap: Snapshot, text: str, req: SearchRequest, scope: tuple[Any, ...]
+    ) -> dict[str, Any]:
         # "no rush, …" chooses the channel, not the answer: it is not searched (unless it is all
         # there is), so it can neither match an article nor count as a word left unmatched.
         topical = snap.channels.without_relaxed_wording(text)
@@ -173,6 +202,17 @@ class SearchEngine:
         if not aq.concepts and topical != text:
             aq = analyze(text, snap.vocabulary, snap.synonyms, self.lexicon)
         aq.text = text
+        key = (aq.meaning(), *scope)
+        ranked = None if req.explain else self.cache.by_meaning.get(key)
+        if ranked is None:
+            ranked = self._rank(snap, aq, req)
+            if not req.explain:
+                self.cache.by_meaning.put(key, ranked)
+        # The answers are the meaning's; the words as typed are this query's.
+        return {"query": text, "did_you_mean": aq.did_you_mean, **ranked}
+
+    def _rank(self, snap: Snapshot, aq: AnalyzedQuery, req: SearchRequest) -> dict[str, Any]:
+        """Answers, confidence and fallback for an analyzed query: a function of its meaning."""
         clauses = aq.clauses()
         candidates: list[Candidate] = []
         facets: Counter[str] = Counter()
@@ -189,8 +229,6 @@ class SearchEngine:
         fallback = confidence < self.threshold(topic)
         answers = [self._answer(snap, c, aq, req.explain) for c in candidates[: req.limit]]
         body: dict[str, Any] = {
-            "query": text,
-            "did_you_mean": aq.did_you_mean,
             "answers": answers,
             "confidence": round(confidence, 4),
             "fallback": fallback,

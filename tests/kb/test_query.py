@@ -142,3 +142,32 @@ def test_dotted_and_underscored_names_are_found_as_typed(tmp_path: Path) -> None
         body = engine.search(SearchRequest(q=q))
         assert body["answers"] and body["answers"][0]["article"] == "crawlers", q
         assert body["did_you_mean"] is None, q
+
+
+def test_questions_with_the_same_meaning_share_one_cached_search(default_settings: Settings) -> None:
+    """Fresh misspellings of one question, or its words with other stop words and case, are served
+    from the cache by meaning, each with its own query and did_you_mean, and the body equals a
+    search with no cache; a question with another meaning is searched."""
+    cold = Service(default_settings).engine
+    cold.cache.size = 0
+    warm = Service(default_settings).engine
+    asked = [
+        "my payment was declined",
+        "my paymnet was declined",  # corrected, not typed: another meaning (no exact match)
+        "My paymetn was declined!",  # another misspelling of that word: the same meaning
+        "the payment is declined",  # the first question with other stop words
+        "my payment was declined twice",  # another meaning: searched
+    ]
+    for q in asked:
+        body = warm.search(SearchRequest(q=q, limit=10))
+        assert body == cold.search(SearchRequest(q=q, limit=10)), q
+        assert body["query"] == " ".join(q.split())
+    assert warm.cache.by_meaning.hits == 2 and warm.cache.by_text.hits == 0
+    dym = [warm.search(SearchRequest(q=q, limit=10))["did_you_mean"] for q in asked[1:3]]
+    assert dym == ["my payment was declined", "My payment was declined!"]
+    assert warm.cache.by_text.hits == 2
+    # explain answers are built for the request: never taken from, nor put in, either level
+    hits = warm.cache.hits
+    explained = warm.search(SearchRequest(q=asked[1], limit=10, explain=True))
+    assert explained["explain"]["concepts"][0]["correction"] == "payment"
+    assert warm.cache.hits == hits
