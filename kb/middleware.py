@@ -50,15 +50,18 @@ os.register_at_fork(after_in_child=_ids.clear)  # a forked worker must not hand 
 
 
 def new_id() -> str:
-    """32 random hex digits (uuid4's 128 bits of os.urandom), drawn 256 at a time: os.urandom
-    releases the GIL, and each release on the request path lets the analytics writer thread in
-    and makes the request wait for it to give the GIL back."""
+    """32 hex digits: the time in milliseconds (12), then 80 random bits (20). Ids that grow with
+    time are appended to the analytics table's primary-key index, where random ones landed all
+    over it and each batch rewrote most of its pages (≈ 2.5× the insert cost on SQLite; B-trees
+    elsewhere alike). The random part is drawn 256 at a time: os.urandom releases the GIL, and
+    each release on the request path can make the request wait for another thread."""
     try:
-        return _ids.pop()
+        tail = _ids.pop()
     except IndexError:
-        block = os.urandom(16 * 256).hex()
-        _ids.extend(block[i : i + 32] for i in range(32, len(block), 32))
-        return block[:32]
+        block = os.urandom(10 * 256).hex()
+        _ids.extend(block[i : i + 20] for i in range(20, len(block), 20))
+        tail = block[:20]
+    return f"{time.time_ns() // 1_000_000:012x}{tail}"
 
 
 async def send_problem(

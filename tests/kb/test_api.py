@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
@@ -14,6 +15,7 @@ from pydantic import BaseModel
 
 from indexer import build_index
 from kb import layout
+from kb.middleware import new_id
 from kb.models import DeflectResponse, SearchResponse
 from tests.conftest import CONTENT
 from tests.helpers.server import client, make_settings, serve
@@ -363,3 +365,16 @@ def test_a_search_served_from_the_cache_is_the_same_body(tmp_path: Path, default
             del body["took_ms"], body["search_id"]
         assert warm == cold
         assert b"<" not in warm_raw and b"\\u003cmark\\u003e" in warm_raw
+
+
+def test_search_ids_are_unique_and_grow_with_time() -> None:
+    """32 hex digits, never repeated, and an id made later sorts after (the analytics table's key is
+    appended to, not written all over)."""
+    first = [new_id() for _ in range(2000)]
+    time.sleep(0.002)
+    later = new_id()
+    assert len(set(first)) == len(first)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in [*first, later])
+    assert [i[:12] for i in first] == sorted(i[:12] for i in first)
+    assert later > max(first)
+    assert abs(int(later[:12], 16) / 1000 - time.time()) < 60
