@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -153,6 +155,16 @@ SEARCH_PARAMETERS = [
         },
     },
 ]
+
+
+# FastAPI's native OpenTelemetry hooks need an OpenTelemetry SDK, which kb does not ship (its metrics
+# are Prometheus, at /metrics); unless FASTAPI_OTEL_AUTO_CONFIGURE=true asks for them, they are off.
+# Left on, FastAPI looked for a configured provider in the environment on every request (≈ 5 µs).
+TELEMETRY: TelemetryConfig | None = (
+    None
+    if os.getenv("FASTAPI_OTEL_AUTO_CONFIGURE", "").lower() == "true"
+    else {"tracing": False, "metrics": False, "logs": False}
+)
 
 
 def search_query(request: Request) -> SearchQuery:
@@ -292,6 +304,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "calibrated confidence, or — when the content does not answer — the right contact channel."
         ),
         lifespan=lifespan,
+        telemetry=TELEMETRY,
     )
     app.state.service = service
 

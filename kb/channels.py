@@ -11,9 +11,10 @@ The wording lists and routes have English defaults here and can be replaced in c
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -168,6 +169,9 @@ class ChannelBook:
         self.channels = {c.id: c for c in channels}
         self.default = default if default in self.channels else channels[0].id
         self.routing = routing
+        # What a question's wording says, remembered by question: people ask the same questions
+        # again, and reading the wording is three regular-expression passes.
+        self.wording = functools.lru_cache(maxsize=4096)(self._read_wording)
 
     @classmethod
     def load(cls, path: Path, default_tz: str = "UTC") -> ChannelBook:
@@ -218,8 +222,9 @@ class ChannelBook:
         it says which channel suits, never what the question is about."""
         return self.routing.relaxed.sub(" ", text)
 
-    def wording(self, text: str) -> str | None:
-        """'urgent', 'relaxed' or None: what the customer's wording says about urgency."""
+    def _read_wording(self, text: str) -> str | None:
+        """'urgent', 'relaxed' or None: what the customer's wording says about urgency (`wording`
+        is this, remembered)."""
         relaxed = self.routing.relaxed.search(text)
         rest = self.routing.relaxed.sub(" ", text)
         if self.routing.urgent.search(rest):
@@ -234,7 +239,7 @@ class ChannelBook:
         now: datetime | None = None,
     ) -> ChannelChoice:
         """The channel to recommend for this wording and best-matching content, respecting hours."""
-        now = now or datetime.now().astimezone()
+        now = now or datetime.now(UTC)  # each channel's hours are read in its own time zone
         wording = self.wording(text)
         candidates: list[tuple[str, str]] = []
         if wording == "urgent":
