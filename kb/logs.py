@@ -36,19 +36,22 @@ class JsonFormatter(logging.Formatter):
     _stamp = ""
 
     def format(self, record: logging.LogRecord) -> str:
-        second = int(record.created)
+        fields = {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+        if record.exc_info:
+            fields["exception"] = self.formatException(record.exc_info)
+        return self.line(
+            record.created, record.levelname.lower(), record.name, record.getMessage(), fields
+        )
+
+    def line(self, created: float, level: str, name: str, event: str, fields: dict[str, Any]) -> str:
+        """The JSON line of one record: time, level, logger and event, then its own fields."""
+        second = int(created)
         if second != self._second:  # one strftime a second, not one a line
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = second
-        data: dict[str, Any] = {
-            "time": f"{self._stamp}.{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "event": record.getMessage(),
-        }
-        data.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
-        if record.exc_info:
-            data["exception"] = self.formatException(record.exc_info)
+        millis = int((created - second) * 1000)  # as LogRecord.msecs
+        data = {"time": f"{self._stamp}.{millis:03d}Z", "level": level, "logger": name, "event": event}
+        data.update(fields)
         return orjson.dumps(data, default=str).decode()
 
 
@@ -98,6 +101,14 @@ class BufferedStreamHandler(logging.StreamHandler[TextIO]):
         ):
             self._write(record)
 
+    def queue(self, line: str) -> None:
+        """A formatted line of a batched logger below WARNING, as `emit` takes it."""
+        with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
+            self._lines.append(line + self.terminator)
+            self._size += len(line) + len(self.terminator)
+            if self._size >= MAX_BUFFERED:
+                self._write(None)
+
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
             self._write(None)
@@ -114,6 +125,36 @@ class BufferedStreamHandler(logging.StreamHandler[TextIO]):
         except Exception:  # noqa: BLE001 - as in emit: a log line must not fail a request
             if record is not None:
                 self.handleError(record)
+
+
+class LineLogger:
+    """Logs INFO lines of one event (kb.middleware's line per request) to `logger`.
+
+    When the logger's one handler is a BufferedStreamHandler writing JSON lines (kb's production
+    set-up, from `configure`), the line is made here, as JsonFormatter makes it, and queued in that
+    handler directly: a LogRecord and the handler chain cost a cached search ≈ 10 µs, about a tenth
+    of the app's time. Any other set-up (text lines, other handlers or filters, another level, a
+    logger that propagates) goes through `logging` as usual.
+    """
+
+    def __init__(self, logger: logging.Logger, event: str) -> None:
+        self.logger = logger
+        self.event = event
+
+    def __call__(self, fields: dict[str, Any]) -> None:
+        logger = self.logger
+        handlers = logger.handlers
+        handler = handlers[0] if len(handlers) == 1 else None
+        if (
+            isinstance(handler, BufferedStreamHandler)
+            and type(handler.formatter) is JsonFormatter
+            and handler.level <= logging.INFO
+            and not (logger.filters or handler.filters or logger.propagate or logger.disabled)
+            and logger.isEnabledFor(logging.INFO)
+        ):
+            handler.queue(handler.formatter.line(time.time(), "info", logger.name, self.event, fields))
+        else:
+            logger.info(self.event, extra=fields)
 
 
 _buffered: weakref.WeakSet[BufferedStreamHandler] = weakref.WeakSet()

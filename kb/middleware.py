@@ -25,10 +25,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kb.logs import ACCESS_LOGGER
+from kb.logs import ACCESS_LOGGER, LineLogger
 from kb.metrics import Metrics
 
 log = logging.getLogger(ACCESS_LOGGER)
+log_request = LineLogger(log, "request")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # echoed and logged: nothing that can split either
 
 PAGE_CSP = (
@@ -132,15 +133,14 @@ class RequestContext:
             endpoint = _endpoint(scope)
             self.metrics.request(endpoint, scope["method"], status["code"], elapsed)
             if endpoint not in ("/metrics", "/healthz", "/readyz"):
-                log.info(
-                    "request",
-                    extra={
+                log_request(
+                    {
                         "request_id": request_id,
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status["code"],
                         "ms": round(elapsed * 1000, 2),
-                    },
+                    }
                 )
 
 

@@ -6,7 +6,7 @@ import io
 import json
 import logging
 
-from kb.logs import BufferedStreamHandler, JsonFormatter
+from kb.logs import BufferedStreamHandler, JsonFormatter, LineLogger, TextFormatter
 
 
 def logger_on(stream: io.StringIO) -> tuple[BufferedStreamHandler, logging.Logger, logging.Logger]:
@@ -50,3 +50,33 @@ def test_flush_writes_what_waits() -> None:
     assert json.loads(line)["request_id"] == "abc"
     handler.flush()
     assert stream.getvalue().count("\n") == 1
+
+
+def test_a_line_logger_writes_what_logging_writes() -> None:
+    """LineLogger's line (made directly, in kb's JSON set-up) is the line `logging` makes of the same
+    event and fields, in the same batch and order; in any other set-up it goes through `logging`."""
+    stream = io.StringIO()
+    handler, requests, other = logger_on(stream)
+    fields = {"request_id": "r-1", "method": "GET", "path": "/search", "status": 200, "ms": 0.25}
+    lines = LineLogger(requests, "request")
+    lines(fields)
+    requests.info("request", extra=fields)
+    lines({**fields, "request_id": "r-2"})
+    assert stream.getvalue() == ""  # batched, like the logger's own request lines
+    other.info("index version loaded")
+    direct, logged, second, last = [json.loads(line) for line in stream.getvalue().splitlines()]
+    for line in (direct, logged):
+        assert line.pop("time")[-1] == "Z"
+    assert direct == logged == {"level": "info", "logger": requests.name, "event": "request", **fields}
+    assert second["request_id"] == "r-2" and last["event"] == "index version loaded"
+
+    # Another set-up: text lines, or a filter on the logger, are left to logging.
+    handler.setFormatter(TextFormatter())
+    lines(fields)
+    handler.setFormatter(JsonFormatter())
+    requests.addFilter(lambda record: record.__dict__.get("status") != 404)
+    lines({**fields, "status": 404})
+    requests.filters.clear()
+    handler.flush()
+    text = stream.getvalue().splitlines()[4:]
+    assert len(text) == 1 and "request_id=r-1" in text[0] and "status=200" in text[0]
