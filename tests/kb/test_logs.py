@@ -57,12 +57,22 @@ def test_a_line_logger_writes_what_logging_writes() -> None:
     event and fields, in the same batch and order; in any other set-up it goes through `logging`."""
     stream = io.StringIO()
     handler, requests, other = logger_on(stream)
+    # as kb.access under kb: the handler is the parent's, reached by propagation
+    requests.handlers.clear()
+    requests.propagate = True
+    parent = logging.getLogger(requests.name.rsplit(".", 1)[0])
+    parent.handlers[:] = [handler]
+    parent.propagate = False
+    queued = handler.queue
+    made: list[str] = []
+    handler.queue = lambda line: (made.append(line), queued(line))  # type: ignore[method-assign]
     fields = {"request_id": "r-1", "method": "GET", "path": "/search", "status": 200, "ms": 0.25}
     lines = LineLogger(requests, "request")
     lines(fields)
     requests.info("request", extra=fields)
     lines({**fields, "request_id": "r-2"})
     assert stream.getvalue() == ""  # batched, like the logger's own request lines
+    assert len(made) == 2  # the LineLogger's lines did not go through logging
     other.info("index version loaded")
     direct, logged, second, last = [json.loads(line) for line in stream.getvalue().splitlines()]
     for line in (direct, logged):
@@ -80,3 +90,4 @@ def test_a_line_logger_writes_what_logging_writes() -> None:
     handler.flush()
     text = stream.getvalue().splitlines()[4:]
     assert len(text) == 1 and "request_id=r-1" in text[0] and "status=200" in text[0]
+    assert len(made) == 2
