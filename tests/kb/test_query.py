@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import string
 from pathlib import Path
 
 import pytest
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from indexer import build_index
 from kb.api import Service
@@ -13,6 +17,7 @@ from kb.errors import ConfigError
 from kb.lexicon import Lexicon
 from kb.query import analyze, correction
 from kb.search import SearchEngine, SearchRequest
+from kb.vocabulary import Grams, Vocabulary, max_typo_distance
 from tests.helpers.server import make_settings
 
 
@@ -171,3 +176,52 @@ def test_questions_with_the_same_meaning_share_one_cached_search(default_setting
     explained = warm.search(SearchRequest(q=asked[1], limit=10, explain=True))
     assert explained["explain"]["concepts"][0]["correction"] == "payment"
     assert warm.cache.hits == hits
+
+
+def _correct_by_comparing_all(vocabulary: Vocabulary, word: str) -> str | None:
+    """Vocabulary.correct's rule applied to every word of similar length (no Grams filter)."""
+    limit = max_typo_distance(word)
+    if limit == 0:
+        return None
+    pool = [w for w in vocabulary.counts if w.isalpha() and abs(len(w) - len(word)) <= limit]
+    pool.sort(key=len)  # the order Grams keeps: by length, then as counted
+    found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=8)
+    if len(word) == 4:
+        found = [f for f in found if f[0][0] == word[0]]
+    if not found:
+        return None
+    return str(min(found, key=lambda f: (f[1], f[0][0] != word[0], -vocabulary.counts.get(f[0], 0)))[0])
+
+
+def test_the_letter_pair_filter_keeps_every_correction(engine: SearchEngine) -> None:
+    """Corrections found through Grams equal those found by comparing the word with every word of
+    similar length: for one- and two-edit typos of content words, real words and odd strings."""
+    vocabulary = engine.holder.get().vocabulary
+    rng = random.Random(3)
+    known = sorted(w for w in vocabulary.counts if w.isalpha() and len(w) >= 4)
+    asked = [*rng.sample(known, 100), "aaaa", "zzzzzzzzzzzz", "naïve", "x" * 30]
+    for word in rng.choices(known, k=1500):
+        for _ in range(rng.choice((1, 1, 2))):
+            i, letter = rng.randrange(len(word)), rng.choice(string.ascii_lowercase)
+            word = rng.choice(
+                (word[:i] + word[i + 1 :], word[:i] + letter + word[i + 1 :], word[:i] + letter + word[i:],
+                 word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :])
+            )  # fmt: skip
+        asked.append(word)
+    fresh = Vocabulary(vocabulary.counts)  # corrections of its own, none cached yet
+    assert all(fresh.correct(w) == _correct_by_comparing_all(vocabulary, w) for w in asked)
+    assert sum(fresh.correct(w) is not None for w in asked) > 1000
+
+
+def test_letter_pairs_bound_the_words_within_reach() -> None:
+    """Grams.near keeps every word within the edits, in order, and drops words sharing too few
+    letter pairs to be within reach (what it keeps is compared by edit distance afterwards)."""
+    words = ["cat", "chat", "coat", "dog", "chart", "charts", "starch"]
+    grams = Grams(words)
+    for typo, edits in (("caht", 1), ("chrat", 1), ("cta", 1), ("chrats", 2), ("dgo", 1)):
+        near = grams.near(typo, len(typo) - edits, len(typo) + edits, edits)
+        assert near == [w for w in words if w in near]  # the words' order
+        reach = [w for w in words if abs(len(w) - len(typo)) <= edits and OSA.distance(w, typo) <= edits]
+        assert set(reach) <= set(near), typo
+    assert grams.near("cat", 2, 4, 1) == ["cat", "chat", "coat"]  # not "dog"
+    assert grams.near("qqqq", 3, 5, 1) == []
