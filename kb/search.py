@@ -119,6 +119,11 @@ class Answers:
         """Searches answered from either level."""
         return self.by_text.hits + self.by_meaning.hits
 
+    @property
+    def misses(self) -> int:
+        """Searches neither level answered (computed)."""
+        return self.by_meaning.misses
+
     def clear(self) -> None:
         self.by_text.clear()
         self.by_meaning.clear()
