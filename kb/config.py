@@ -10,11 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kb.errors import ConfigError
-from kb.lexicon import DEFAULT_LANGUAGE
+from kb.lexicon import DEFAULT_LANGUAGE, LANGUAGES
 
 EXAMPLE_KEY = "change-me"
 
@@ -119,6 +119,13 @@ class Settings(BaseSettings):
     )
     watch: bool = Field(False, description="Rebuild the index when the content folder changes.")
 
+    @field_validator("typo_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in (*LANGUAGES, "none"):
+            raise ValueError(f"not one of: {', '.join(LANGUAGES)}, none")
+        return value
+
     @field_validator("topic_thresholds")
     @classmethod
     def _thresholds_in_range(cls, value: dict[str, float]) -> dict[str, float]:
@@ -153,4 +160,13 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment; a ConfigError naming each variable that is wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"KB_{'_'.join(str(part) for part in e['loc'][:1]).upper()}: {e['msg']}"
+            f" (given {e['input']!r})"
+            for e in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"invalid setting: {problems}") from None

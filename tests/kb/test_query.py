@@ -7,6 +7,7 @@ import string
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -65,9 +66,13 @@ def test_common_words_are_less_specific_than_topic_words() -> None:
 
 
 def test_an_unknown_typo_language_is_refused() -> None:
-    """A typo language pyspellchecker has no list for is a configuration error, not a silent no-op."""
+    """A typo language pyspellchecker has no list for is a configuration error, not a silent no-op:
+    refused with the other settings, before anything is loaded."""
     with pytest.raises(ConfigError, match="typo language"):
         Lexicon.load("klingon")
+    with pytest.raises(ValidationError, match="typo_language"):
+        Settings(typo_language="klingon")
+    assert Settings(typo_language="none").typo_language == "none"
 
 
 def test_relaxed_wording_does_not_decide_the_answer(engine: SearchEngine) -> None:
