@@ -17,7 +17,6 @@ with the workers.
 
 from __future__ import annotations
 
-import json
 import logging
 import operator
 import sqlite3
@@ -27,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import (
@@ -190,12 +190,15 @@ class Store:
 
     def __post_init__(self) -> None:
         if self.is_sqlite:
-            self.engine = sa.create_engine(self.url, connect_args={"timeout": 5})
+            self.engine = sa.create_engine(
+                self.url, connect_args={"timeout": 5}, json_serializer=json_text
+            )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(
                 self.url, pool_pre_ping=True, pool_size=2, max_overflow=4, pool_timeout=5,
                 connect_args={"connect_timeout": 3, "application_name": "kb-analytics"},
+                json_serializer=json_text,
             )  # fmt: skip
 
     @classmethod
@@ -313,6 +316,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _: Any) -> None:
 SQLITE_ROWS = 500  # rows per INSERT statement (at most; fewer if SQLite allows fewer variables)
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's value as stored: orjson's compact text (the json module took an eighth of the
+    writer process's time on a search's list of article ids)."""
+    return orjson.dumps(value).decode()
+
+
 def _sqlite_value(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
     """How SQLAlchemy's SQLite dialect stores a value of this column's type (None: as it is)."""
     kind = column.type
@@ -320,8 +329,8 @@ def _sqlite_value(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
         return lambda v: None if v is None else v.isoformat(" ", "microseconds")
     if isinstance(kind, sa.Boolean):
         return lambda v: None if v is None else int(v)
-    if isinstance(kind, sa.JSON):  # the JSON type's default serializer
-        return json.dumps
+    if isinstance(kind, sa.JSON):  # the engine's JSON serializer
+        return json_text
     return None
 
 
