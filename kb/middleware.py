@@ -212,7 +212,7 @@ class InputGuard:
             await self.app(scope, receive, send)
             return
         qs: bytes = scope.get("query_string", b"")
-        if qs:
+        if qs and (b"%" in qs or not qs.isascii()):  # plain ASCII without escapes is UTF-8 as it is
             try:
                 unquote_to_bytes(qs.decode("latin-1").replace("+", " ")).decode("utf-8")
             except UnicodeDecodeError:
