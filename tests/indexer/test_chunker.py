@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import markdown
+import nh3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -228,3 +230,32 @@ def test_the_inline_shortcut_renders_exactly_what_python_markdown_renders() -> N
 def test_the_inline_shortcut_is_exact_on_any_text(md_text: str) -> None:
     """On any mix of words and Markdown's syntax characters, kb's rendering equals Python-Markdown's."""
     assert render(md_text) == _python_markdown(md_text)
+
+
+HTML_SAMPLES = [
+    "",
+    "<p>plain</p>",
+    '<h2 id="x">Head &amp; <em>more</em></h2>\n<p>a\u00a0b\tc\n\n d \u2003 e</p>',
+    "<script>alert(1)</script><style>p{}</style><p onclick=\"x()\">text</p>",
+    '<a href="javascript:alert(3)">bad</a> <a href="https://example.org" rel="me">ok</a>',
+    '<img src="x" onerror="alert(2)"><code class="language-py">x &lt; y</code>',
+    '<table><tr><th style="text-align:left">h</th><td style="color:red">d</td></tr></table>',
+    "<!-- comment --><p>&#169; &copy; &unknown; \x1c\x1f</p>",
+]
+
+
+def test_sanitizing_and_plain_text_equal_nh3_clean_called_each_time() -> None:
+    """kb's reusable cleaners and whitespace folding give what nh3.clean with the same options and
+    re.sub(r"\\s+", " ") give, on awkward HTML and every rendered section of the help center."""
+    from indexer.chunker import _ALLOWED_ATTRIBUTES, sanitize
+
+    rendered = [
+        render(p)
+        for path in sorted(CONTENT.rglob("*.md"))
+        for p in re.split(r"(?m)^#{1,3} .*$", path.read_text(encoding="utf-8").split("---", 2)[-1])
+    ]
+    for html in HTML_SAMPLES + rendered:
+        expected = nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
+        assert sanitize(html) == expected, html
+        text = re.sub(r"\s+", " ", html_module.unescape(nh3.clean(html, tags=set()))).strip()
+        assert plain_text(html) == text, html
