@@ -73,15 +73,63 @@ def plain_text(rendered: str) -> str:
 
 def render(md_text: str) -> str:
     """Markdown to HTML (unsanitized). One converter per thread, reset between documents."""
-    converter = getattr(_local, "markdown", None)
-    if converter is None:
-        converter = _local.markdown = markdown.Markdown(
-            extensions=["tables", "fenced_code", "sane_lists"]
-        )
+    found = getattr(_local, "markdown", None)
+    if found is None:
+        converter = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
         syntax = _inline_syntax(converter)
         if syntax is not None:
             converter.treeprocessors.register(_InlinePass(converter, syntax), "inline", 20)
+        found = _local.markdown = (converter, syntax if _known_pipeline(converter) else None)
+    converter, plain_syntax = found
+    if (
+        plain_syntax is not None
+        and _PLAIN_PARAGRAPHS_RE.fullmatch(md_text)
+        and plain_syntax.search(md_text) is None
+    ):
+        return _paragraphs(md_text)
     return str(converter.reset().convert(md_text))
+
+
+# A line no block processor of Python-Markdown's takes for anything but paragraph text: it starts
+# with a letter (not a list marker, quote, heading, rule, fence, indent or HTML), holds no table
+# pipe, quote or HTML bracket or heading mark, no control character (tabs, carriage returns,
+# Python-Markdown's placeholders), and does not end with white space (a hard line break).
+_PLAIN_LINE = r"[^\W\d_][^\x00-\x1f\x7f<>|#]*(?<!\s)"
+_PLAIN_PARAGRAPHS_RE = re.compile(rf"(?:{_PLAIN_LINE})?(?:\n(?:{_PLAIN_LINE})?)*")
+
+# The processors of a converter with kb's extensions (Python-Markdown 3.x), for which a text of
+# plain lines (_PLAIN_PARAGRAPHS_RE) without inline syntax is paragraphs and nothing else.
+_PIPELINE = {
+    "preprocessors": {"normalize_whitespace", "html_block", "fenced_code_block"},
+    "blockprocessors": {
+        *("empty", "indent", "code", "table", "hashheader", "setextheader", "hr"),
+        *("olist", "quote", "reference", "paragraph", "ulist"),
+    },
+    "treeprocessors": {"inline", "prettify", "unescape"},
+    "postprocessors": {"raw_html", "amp_substitute"},
+}
+
+
+def _known_pipeline(converter: markdown.Markdown) -> bool:
+    """Whether the converter runs exactly the processors of _PIPELINE (another version or extension
+    could treat plain lines differently; it then renders everything)."""
+    registries = {
+        "preprocessors": converter.preprocessors,
+        "blockprocessors": converter.parser.blockprocessors,
+        "treeprocessors": converter.treeprocessors,
+        "postprocessors": converter.postprocessors,
+    }
+    return all(
+        len(registries[kind]) == len(names) and all(name in registries[kind] for name in names)
+        for kind, names in _PIPELINE.items()
+    )
+
+
+def _paragraphs(md_text: str) -> str:
+    """What Python-Markdown renders a text of plain lines without inline syntax to: each run of
+    lines between blank lines is a paragraph, as it is, one paragraph a line of HTML."""
+    blocks = (block.strip("\n") for block in md_text.split("\n\n"))
+    return "\n".join(f"<p>{block}</p>" for block in blocks if block)
 
 
 # What a match of each of Python-Markdown's inline patterns must contain (a regex). Text with none of

@@ -259,3 +259,78 @@ def test_sanitizing_and_plain_text_equal_nh3_clean_called_each_time() -> None:
         assert sanitize(html) == expected, html
         text = re.sub(r"\s+", " ", html_module.unescape(nh3.clean(html, tags=set()))).strip()
         assert plain_text(html) == text, html
+
+
+PLAIN_SAMPLES = [
+    "One paragraph of words.",
+    "Two lines\nof one paragraph.\n\nA second paragraph, after a blank line.",
+    "Blank lines\n\n\n\nmany of them\n\n",
+    "\n\nLeading blank lines",
+    "Unicode: Straße, İstanbul, 東京, naïve café — “quotes” ‘too’ and 2 + 2 = 4 % $ @ ~ ^ {x} (y)",
+    "Dashes mid-line - like this -- and this --- stay text\nEquals = too",
+    "Ends with a no-break space\u00a0x",
+    "a",
+]
+
+
+def test_plain_paragraphs_render_exactly_what_python_markdown_renders() -> None:
+    """Text of plain lines (a letter first, no block or inline syntax) is rendered as paragraphs
+    without Python-Markdown, byte for byte as Python-Markdown renders it."""
+    from indexer.chunker import _PLAIN_PARAGRAPHS_RE
+
+    for md_text in PLAIN_SAMPLES:
+        assert _PLAIN_PARAGRAPHS_RE.fullmatch(md_text), md_text  # the shortcut is taken
+        assert render(md_text) == _python_markdown(md_text), md_text
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "word",
+                "Wörd",
+                "東京",
+                "1",
+                "2.",
+                " ",
+                "  ",
+                "\u00a0",
+                "\u2003",
+                "\n",
+                "\n\n",
+                "\n\n\n",
+                ".",
+                ",",
+                ":",
+                "!",
+                "?",
+                "'",
+                '"',
+                "(",
+                ")",
+                "-",
+                "---",
+                "=",
+                "===",
+                "+",
+                "~~~",
+                "/",
+                "#",
+                ">",
+                "|",
+                "<",
+                "*",
+                "_",
+                "\t",
+                "\r",
+                "\x0c",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+@settings(max_examples=500, deadline=None, database=None)
+def test_rendering_is_exact_on_text_that_is_nearly_plain(md_text: str) -> None:
+    """On words, white space, newlines and punctuation with a little block syntax among them, kb's
+    rendering (plain paragraphs shortcut included) equals Python-Markdown's."""
+    assert render(md_text) == _python_markdown(md_text)
