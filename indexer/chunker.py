@@ -215,6 +215,43 @@ def _heading_text(inline_md: str) -> str:
     return plain_text(render(inline_md)) or inline_md.strip("# ").strip()
 
 
+# A body of these lines only has no block structure that could hide a heading or make one: blank
+# lines, lines that start with a letter (paragraph text), "- " bullets starting with a letter, and
+# ATX headings of text that starts and ends with neither space nor "#". Only "\n" ends a line for
+# markdown-it; "\r" and NUL it rewrites first, so they are left out.
+_SIMPLE_LINE = (
+    r"(?:[^\W\d_][^\n\r\x00]*|- [^\W\d_][^\n\r\x00]*|#{1,6} +[^\s#](?:[^\n\r\x00]*[^\s#])?)?"
+)
+_SIMPLE_BODY_RE = re.compile(rf"{_SIMPLE_LINE}(?:\n{_SIMPLE_LINE})*")
+_ATX_RE = re.compile(r"^(#{1,6}) +(.*)$", re.MULTILINE)
+
+
+def _headings(body: str) -> list[tuple[int, int, str]]:
+    """The (line, level, text) of each heading of level ≤ SPLIT_LEVELS, as markdown-it finds them.
+
+    A body of simple lines (_SIMPLE_BODY_RE) is read without markdown-it: its headings are its ATX
+    heading lines, whatever comes before them. Other bodies are parsed (a code fence, a quote or an
+    indented line can make a "#" line something else).
+    """
+    heads: list[tuple[int, int, str]] = []
+    if _SIMPLE_BODY_RE.fullmatch(body):
+        line = start = 0
+        for m in _ATX_RE.finditer(body):
+            line += body.count("\n", start, m.start())
+            start = m.start()
+            if len(m.group(1)) <= SPLIT_LEVELS:
+                heads.append((line, len(m.group(1)), m.group(2)))
+        return heads
+    tokens = _md_it.parse(body)
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map is not None:
+            level = int(tok.tag[1])
+            if level <= SPLIT_LEVELS:
+                inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
+                heads.append((tok.map[0], level, inline))
+    return heads
+
+
 def split_sections(body: str) -> tuple[list[Section], str | None]:
     """The sections of an article body and its `# ` title if it has one.
 
@@ -224,15 +261,7 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
     """
     body = strip_templates(body)
     lines = body.splitlines()
-    tokens = _md_it.parse(body)
-    heads: list[tuple[int, int, str]] = []  # (line, level, text)
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.map is not None:
-            level = int(tok.tag[1])
-            if level <= SPLIT_LEVELS:
-                inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
-                heads.append((tok.map[0], level, inline))
-            continue
+    heads = _headings(body)
 
     title: str | None = None
     if heads and heads[0][1] == 1 and not "".join(lines[: heads[0][0]]).strip():

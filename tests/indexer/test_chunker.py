@@ -334,3 +334,81 @@ def test_rendering_is_exact_on_text_that_is_nearly_plain(md_text: str) -> None:
     """On words, white space, newlines and punctuation with a little block syntax among them, kb's
     rendering (plain paragraphs shortcut included) equals Python-Markdown's."""
     assert render(md_text) == _python_markdown(md_text)
+
+
+def _markdown_it_headings(body: str) -> list[tuple[int, int, str]]:
+    """The (line, level, text) of each heading of level ≤ 3 in markdown-it's block parse."""
+    from indexer.chunker import _md_it
+
+    tokens = _md_it.parse(body)
+    return [
+        (tok.map[0], int(tok.tag[1]), tokens[i + 1].content)
+        for i, tok in enumerate(tokens)
+        if tok.type == "heading_open" and tok.map is not None and int(tok.tag[1]) <= 3
+    ]
+
+
+HEADING_LINES = [
+    "",
+    "Words of a paragraph.",
+    "Text with # and | and <b> and `code` and a tab\there",
+    "- A bullet",
+    "- another bullet with # inside",
+    "# Title",
+    "## Section",
+    "### Sub section",
+    "#### Deep heading",
+    "## Closed heading ##",
+    "## Trailing space ",
+    "##  Two spaces",
+    "##\tTab",
+    "#NoSpace",
+    "####### Seven",
+    "   ## Indented a little",
+    "    ## Indented as code",
+    "```",
+    "~~~",
+    "> ## Quoted heading",
+    "- ## Heading in a list",
+    "1. ## Heading in an ordered list",
+    "1. Numbered",
+    "===",
+    "---",
+    "- - -",
+    "| a | b |",
+    "|---|---|",
+    "<div>",
+    "  ",
+    "\u00a0## Not at the start",
+    "## Ends with no-break space\u00a0",
+    "Carriage\rreturn",
+    "Vertical\x0btab and\u2028separator",
+]
+
+
+def test_simple_bodies_find_the_headings_markdown_it_finds() -> None:
+    """A body of paragraph lines, bullets and ATX headings has its headings read without
+    markdown-it, the same lines, levels and texts as markdown-it's: on samples and every article
+    of the help center (others are parsed)."""
+    from indexer.chunker import _SIMPLE_BODY_RE, _headings
+
+    simple = "\n".join(["# Title", "Intro.", "", "## One", "Text", "- item", "### Two", "x"])
+    assert _SIMPLE_BODY_RE.fullmatch(simple)  # the shortcut is taken
+    assert _headings(simple) == _markdown_it_headings(simple) == [
+        (0, 1, "Title"),
+        (3, 2, "One"),
+        (6, 3, "Two"),
+    ]
+    for path in sorted(CONTENT.rglob("*.md")):
+        body = strip_templates(path.read_text(encoding="utf-8").split("---", 2)[-1])
+        assert _headings(body) == _markdown_it_headings(body), path
+
+
+@given(st.lists(st.sampled_from(HEADING_LINES), max_size=12).map("\n".join))
+@settings(max_examples=500, deadline=None, database=None)
+def test_headings_are_markdown_its_on_any_mix_of_lines(body: str) -> None:
+    """On any sequence of paragraph, list, heading, code, quote, table and HTML lines, the headings
+    found are markdown-it's."""
+    from indexer.chunker import _headings
+
+    assert _headings(body) == _markdown_it_headings(body)
