@@ -81,12 +81,10 @@ def render(md_text: str) -> str:
             converter.treeprocessors.register(_InlinePass(converter, syntax), "inline", 20)
         found = _local.markdown = (converter, syntax if _known_pipeline(converter) else None)
     converter, plain_syntax = found
-    if (
-        plain_syntax is not None
-        and _PLAIN_PARAGRAPHS_RE.fullmatch(md_text)
-        and plain_syntax.search(md_text) is None
-    ):
-        return _paragraphs(md_text)
+    if plain_syntax is not None and plain_syntax.search(md_text) is None:
+        plain = _plain_blocks(md_text)
+        if plain is not None:
+            return plain
     return str(converter.reset().convert(md_text))
 
 
@@ -95,10 +93,11 @@ def render(md_text: str) -> str:
 # pipe, quote or HTML bracket or heading mark, no control character (tabs, carriage returns,
 # Python-Markdown's placeholders), and does not end with white space (a hard line break).
 _PLAIN_LINE = r"[^\W\d_][^\x00-\x1f\x7f<>|#]*(?<!\s)"
-_PLAIN_PARAGRAPHS_RE = re.compile(rf"(?:{_PLAIN_LINE})?(?:\n(?:{_PLAIN_LINE})?)*")
+_PARAGRAPH_RE = re.compile(rf"{_PLAIN_LINE}(?:\n{_PLAIN_LINE})*")
+_BULLETS_RE = re.compile(rf"- {_PLAIN_LINE}(?:\n- {_PLAIN_LINE})*")  # a tight list, "- " items
 
-# The processors of a converter with kb's extensions (Python-Markdown 3.x), for which a text of
-# plain lines (_PLAIN_PARAGRAPHS_RE) without inline syntax is paragraphs and nothing else.
+# The processors of a converter with kb's extensions (Python-Markdown 3.x), for which blocks of
+# plain lines or of "- " items of plain lines (without inline syntax) are paragraphs and lists.
 _PIPELINE = {
     "preprocessors": {"normalize_whitespace", "html_block", "fenced_code_block"},
     "blockprocessors": {
@@ -125,11 +124,26 @@ def _known_pipeline(converter: markdown.Markdown) -> bool:
     )
 
 
-def _paragraphs(md_text: str) -> str:
-    """What Python-Markdown renders a text of plain lines without inline syntax to: each run of
-    lines between blank lines is a paragraph, as it is, one paragraph a line of HTML."""
-    blocks = (block.strip("\n") for block in md_text.split("\n\n"))
-    return "\n".join(f"<p>{block}</p>" for block in blocks if block)
+def _plain_blocks(md_text: str) -> str | None:
+    """What Python-Markdown renders a text without inline syntax to when each of its blocks (runs
+    of lines between blank lines) is plain lines (a paragraph, as it is) or plain "- " items (a
+    list); None for any other text. Two lists in a row are one loose list: None too."""
+    out: list[str] = []
+    after_list = False
+    for block in md_text.split("\n\n"):
+        block = block.strip("\n")
+        if not block:
+            continue
+        if _PARAGRAPH_RE.fullmatch(block):
+            out.append(f"<p>{block}</p>")
+            after_list = False
+        elif not after_list and _BULLETS_RE.fullmatch(block):
+            items = "\n".join(f"<li>{line[2:]}</li>" for line in block.split("\n"))
+            out.append(f"<ul>\n{items}\n</ul>")
+            after_list = True
+        else:
+            return None
+    return "\n".join(out)
 
 
 # What a match of each of Python-Markdown's inline patterns must contain (a regex). Text with none of

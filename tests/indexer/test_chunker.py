@@ -270,16 +270,24 @@ PLAIN_SAMPLES = [
     "Dashes mid-line - like this -- and this --- stay text\nEquals = too",
     "Ends with a no-break space\u00a0x",
     "a",
+    "A list:\n\n- first item\n- second - item\n- third\n\nThen a paragraph.",
+    "- Only a list\n- of two",
+    "- A list\n\nA paragraph\n\n- another list",
+    "Paragraph\n\n\n- after two blank lines\n\n\n\nParagraph",
 ]
 
 
-def test_plain_paragraphs_render_exactly_what_python_markdown_renders() -> None:
-    """Text of plain lines (a letter first, no block or inline syntax) is rendered as paragraphs
-    without Python-Markdown, byte for byte as Python-Markdown renders it."""
-    from indexer.chunker import _PLAIN_PARAGRAPHS_RE
+def test_plain_paragraphs_and_lists_render_exactly_what_python_markdown_renders() -> None:
+    """Blocks of plain lines (a letter first, no block or inline syntax) or of "- " items of plain
+    lines are rendered as paragraphs and lists without Python-Markdown, byte for byte as
+    Python-Markdown renders them; two lists in a row (one loose list) are left to it."""
+    from indexer.chunker import _plain_blocks
 
     for md_text in PLAIN_SAMPLES:
-        assert _PLAIN_PARAGRAPHS_RE.fullmatch(md_text), md_text  # the shortcut is taken
+        assert _plain_blocks(md_text) is not None, md_text  # the shortcut is taken
+        assert render(md_text) == _python_markdown(md_text), md_text
+    for md_text in ["- a\n\n- b", "- a\n\n\n- b", "- a\nlazy line", "Text\n- not a list"]:
+        assert _plain_blocks(md_text) is None, md_text
         assert render(md_text) == _python_markdown(md_text), md_text
 
 
@@ -290,6 +298,9 @@ def test_plain_paragraphs_render_exactly_what_python_markdown_renders() -> None:
                 "word",
                 "Wörd",
                 "東京",
+                "- ",
+                "\n- ",
+                "\n\n- ",
                 "1",
                 "2.",
                 " ",
@@ -331,8 +342,8 @@ def test_plain_paragraphs_render_exactly_what_python_markdown_renders() -> None:
 )
 @settings(max_examples=500, deadline=None, database=None)
 def test_rendering_is_exact_on_text_that_is_nearly_plain(md_text: str) -> None:
-    """On words, white space, newlines and punctuation with a little block syntax among them, kb's
-    rendering (plain paragraphs shortcut included) equals Python-Markdown's."""
+    """On words, white space, newlines, list markers and punctuation with a little block syntax
+    among them, kb's rendering (paragraphs and lists shortcut included) equals Python-Markdown's."""
     assert render(md_text) == _python_markdown(md_text)
 
 
