@@ -12,6 +12,7 @@ checked against Whoosh's in the tests), and by keeping postings in memory, alrea
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from array import array
@@ -27,6 +28,7 @@ from whoosh.codec import default_codec
 from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.fields import FieldType, Schema
+from whoosh.filedb import filetables
 from whoosh.filedb.filestore import Storage
 from whoosh.formats import Positions
 from whoosh.system import pack_int, pack_long, pack_ushort
@@ -40,6 +42,9 @@ _DEFAULT_TOKENS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)
 ENCODED_MEMO = 100_000  # encoded position lists remembered (a few MB)
 
 _TERM_INFO = W3TermInfo._struct  # flags, weight, frequency, lengths, max weight, first and last id
+_KEY_VALUE_LENGTHS = filetables._lengths  # before each key and value in a hash file
+# Field lengths as the byte Whoosh keeps (a logarithmic scale); few distinct lengths recur.
+_length_byte = functools.cache(length_to_byte)
 
 # (docnum, weight, encoded value) of one posting
 Posting = tuple[int, float, bytes]
@@ -282,11 +287,28 @@ def _write_field(
     fixed = field.format.fixed_value_size()
     prefix = pack_ushort(terms_writer._fieldid)
     offset = postfile.tell()
+    # The term index is an OrderedHashWriter; its `add`, inlined, with positions counted here
+    # instead of asked of the file twice a term.
+    terms_file = tindex.dbfile
+    key_at = terms_file.tell()
+    hash_key = tindex.hashfn
+    buckets = tindex.buckets
+    index_key = tindex.index.append
+    lastkey = tindex.lastkey
     for tbytes in sorted(terms):
         data, info = _term_postings(terms[tbytes], lengths, limit, level, fixed, offset)
         postfile.write(data)
-        tindex.add(prefix + tbytes, info)
         offset += len(data)
+        key = prefix + tbytes
+        if key <= lastkey:
+            raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
+        index_key(key_at)
+        terms_file.write(_KEY_VALUE_LENGTHS.pack(len(key), len(info)) + key + info)
+        h = hash_key(key)
+        buckets[h & 255].append((h, key_at))
+        key_at += _KEY_VALUE_LENGTHS.size + len(key) + len(info)
+        lastkey = key
+    tindex.lastkey = lastkey
     terms_writer.finish_field()
 
 
@@ -337,8 +359,8 @@ def _term_postings(
                 ids[-1],
                 block_max,
                 comp,
-                length_to_byte(block_min),
-                length_to_byte(block_maxlen),
+                _length_byte(block_min),
+                _length_byte(block_maxlen),
             ),
             2,
         )
@@ -355,8 +377,8 @@ def _term_postings(
         False,
         total,
         last,
-        0 if minlength is None else length_to_byte(minlength),
-        length_to_byte(maxlength),
+        0 if minlength is None else _length_byte(minlength),
+        _length_byte(maxlength),
         maxweight,
         postings[0][0],
         postings[-1][0],
