@@ -25,7 +25,7 @@ from indexer.parallel import Progress, ShardedIndexing, parse_sources
 from indexer.segment import chunk_docs
 from kb import layout
 from kb.errors import ArticleError, BuildError, ContentError
-from kb.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, Article, make_schema, words
+from kb.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, Article, make_schema, plain_word
 
 
 @dataclass
@@ -83,12 +83,13 @@ def _article_text(article: Article) -> str:
 
 def _indexable(tokens: Counter[str]) -> Counter[str]:
     """Counts of raw tokens (WORD_RE's matches) as counts of the indexable words they are. A token
-    is one word of `words()`, so each distinct token is looked at once, not each occurrence."""
+    is one word of `words()` (WORD_RE matches the whole of it again), `plain_word(token)`, so
+    each distinct token is looked at once, not each occurrence."""
     counts: Counter[str] = Counter()
     for token, n in tokens.items():
-        for w in words(token):
-            if w not in STOPWORDS and len(w) > 1 and not w.isdigit():
-                counts[w] += n
+        w = plain_word(token)
+        if w not in STOPWORDS and len(w) > 1 and not w.isdigit():
+            counts[w] += n
     return counts
 
 

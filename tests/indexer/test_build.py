@@ -209,7 +209,7 @@ def test_tokens_counted_by_piece_are_the_regex_matches_of_the_whole_text() -> No
     as WORD_RE over the whole text: on awkward text and every article of the help center."""
     from indexer.build import _article_text, _tokens
     from indexer.loader import find_sources, parse_article
-    from kb.schema import WORD_RE
+    from kb.schema import WORD_RE, plain_word
 
     awkward = [
         "where's my refund? isn't it 'quoted' — don’t, can't'' a'b'c a'b-a'b x’y’",
@@ -222,3 +222,5 @@ def test_tokens_counted_by_piece_are_the_regex_matches_of_the_whole_text() -> No
     expected = Counter(WORD_RE.findall(" ".join(texts)))
     got = _tokens(texts)
     assert list(got.items()) == list(expected.items())
+    # and each token is one word, as `words()` reads it (what the vocabulary counts)
+    assert all(words(token) == [plain_word(token)] for token in got)
