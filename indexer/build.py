@@ -25,7 +25,7 @@ from indexer.parallel import Progress, ShardedIndexing, parse_sources
 from indexer.segment import chunk_docs
 from kb import layout
 from kb.errors import ArticleError, BuildError, ContentError
-from kb.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, Article, make_schema, words
+from kb.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, Article, make_schema, plain_word
 
 
 @dataclass
@@ -83,26 +83,42 @@ def _article_text(article: Article) -> str:
 
 def _indexable(tokens: Counter[str]) -> Counter[str]:
     """Counts of raw tokens (WORD_RE's matches) as counts of the indexable words they are. A token
-    is one word of `words()`, so each distinct token is looked at once, not each occurrence."""
+    is one word of `words()` (WORD_RE matches the whole of it again), `plain_word(token)`, so
+    each distinct token is looked at once, not each occurrence."""
     counts: Counter[str] = Counter()
     for token, n in tokens.items():
-        for w in words(token):
-            if w not in STOPWORDS and len(w) > 1 and not w.isdigit():
-                counts[w] += n
+        w = plain_word(token)
+        if w not in STOPWORDS and len(w) > 1 and not w.isdigit():
+            counts[w] += n
     return counts
+
+
+def _tokens(texts: Iterable[str]) -> Counter[str]:
+    """How often each raw token (WORD_RE's match) occurs in `texts`, in order of first occurrence.
+
+    A token never holds whitespace, so the tokens of a text are those of its whitespace-separated
+    pieces, in order: the pieces are counted (in C) and each distinct piece is searched once, not
+    every occurrence of it (the regex scan of all text was most of a large build's vocabulary).
+    """
+    pieces: Counter[str] = Counter()
+    for text in texts:
+        pieces.update(text.split())
+    tokens: Counter[str] = Counter()
+    findall = WORD_RE.findall
+    for piece, n in pieces.items():
+        for token in findall(piece):
+            tokens[token] += n
+    return tokens
 
 
 def _word_counts(article: Article) -> Counter[str]:
     """How often each indexable word occurs in one article."""
-    return _indexable(Counter(WORD_RE.findall(_article_text(article))))
+    return _indexable(_tokens([_article_text(article)]))
 
 
 def _vocabulary(articles: Iterable[Article]) -> dict[str, int]:
     """How often each indexed word occurs: the base of typo correction and coverage."""
-    tokens: Counter[str] = Counter()
-    for a in articles:
-        tokens.update(WORD_RE.findall(_article_text(a)))
-    return dict(_indexable(tokens))
+    return dict(_indexable(_tokens(_article_text(a) for a in articles)))
 
 
 def _vocabulary_update(

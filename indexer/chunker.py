@@ -7,9 +7,12 @@ heading); each section's HTML is rendered with Python-Markdown and sanitized wit
 from __future__ import annotations
 
 import copy
+import functools
 import html
 import re
 import threading
+from collections.abc import Callable
+from typing import Any, cast
 
 import markdown
 import nh3
@@ -44,28 +47,103 @@ _ALLOWED_ATTRIBUTES.setdefault("th", set()).add("style")
 _ALLOWED_ATTRIBUTES.setdefault("td", set()).add("style")
 
 
+def _cleaner(**options: Any) -> Callable[[str], str]:
+    """nh3's cleaning with these options. nh3.clean converts its options into a new sanitizer on
+    every call, a third of its time on a section; an nh3.Cleaner (nh3 0.3) builds it once."""
+    reusable = getattr(nh3, "Cleaner", None)
+    if reusable is not None:
+        return cast(Callable[[str], str], reusable(**options).clean)
+    return functools.partial(nh3.clean, **options)
+
+
+_sanitize = _cleaner(attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
+_strip_tags = _cleaner(tags=set())
+
+
 def sanitize(rendered: str) -> str:
     """Rendered HTML made safe to show: no script, no event handlers, no javascript: URLs."""
-    return str(nh3.clean(rendered, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer"))
+    return str(_sanitize(rendered))
 
 
 def plain_text(rendered: str) -> str:
     """The visible text of rendered HTML (script and style contents dropped), whitespace folded."""
-    text = html.unescape(nh3.clean(rendered, tags=set()))
-    return re.sub(r"\s+", " ", text).strip()
+    # str.split's whitespace is exactly regex \s's (str.isspace): the same as re.sub(r"\s+", " ").
+    return " ".join(html.unescape(_strip_tags(rendered)).split())
 
 
 def render(md_text: str) -> str:
     """Markdown to HTML (unsanitized). One converter per thread, reset between documents."""
-    converter = getattr(_local, "markdown", None)
-    if converter is None:
-        converter = _local.markdown = markdown.Markdown(
-            extensions=["tables", "fenced_code", "sane_lists"]
-        )
+    found = getattr(_local, "markdown", None)
+    if found is None:
+        converter = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
         syntax = _inline_syntax(converter)
         if syntax is not None:
             converter.treeprocessors.register(_InlinePass(converter, syntax), "inline", 20)
+        found = _local.markdown = (converter, syntax if _known_pipeline(converter) else None)
+    converter, plain_syntax = found
+    if plain_syntax is not None and plain_syntax.search(md_text) is None:
+        plain = _plain_blocks(md_text)
+        if plain is not None:
+            return plain
     return str(converter.reset().convert(md_text))
+
+
+# A line no block processor of Python-Markdown's takes for anything but paragraph text: it starts
+# with a letter (not a list marker, quote, heading, rule, fence, indent or HTML), holds no table
+# pipe, quote or HTML bracket or heading mark, no control character (tabs, carriage returns,
+# Python-Markdown's placeholders), and does not end with white space (a hard line break).
+_PLAIN_LINE = r"[^\W\d_][^\x00-\x1f\x7f<>|#]*(?<!\s)"
+_PARAGRAPH_RE = re.compile(rf"{_PLAIN_LINE}(?:\n{_PLAIN_LINE})*")
+_BULLETS_RE = re.compile(rf"- {_PLAIN_LINE}(?:\n- {_PLAIN_LINE})*")  # a tight list, "- " items
+
+# The processors of a converter with kb's extensions (Python-Markdown 3.x), for which blocks of
+# plain lines or of "- " items of plain lines (without inline syntax) are paragraphs and lists.
+_PIPELINE = {
+    "preprocessors": {"normalize_whitespace", "html_block", "fenced_code_block"},
+    "blockprocessors": {
+        *("empty", "indent", "code", "table", "hashheader", "setextheader", "hr"),
+        *("olist", "quote", "reference", "paragraph", "ulist"),
+    },
+    "treeprocessors": {"inline", "prettify", "unescape"},
+    "postprocessors": {"raw_html", "amp_substitute"},
+}
+
+
+def _known_pipeline(converter: markdown.Markdown) -> bool:
+    """Whether the converter runs exactly the processors of _PIPELINE (another version or extension
+    could treat plain lines differently; it then renders everything)."""
+    registries = {
+        "preprocessors": converter.preprocessors,
+        "blockprocessors": converter.parser.blockprocessors,
+        "treeprocessors": converter.treeprocessors,
+        "postprocessors": converter.postprocessors,
+    }
+    return all(
+        len(registries[kind]) == len(names) and all(name in registries[kind] for name in names)
+        for kind, names in _PIPELINE.items()
+    )
+
+
+def _plain_blocks(md_text: str) -> str | None:
+    """What Python-Markdown renders a text without inline syntax to when each of its blocks (runs
+    of lines between blank lines) is plain lines (a paragraph, as it is) or plain "- " items (a
+    list); None for any other text. Two lists in a row are one loose list: None too."""
+    out: list[str] = []
+    after_list = False
+    for block in md_text.split("\n\n"):
+        block = block.strip("\n")
+        if not block:
+            continue
+        if _PARAGRAPH_RE.fullmatch(block):
+            out.append(f"<p>{block}</p>")
+            after_list = False
+        elif not after_list and _BULLETS_RE.fullmatch(block):
+            items = "\n".join(f"<li>{line[2:]}</li>" for line in block.split("\n"))
+            out.append(f"<ul>\n{items}\n</ul>")
+            after_list = True
+        else:
+            return None
+    return "\n".join(out)
 
 
 # What a match of each of Python-Markdown's inline patterns must contain (a regex). Text with none of
@@ -151,6 +229,43 @@ def _heading_text(inline_md: str) -> str:
     return plain_text(render(inline_md)) or inline_md.strip("# ").strip()
 
 
+# A body of these lines only has no block structure that could hide a heading or make one: blank
+# lines, lines that start with a letter (paragraph text), "- " bullets starting with a letter, and
+# ATX headings of text that starts and ends with neither space nor "#". Only "\n" ends a line for
+# markdown-it; "\r" and NUL it rewrites first, so they are left out.
+_SIMPLE_LINE = (
+    r"(?:[^\W\d_][^\n\r\x00]*|- [^\W\d_][^\n\r\x00]*|#{1,6} +[^\s#](?:[^\n\r\x00]*[^\s#])?)?"
+)
+_SIMPLE_BODY_RE = re.compile(rf"{_SIMPLE_LINE}(?:\n{_SIMPLE_LINE})*")
+_ATX_RE = re.compile(r"^(#{1,6}) +(.*)$", re.MULTILINE)
+
+
+def _headings(body: str) -> list[tuple[int, int, str]]:
+    """The (line, level, text) of each heading of level ≤ SPLIT_LEVELS, as markdown-it finds them.
+
+    A body of simple lines (_SIMPLE_BODY_RE) is read without markdown-it: its headings are its ATX
+    heading lines, whatever comes before them. Other bodies are parsed (a code fence, a quote or an
+    indented line can make a "#" line something else).
+    """
+    heads: list[tuple[int, int, str]] = []
+    if _SIMPLE_BODY_RE.fullmatch(body):
+        line = start = 0
+        for m in _ATX_RE.finditer(body):
+            line += body.count("\n", start, m.start())
+            start = m.start()
+            if len(m.group(1)) <= SPLIT_LEVELS:
+                heads.append((line, len(m.group(1)), m.group(2)))
+        return heads
+    tokens = _md_it.parse(body)
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map is not None:
+            level = int(tok.tag[1])
+            if level <= SPLIT_LEVELS:
+                inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
+                heads.append((tok.map[0], level, inline))
+    return heads
+
+
 def split_sections(body: str) -> tuple[list[Section], str | None]:
     """The sections of an article body and its `# ` title if it has one.
 
@@ -160,15 +275,7 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
     """
     body = strip_templates(body)
     lines = body.splitlines()
-    tokens = _md_it.parse(body)
-    heads: list[tuple[int, int, str]] = []  # (line, level, text)
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.map is not None:
-            level = int(tok.tag[1])
-            if level <= SPLIT_LEVELS:
-                inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
-                heads.append((tok.map[0], level, inline))
-            continue
+    heads = _headings(body)
 
     title: str | None = None
     if heads and heads[0][1] == 1 and not "".join(lines[: heads[0][0]]).strip():

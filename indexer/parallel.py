@@ -10,6 +10,7 @@ where starting workers would cost more than it saves.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import queue
@@ -191,8 +192,14 @@ def _index_share(
             if len(batch) >= BATCH:
                 results.put(batch)
                 batch = []
+                # The share's articles and postings live as long as this process: out of the cyclic
+                # collector's sight, its full collections need not scan them again and again (7%
+                # of a worker's time). Cyclic garbage frozen with them (about 2 KB an article
+                # rendered by Python-Markdown, none for plain text) goes with the process.
+                gc.freeze()
         results.put(batch)
         results.put(END)
+        gc.freeze()
         segment = shard.write(whoosh_dir, indexname)
         dropped = verdicts.recv()
         if dropped is None:

@@ -12,8 +12,13 @@ checked against Whoosh's in the tests), and by keeping postings in memory, alrea
 
 from __future__ import annotations
 
+import functools
 import re
+import zlib
+from array import array
 from collections.abc import Callable, Iterable, Mapping
+from operator import sub
+from pickle import dumps
 from typing import Any
 
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -21,9 +26,13 @@ from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.codec import default_codec
 from whoosh.codec.base import Segment
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.fields import FieldType, Schema
+from whoosh.filedb import filetables
 from whoosh.filedb.filestore import Storage
 from whoosh.formats import Positions
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import length_to_byte
 
 from kb.schema import Article, facet_terms
 
@@ -31,6 +40,11 @@ from kb.schema import Article, facet_terms
 _DEFAULT_TOKENS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)
 
 ENCODED_MEMO = 100_000  # encoded position lists remembered (a few MB)
+
+_TERM_INFO = W3TermInfo._struct  # flags, weight, frequency, lengths, max weight, first and last id
+_KEY_VALUE_LENGTHS = filetables._lengths  # before each key and value in a hash file
+# Field lengths as the byte Whoosh keeps (a logarithmic scale); few distinct lengths recur.
+_length_byte = functools.cache(length_to_byte)
 
 # (docnum, weight, encoded value) of one posting
 Posting = tuple[int, float, bytes]
@@ -253,31 +267,120 @@ def _write_field(
     terms: dict[bytes, list[Posting]],
     lengths: dict[int, int],
 ) -> None:
+    """Write a field's terms and postings as `W3FieldWriter` does term by term
+    (`start_term`, `add` per posting, `finish_term`), producing the same bytes.
+
+    Per term, Whoosh's path makes a term info and a block buffer of arrays, loops over the postings
+    in Python for each block's statistics, asks the file for its position a few times and writes
+    each piece separately. Here each term's blocks are assembled in memory with C-speed builtins
+    and written at once, and its term info is packed directly: a fifth less time writing a
+    segment. whoosh3 is pinned exactly; a test compares the files with those Whoosh's path writes.
+    """
     terms_writer.start_field(name, field)
+    postwriter = terms_writer._postwriter
+    postfile = terms_writer._postfile
+    tindex = terms_writer._tindex
+    limit = postwriter._blocklimit
+    level = postwriter._compression
+    if postwriter._byteids or postwriter._inlinelimit > 1:
+        raise ValueError("only numeric ids and postings never inlined are written here")
+    fixed = field.format.fixed_value_size()
+    prefix = pack_ushort(terms_writer._fieldid)
+    offset = postfile.tell()
+    # The term index is an OrderedHashWriter; its `add`, inlined, with positions counted here
+    # instead of asked of the file twice a term.
+    terms_file = tindex.dbfile
+    key_at = terms_file.tell()
+    hash_key = tindex.hashfn
+    buckets = tindex.buckets
+    index_key = tindex.index.append
+    lastkey = tindex.lastkey
     for tbytes in sorted(terms):
-        terms_writer.start_term(tbytes)
-        _add_postings(terms_writer._postwriter, terms[tbytes], lengths)
-        terms_writer.finish_term()
+        data, info = _term_postings(terms[tbytes], lengths, limit, level, fixed, offset)
+        postfile.write(data)
+        offset += len(data)
+        key = prefix + tbytes
+        if key <= lastkey:
+            raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")
+        index_key(key_at)
+        terms_file.write(_KEY_VALUE_LENGTHS.pack(len(key), len(info)) + key + info)
+        h = hash_key(key)
+        buckets[h & 255].append((h, key_at))
+        key_at += _KEY_VALUE_LENGTHS.size + len(key) + len(info)
+        lastkey = key
+    tindex.lastkey = lastkey
     terms_writer.finish_field()
 
 
-def _add_postings(writer: Any, postings: list[Posting], lengths: dict[int, int]) -> None:
-    """What `W3PostingsWriter.add_posting` does for each posting of a term, a block at a time.
-
-    Per posting, that method was a third of a build's indexing time. This fills the writer's block
-    buffer and its statistics directly (whoosh3 is pinned exactly; a test compares every term's
-    postings and block statistics with those Whoosh's own writer produces).
-    """
-    limit = writer._blocklimit
-    for start in range(0, len(postings), limit):
-        if writer._ids:  # the previous block is full: write it (this starts a new one)
-            writer._write_block()
+def _term_postings(
+    postings: list[Posting],
+    lengths: dict[int, int],
+    limit: int,
+    level: int,
+    fixed: int | None,
+    offset: int,
+) -> tuple[bytes, bytes]:
+    """One term's postings as `W3PostingsWriter` writes them (blocks of `limit`, each a header,
+    pickled statistics and pickled, maybe compressed, data) and its packed `W3TermInfo`."""
+    parts = [WHOOSH3_HEADER_MAGIC]
+    total = 0.0
+    minlength: int | None = None
+    maxlength = 0
+    maxweight: float = 0
+    last = len(postings)
+    for start in range(0, last, limit):
         ids, weights, values = zip(*postings[start : start + limit], strict=True)
-        writer._ids.extend(ids)
-        writer._weights.extend(weights)
-        writer._values.extend(v for v in values if v)
-        writer._maxweight = max(0, *weights)
-        found = [n for n in map(lengths.get, ids) if n]
-        if found:
-            writer._minlength = min(found)
-            writer._maxlength = max(found)
+        stored = array("f", weights)  # Whoosh keeps weights as 32-bit floats
+        total += sum(stored)
+        # (C-speed equivalents of Whoosh's per-posting loops, here and below)
+        if stored.count(stored[0]) == len(stored):
+            mini_weights: Any = None if stored[0] == 1.0 else stored[0]
+        else:
+            mini_weights = tuple(stored)
+        deltas = tuple(map(sub, ids, (0, *ids[:-1])))
+        if fixed is None or fixed < 0:  # the format's values vary in size: a tuple of them
+            mini_values: Any = tuple(filter(None, values))
+        elif fixed == 0:  # no values
+            mini_values = None
+        else:
+            mini_values = b"".join(filter(None, values))
+        databytes = dumps((deltas, mini_weights, mini_values), 2)
+        comp = level if len(databytes) >= COMPRESSION_MIN_SIZE else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        heaviest = max(weights)
+        block_max = heaviest if heaviest > 0 else 0  # max(0, *weights), as Whoosh keeps it
+        found = list(filter(None, map(lengths.get, ids)))
+        block_min = min(found) if found else None
+        block_maxlen = max(found) if found else 0
+        infobytes = dumps(
+            (
+                len(ids),
+                ids[-1],
+                block_max,
+                comp,
+                _length_byte(block_min),
+                _length_byte(block_maxlen),
+            ),
+            2,
+        )
+        size = len(infobytes) + len(databytes)
+        parts += (pack_int(-size if start + limit >= last else size), infobytes, databytes)
+        if minlength is None:
+            minlength = block_min
+        elif block_min is not None:  # (Whoosh would fail on a block without lengths after one with)
+            minlength = min(minlength, block_min)
+        maxlength = max(maxlength, block_maxlen)
+        maxweight = max(maxweight, block_max)
+    data = b"".join(parts)
+    info = _TERM_INFO.pack(
+        False,
+        total,
+        last,
+        0 if minlength is None else _length_byte(minlength),
+        _length_byte(maxlength),
+        maxweight,
+        postings[0][0],
+        postings[-1][0],
+    )
+    return data, info + pack_long(offset) + pack_int(len(data))

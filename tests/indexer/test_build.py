@@ -202,3 +202,25 @@ def test_the_vocabulary_counts_every_indexable_word_in_order_of_first_use(tmp_pa
     got = json.loads((live / layout.VOCAB).read_text(encoding="utf-8"))
     assert list(got.items()) == list(expected.items())
     assert "refund" in got and "the" not in got and "2" not in got
+
+
+def test_tokens_counted_by_piece_are_the_regex_matches_of_the_whole_text() -> None:
+    """Counting whitespace-separated pieces first finds the same tokens, counts and first-use order
+    as WORD_RE over the whole text: on awkward text and every article of the help center."""
+    from indexer.build import _article_text, _tokens
+    from indexer.loader import find_sources, parse_article
+    from kb.schema import WORD_RE, plain_word
+
+    awkward = [
+        "where's my refund? isn't it 'quoted' — don’t, can't'' a'b'c a'b-a'b x’y’",
+        "tabs\tnew\nlines\r\nnbsp\u00a0em\u2003space\x1c\x1fend  _under_score_ snake_case",
+        "Straße İstanbul 東京 ١٢٣ Ⅻ café... (refund) refund, refund. refund",
+        "",
+        "   ",
+    ]
+    texts = awkward + [_article_text(parse_article(s)) for s in find_sources(CONTENT)]
+    expected = Counter(WORD_RE.findall(" ".join(texts)))
+    got = _tokens(texts)
+    assert list(got.items()) == list(expected.items())
+    # and each token is one word, as `words()` reads it (what the vocabulary counts)
+    assert all(words(token) == [plain_word(token)] for token in got)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import markdown
+import nh3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -228,3 +230,196 @@ def test_the_inline_shortcut_renders_exactly_what_python_markdown_renders() -> N
 def test_the_inline_shortcut_is_exact_on_any_text(md_text: str) -> None:
     """On any mix of words and Markdown's syntax characters, kb's rendering equals Python-Markdown's."""
     assert render(md_text) == _python_markdown(md_text)
+
+
+HTML_SAMPLES = [
+    "",
+    "<p>plain</p>",
+    '<h2 id="x">Head &amp; <em>more</em></h2>\n<p>a\u00a0b\tc\n\n d \u2003 e</p>',
+    "<script>alert(1)</script><style>p{}</style><p onclick=\"x()\">text</p>",
+    '<a href="javascript:alert(3)">bad</a> <a href="https://example.org" rel="me">ok</a>',
+    '<img src="x" onerror="alert(2)"><code class="language-py">x &lt; y</code>',
+    '<table><tr><th style="text-align:left">h</th><td style="color:red">d</td></tr></table>',
+    "<!-- comment --><p>&#169; &copy; &unknown; \x1c\x1f</p>",
+]
+
+
+def test_sanitizing_and_plain_text_equal_nh3_clean_called_each_time() -> None:
+    """kb's reusable cleaners and whitespace folding give what nh3.clean with the same options and
+    re.sub(r"\\s+", " ") give, on awkward HTML and every rendered section of the help center."""
+    from indexer.chunker import _ALLOWED_ATTRIBUTES, sanitize
+
+    rendered = [
+        render(p)
+        for path in sorted(CONTENT.rglob("*.md"))
+        for p in re.split(r"(?m)^#{1,3} .*$", path.read_text(encoding="utf-8").split("---", 2)[-1])
+    ]
+    for html in HTML_SAMPLES + rendered:
+        expected = nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
+        assert sanitize(html) == expected, html
+        text = re.sub(r"\s+", " ", html_module.unescape(nh3.clean(html, tags=set()))).strip()
+        assert plain_text(html) == text, html
+
+
+PLAIN_SAMPLES = [
+    "One paragraph of words.",
+    "Two lines\nof one paragraph.\n\nA second paragraph, after a blank line.",
+    "Blank lines\n\n\n\nmany of them\n\n",
+    "\n\nLeading blank lines",
+    "Unicode: Straße, İstanbul, 東京, naïve café — “quotes” ‘too’ and 2 + 2 = 4 % $ @ ~ ^ {x} (y)",
+    "Dashes mid-line - like this -- and this --- stay text\nEquals = too",
+    "Ends with a no-break space\u00a0x",
+    "a",
+    "A list:\n\n- first item\n- second - item\n- third\n\nThen a paragraph.",
+    "- Only a list\n- of two",
+    "- A list\n\nA paragraph\n\n- another list",
+    "Paragraph\n\n\n- after two blank lines\n\n\n\nParagraph",
+]
+
+
+def test_plain_paragraphs_and_lists_render_exactly_what_python_markdown_renders() -> None:
+    """Blocks of plain lines (a letter first, no block or inline syntax) or of "- " items of plain
+    lines are rendered as paragraphs and lists without Python-Markdown, byte for byte as
+    Python-Markdown renders them; two lists in a row (one loose list) are left to it."""
+    from indexer.chunker import _plain_blocks
+
+    for md_text in PLAIN_SAMPLES:
+        assert _plain_blocks(md_text) is not None, md_text  # the shortcut is taken
+        assert render(md_text) == _python_markdown(md_text), md_text
+    for md_text in ["- a\n\n- b", "- a\n\n\n- b", "- a\nlazy line", "Text\n- not a list"]:
+        assert _plain_blocks(md_text) is None, md_text
+        assert render(md_text) == _python_markdown(md_text), md_text
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "word",
+                "Wörd",
+                "東京",
+                "- ",
+                "\n- ",
+                "\n\n- ",
+                "1",
+                "2.",
+                " ",
+                "  ",
+                "\u00a0",
+                "\u2003",
+                "\n",
+                "\n\n",
+                "\n\n\n",
+                ".",
+                ",",
+                ":",
+                "!",
+                "?",
+                "'",
+                '"',
+                "(",
+                ")",
+                "-",
+                "---",
+                "=",
+                "===",
+                "+",
+                "~~~",
+                "/",
+                "#",
+                ">",
+                "|",
+                "<",
+                "*",
+                "_",
+                "\t",
+                "\r",
+                "\x0c",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+@settings(max_examples=500, deadline=None, database=None)
+def test_rendering_is_exact_on_text_that_is_nearly_plain(md_text: str) -> None:
+    """On words, white space, newlines, list markers and punctuation with a little block syntax
+    among them, kb's rendering (paragraphs and lists shortcut included) equals Python-Markdown's."""
+    assert render(md_text) == _python_markdown(md_text)
+
+
+def _markdown_it_headings(body: str) -> list[tuple[int, int, str]]:
+    """The (line, level, text) of each heading of level ≤ 3 in markdown-it's block parse."""
+    from indexer.chunker import _md_it
+
+    tokens = _md_it.parse(body)
+    return [
+        (tok.map[0], int(tok.tag[1]), tokens[i + 1].content)
+        for i, tok in enumerate(tokens)
+        if tok.type == "heading_open" and tok.map is not None and int(tok.tag[1]) <= 3
+    ]
+
+
+HEADING_LINES = [
+    "",
+    "Words of a paragraph.",
+    "Text with # and | and <b> and `code` and a tab\there",
+    "- A bullet",
+    "- another bullet with # inside",
+    "# Title",
+    "## Section",
+    "### Sub section",
+    "#### Deep heading",
+    "## Closed heading ##",
+    "## Trailing space ",
+    "##  Two spaces",
+    "##\tTab",
+    "#NoSpace",
+    "####### Seven",
+    "   ## Indented a little",
+    "    ## Indented as code",
+    "```",
+    "~~~",
+    "> ## Quoted heading",
+    "- ## Heading in a list",
+    "1. ## Heading in an ordered list",
+    "1. Numbered",
+    "===",
+    "---",
+    "- - -",
+    "| a | b |",
+    "|---|---|",
+    "<div>",
+    "  ",
+    "\u00a0## Not at the start",
+    "## Ends with no-break space\u00a0",
+    "Carriage\rreturn",
+    "Vertical\x0btab and\u2028separator",
+]
+
+
+def test_simple_bodies_find_the_headings_markdown_it_finds() -> None:
+    """A body of paragraph lines, bullets and ATX headings has its headings read without
+    markdown-it, the same lines, levels and texts as markdown-it's: on samples and every article
+    of the help center (others are parsed)."""
+    from indexer.chunker import _SIMPLE_BODY_RE, _headings
+
+    simple = "\n".join(["# Title", "Intro.", "", "## One", "Text", "- item", "### Two", "x"])
+    assert _SIMPLE_BODY_RE.fullmatch(simple)  # the shortcut is taken
+    assert _headings(simple) == _markdown_it_headings(simple) == [
+        (0, 1, "Title"),
+        (3, 2, "One"),
+        (6, 3, "Two"),
+    ]
+    for path in sorted(CONTENT.rglob("*.md")):
+        body = strip_templates(path.read_text(encoding="utf-8").split("---", 2)[-1])
+        assert _headings(body) == _markdown_it_headings(body), path
+
+
+@given(st.lists(st.sampled_from(HEADING_LINES), max_size=12).map("\n".join))
+@settings(max_examples=500, deadline=None, database=None)
+def test_headings_are_markdown_its_on_any_mix_of_lines(body: str) -> None:
+    """On any sequence of paragraph, list, heading, code, quote, table and HTML lines, the headings
+    found are markdown-it's."""
+    from indexer.chunker import _headings
+
+    assert _headings(body) == _markdown_it_headings(body)

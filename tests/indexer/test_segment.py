@@ -120,3 +120,55 @@ def test_a_schema_with_features_it_does_not_write_is_refused() -> None:
 
     with pytest.raises(ValueError, match="vectors"):
         SegmentBuilder(Schema(body=TEXT(vector=True)))
+
+
+def _termwise_field(
+    terms_writer: Any,
+    name: str,
+    field: Any,
+    terms: dict[bytes, list[tuple[int, float, bytes]]],
+    lengths: dict[int, int],
+) -> None:
+    """Whoosh's own way to write a field's postings: term by term, posting by posting."""
+    terms_writer.start_field(name, field)
+    for tbytes in sorted(terms):
+        terms_writer.start_term(tbytes)
+        for docnum, weight, vbytes in terms[tbytes]:
+            terms_writer.add(docnum, weight, vbytes, lengths.get(docnum))
+        terms_writer.finish_term()
+    terms_writer.finish_field()
+
+
+def _segment_files(tmp_path: Path, docs: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The files of the segment a SegmentBuilder writes for `docs`, named without the segment's id."""
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    builder = SegmentBuilder(ix.schema)
+    for doc in docs:
+        builder.add(doc)
+    segment = builder.write(ix.storage, ix.indexname)
+    compound = segment.open_compound_file(ix.storage)
+    files = {}
+    for name in compound.list():
+        with compound.open_file(name) as f:
+            files[name.replace(segment.segment_id(), "")] = f.read()
+    compound.close()
+    return files
+
+
+def test_postings_are_written_byte_for_byte_as_whoosh_writes_them_term_by_term(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The builder's postings and term files (terms written whole, term info packed directly) are
+    the bytes Whoosh's field writer produces from the same postings, term by term, including
+    terms with more postings than one block holds."""
+    # 384 chunks: terms in every one of them fill exactly three blocks of 128 postings.
+    docs = [{**doc, "chunk_id": f"{doc['chunk_id']}-{n}"} for n in range(10) for doc in _docs()]
+    docs = docs[:384]
+    (tmp_path / "direct").mkdir()
+    (tmp_path / "termwise").mkdir()
+    direct = _segment_files(tmp_path / "direct", docs)
+    monkeypatch.setattr("indexer.segment._write_field", _termwise_field)
+    termwise = _segment_files(tmp_path / "termwise", docs)
+    assert direct.keys() == termwise.keys()
+    assert {".pst", ".trm"} <= direct.keys()
+    assert direct == termwise
