@@ -22,7 +22,7 @@ from whoosh import index as whoosh_index
 
 from indexer.loader import Source, find_sources
 from indexer.parallel import Progress, ShardedIndexing, parse_sources
-from indexer.segment import chunk_docs
+from indexer.segment import chunk_docs, chunk_sections
 from kb import layout
 from kb.errors import ArticleError, BuildError, ContentError
 from kb.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, Article, make_schema, plain_word
@@ -190,7 +190,7 @@ def build_index(
                     _commit_segments(ix, shards)
                 report.changed = len(changed)
             report.articles = len(articles)
-            report.chunks = sum(1 for a in articles.values() for _ in chunk_docs(a))
+            report.chunks = sum(len(chunk_sections(a)) for a in articles.values())
             report.seconds = time.perf_counter() - started
             _write_manifest(build_dir, content_dir, articles, report)
             final = layout.publish(index_dir, build_dir)

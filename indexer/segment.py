@@ -34,7 +34,7 @@ from whoosh.formats import Positions
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from kb.schema import Article, facet_terms
+from kb.schema import Article, Section, facet_terms
 
 # Whoosh's default token pattern without its capturing group, so that findall returns whole tokens.
 _DEFAULT_TOKENS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)
@@ -52,9 +52,14 @@ Posting = tuple[int, float, bytes]
 Item = tuple[bytes, int, float, bytes]
 
 
+def chunk_sections(article: Article) -> list[Section]:
+    """The sections of an article worth a chunk (a Whoosh document) of their own: at least one."""
+    return [s for s in article.sections if s.text.strip()] or article.sections[:1]
+
+
 def chunk_docs(article: Article) -> Iterable[dict[str, Any]]:
     """The Whoosh documents of one article: one per section worth showing."""
-    sections = [s for s in article.sections if s.text.strip()] or article.sections[:1]
+    sections = chunk_sections(article)
     facets = ",".join(facet_terms({**article.meta, "topic": article.topic}))
     questions = "\n".join(article.questions)
     for s in sections:
