@@ -1,5 +1,5 @@
 """The HTTP ceiling: a bare FastAPI endpoint with /search's parameters that returns constant JSON,
-served with the same uvicorn options and logging set-up as `kb serve`.
+served as `kb serve` serves (the same uvicorn options, worker processes and logging set-up).
 
 Run: python -m bench.bare --port PORT --workers N
 """
@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 
 from kb import logs
+from kb.cli import run_server
 
 ANSWER: dict[str, Any] = {
     "query": "constant",
@@ -41,18 +41,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     logs.configure("info", "json", "production")
-    # The same options as `kb serve` (kb/cli.py), so only the application differs.
-    uvicorn.run(
-        "bench.bare:create",
-        factory=True,
-        host="127.0.0.1",
-        port=args.port,
-        workers=args.workers,
-        log_config=None,
-        timeout_graceful_shutdown=20,
-        timeout_keep_alive=30,
-        proxy_headers=True,
-    )
+    # The same options and worker processes as `kb serve` (kb/cli.py), so only the app differs.
+    run_server("bench.bare:create", "127.0.0.1", args.port, args.workers)
 
 
 if __name__ == "__main__":

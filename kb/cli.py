@@ -125,8 +125,6 @@ def serve(
     index_dir: IndexOpt = None,
 ) -> None:
     """Serve the HTTP API (builds the index first when there is none)."""
-    import uvicorn
-
     from kb import layout, logs
 
     settings = _settings(content, index_dir, host=host, port=port, workers=workers)
@@ -156,12 +154,23 @@ def serve(
         f"kb serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker(s))",
         highlight=False,
     )
-    uvicorn.run(
-        "kb.main:create",
+    run_server("kb.main:create", settings.host, settings.port, settings.workers)
+
+
+def run_server(app: str, host: str, port: int, workers: int) -> None:
+    """Serve the ASGI app factory `app` with kb's uvicorn options: in this process for one worker,
+    else in `workers` processes with a listening socket each (kb.workers)."""
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+
+    from kb import workers as worker_processes
+
+    config = uvicorn.Config(
+        app,
         factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
+        host=host,
+        port=port,
+        workers=workers,
         log_config=None,
         timeout_graceful_shutdown=20,
         # uvicorn's 5 s default races requests already sent on a kept-alive connection when the
@@ -169,6 +178,17 @@ def serve(
         timeout_keep_alive=30,
         proxy_headers=True,
     )
+    if workers > 1 and worker_processes.shares_ports():
+        worker_processes.serve(config, workers)
+    elif workers > 1:  # no SO_REUSEPORT here: uvicorn's supervisor, one shared socket
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            sys.exit(STARTUP_FAILURE)
 
 
 @app.command()

@@ -96,3 +96,55 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
     assert requests and all(len(r["request_id"]) >= 16 and r["status"] == 200 for r in requests[:20])
     # Lines are written in batches: none is lost when the workers exit.
     assert sum(1 for r in requests if r["path"] == "/search") >= sent[0] + 1
+
+
+def test_workers_share_a_burst_of_kept_alive_connections(tmp_path: Path) -> None:
+    """Sixteen connections opened at once are spread over both workers (each listens on a socket
+    of its own), not all taken by the one that woke first."""
+    port = free_port()
+    env = {**os.environ, "KB_ENV": "development", "KB_RATE_LIMIT_PER_MINUTE": "0",
+           "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}"}  # fmt: skip
+    cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", "2"]
+    cmd += ["--content", str(CONTENT), "--index", str(tmp_path / "index")]
+    with open(tmp_path / "server.log", "w") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _ready(base):
+            assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+            time.sleep(0.2)
+        clients = [httpx.Client(base_url=base, timeout=10) for _ in range(16)]
+        barrier = threading.Barrier(len(clients))
+
+        def connect(c: httpx.Client, searches: int) -> None:
+            barrier.wait()  # all at once, as a load balancer's pool or a load test opens them
+            for _ in range(searches):
+                assert c.get("/search", params={"q": "where is my parcel"}).status_code == 200
+
+        threads = [threading.Thread(target=connect, args=(c, n)) for n, c in enumerate(clients, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # /metrics answers for the worker that holds the connection: its own search count, which
+        # would be every search made if that worker held every connection.
+        counts = [_searches(c.get("/metrics").text) for c in clients]
+        for c in clients:
+            c.close()
+        assert max(counts) < sum(range(1, 17)), counts
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+
+
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _searches(metrics: str) -> float:
+    line = next(ln for ln in metrics.splitlines() if ln.startswith('kb_searches_total{endpoint="/search"}'))
+    return float(line.split()[-1])

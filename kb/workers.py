@@ -1,0 +1,109 @@
+"""`kb serve --workers N`: N uvicorn worker processes, each listening on a socket of its own.
+
+uvicorn's own supervisor hands every worker one shared listening socket. A burst of new connections
+(a load balancer's pool, a load test's clients) then mostly goes to whichever worker wakes first,
+and a kept-alive connection stays with the worker that accepted it: in kb's HTTP benchmark, one
+worker of two served all sixteen connections in one run of three while the other sat idle. Here
+every worker listens on a socket of its own bound to the same address (SO_REUSEPORT), and the
+kernel spreads new connections over them.
+
+The parent binds the sockets (so a port in use fails at once, before any worker starts), starts the
+workers, replaces one that dies, and on SIGINT or SIGTERM stops them all and waits for their
+graceful shutdown. A worker that fails while starting (the app cannot load) stops the server, as
+uvicorn's supervisor does.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import threading
+from multiprocessing.context import SpawnProcess
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+
+__all__ = ["serve", "shares_ports"]
+
+log = logging.getLogger("uvicorn.error")
+spawn = multiprocessing.get_context("spawn")
+
+
+def shares_ports() -> bool:
+    """Whether this platform lets several sockets listen on one port (Linux, the BSDs, macOS)."""
+    return hasattr(socket, "SO_REUSEPORT")
+
+
+def serve(config: uvicorn.Config, workers: int) -> None:
+    """Run `workers` processes serving `config`'s app, each on its own socket; returns when they
+    have stopped (SIGINT or SIGTERM here, or a worker that could not start)."""
+    sockets = [_listen(config) for _ in range(workers)]
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    log.info("Started parent process [%d]", os.getpid())
+    running = [_start(config, sock) for sock in sockets]
+    try:
+        while not stop.wait(0.5):
+            for i, process in enumerate(running):
+                if process.is_alive():
+                    continue
+                if process.exitcode == STARTUP_FAILURE:
+                    log.error("Child process [%s] failed to start; stopping", process.pid)
+                    stop.set()
+                    break
+                log.warning(
+                    "Child process [%s] died (exit code %s); starting another",
+                    process.pid,
+                    process.exitcode,
+                )
+                running[i] = _start(config, sockets[i])
+    finally:
+        for process in running:
+            if process.is_alive() and process.pid is not None:
+                os.kill(process.pid, signal.SIGTERM)
+        grace = (config.timeout_graceful_shutdown or 0) + 10
+        for process in running:
+            process.join(grace)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for sock in sockets:
+            sock.close()
+        log.info("Stopping parent process [%d]", os.getpid())
+
+
+def _listen(config: uvicorn.Config) -> socket.socket:
+    """A listening socket on the configured address that other sockets may share."""
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((config.host, config.port))
+        sock.listen(config.backlog)
+    except OSError as exc:
+        sock.close()
+        log.error("%s", exc)
+        sys.exit(STARTUP_FAILURE)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _start(config: uvicorn.Config, sock: socket.socket) -> SpawnProcess:
+    process = spawn.Process(target=_worker, args=(config, sock))
+    process.start()
+    return process
+
+
+def _worker(config: uvicorn.Config, sock: socket.socket) -> None:
+    """One worker process: uvicorn's server on its own socket."""
+    config.configure_logging()
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
