@@ -422,7 +422,8 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "",
         f"wrk, 1 thread, {conns} connections in a closed loop, fixed duration after a warm-up, "
         "replaying the corpus's log (GET /search?q=…&limit=10) from where the warm-up stopped. "
-        "bare: a FastAPI endpoint returning constant JSON under the same uvicorn options; kb-warm: "
+        "bare: a FastAPI endpoint returning constant JSON, served as `kb serve` serves (same uvicorn "
+        "options, a listening socket per worker); kb-warm: "
         "`kb serve` with its result cache; kb-cold: KB_CACHE_SIZE=0. The load generator shares the "
         "machine's cores with the server. kb-warm's cache starts empty and fills only as fast as kb "
         "answers: where kb serves few requests a second, the warm-up hardly fills it and kb-warm is "
