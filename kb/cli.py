@@ -179,7 +179,8 @@ def run_server(app: str, host: str, port: int, workers: int) -> None:
         proxy_headers=True,
     )
     if workers > 1 and worker_processes.shares_ports():
-        worker_processes.serve(config, workers)
+        if not worker_processes.serve(config, workers):
+            sys.exit(STARTUP_FAILURE)
     elif workers > 1:  # no SO_REUSEPORT here: uvicorn's supervisor, one shared socket
         from uvicorn.supervisors import Multiprocess
 

@@ -38,15 +38,16 @@ def shares_ports() -> bool:
     return hasattr(socket, "SO_REUSEPORT")
 
 
-def serve(config: uvicorn.Config, workers: int) -> None:
-    """Run `workers` processes serving `config`'s app, each on its own socket; returns when they
-    have stopped (SIGINT or SIGTERM here, or a worker that could not start)."""
+def serve(config: uvicorn.Config, workers: int) -> bool:
+    """Run `workers` processes serving `config`'s app, each on its own socket, until SIGINT or
+    SIGTERM (True) or until a worker cannot start (False); returns when they have all stopped."""
     sockets = [_listen(config) for _ in range(workers)]
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     log.info("Started parent process [%d]", os.getpid())
     running = [_start(config, sock) for sock in sockets]
+    started = True
     try:
         while not stop.wait(0.5):
             for i, process in enumerate(running):
@@ -54,6 +55,7 @@ def serve(config: uvicorn.Config, workers: int) -> None:
                     continue
                 if process.exitcode == STARTUP_FAILURE:
                     log.error("Child process [%s] failed to start; stopping", process.pid)
+                    started = False
                     stop.set()
                     break
                 log.warning(
@@ -75,6 +77,7 @@ def serve(config: uvicorn.Config, workers: int) -> None:
         for sock in sockets:
             sock.close()
         log.info("Stopping parent process [%d]", os.getpid())
+    return started
 
 
 def _listen(config: uvicorn.Config) -> socket.socket:

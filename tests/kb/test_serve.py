@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -148,3 +149,50 @@ def _ready(base: str) -> bool:
 def _searches(metrics: str) -> float:
     line = next(ln for ln in metrics.splitlines() if ln.startswith('kb_searches_total{endpoint="/search"}'))
     return float(line.split()[-1])
+
+
+def test_a_worker_that_dies_is_replaced_and_a_port_in_use_fails_at_once(tmp_path: Path) -> None:
+    """A worker killed outright is replaced (the other keeps serving), SIGTERM still ends the server
+    with 0; a port another program holds stops `kb serve --workers 2` at once, non-zero."""
+    port = free_port()
+    env = {**os.environ, "KB_ENV": "development", "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"}
+    cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", "2"]
+    cmd += ["--content", str(CONTENT), "--index", str(tmp_path / "index")]
+    with open(tmp_path / "server.log", "w") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not (_ready(base) and len(_workers(proc.pid)) == 2):
+            assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+            time.sleep(0.2)
+        first = _workers(proc.pid)
+        os.kill(first[0], signal.SIGKILL)
+        while not (len(_workers(proc.pid)) == 2 and set(_workers(proc.pid)) != set(first)):
+            assert time.monotonic() < deadline + 30, (tmp_path / "server.log").read_text()
+            time.sleep(0.2)
+        for _ in range(10):  # fresh connections, spread over both workers
+            with httpx.Client(base_url=base, timeout=10) as c:
+                assert c.get("/search", params={"q": "refund"}).status_code == 200
+        assert "died" in (tmp_path / "server.log").read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        refused = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "in use" in refused.stdout + refused.stderr
+
+
+def _workers(parent: int) -> list[int]:
+    """The parent's worker processes (multiprocessing's spawned children)."""
+    found = []
+    for pid in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(int(pid))
+        except OSError:  # it ended meanwhile
+            pass
+    return found
