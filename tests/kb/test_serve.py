@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -99,9 +101,10 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
     assert sum(1 for r in requests if r["path"] == "/search") >= sent[0] + 1
 
 
-def test_workers_share_a_burst_of_kept_alive_connections(tmp_path: Path) -> None:
-    """Sixteen connections opened at once are spread over both workers (each listens on a socket
-    of its own), not all taken by the one that woke first."""
+@contextmanager
+def two_workers(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], list[str]]]:
+    """`kb serve --workers 2` on a free port, ready: its URL, process and command; on leaving, it
+    must end with 0 on SIGTERM."""
     port = free_port()
     env = {**os.environ, "KB_ENV": "development", "KB_RATE_LIMIT_PER_MINUTE": "0",
            "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}"}  # fmt: skip
@@ -112,9 +115,19 @@ def test_workers_share_a_burst_of_kept_alive_connections(tmp_path: Path) -> None
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while not _ready(base):
+        while not (_ready(base) and len(_workers(proc.pid)) == 2):
             assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
             time.sleep(0.2)
+        yield base, proc, cmd
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+
+
+def test_workers_share_a_burst_of_kept_alive_connections(tmp_path: Path) -> None:
+    """Sixteen connections opened at once are spread over both workers (each listens on a socket
+    of its own), not all taken by the one that woke first."""
+    with two_workers(tmp_path) as (base, _, _):
         clients = [httpx.Client(base_url=base, timeout=10) for _ in range(16)]
         barrier = threading.Barrier(len(clients))
 
@@ -134,9 +147,28 @@ def test_workers_share_a_burst_of_kept_alive_connections(tmp_path: Path) -> None
         for c in clients:
             c.close()
         assert max(counts) < sum(range(1, 17)), counts
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
+
+
+def test_a_worker_that_dies_is_replaced_and_a_port_in_use_fails_at_once(tmp_path: Path) -> None:
+    """A worker killed outright is replaced (the other keeps serving), SIGTERM still ends the server
+    with 0; a port another program holds stops `kb serve --workers 2` at once, non-zero."""
+    with two_workers(tmp_path) as (base, proc, cmd):
+        first = _workers(proc.pid)
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while not (len(_workers(proc.pid)) == 2 and set(_workers(proc.pid)) != set(first)):
+            assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+            time.sleep(0.2)
+        for _ in range(10):  # fresh connections, spread over both workers
+            with httpx.Client(base_url=base, timeout=10) as c:
+                assert c.get("/search", params={"q": "refund"}).status_code == 200
+        assert "died" in (tmp_path / "server.log").read_text()
+    port = int(base.rsplit(":", 1)[1])
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        refused = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "in use" in refused.stdout + refused.stderr
 
 
 def _ready(base: str) -> bool:
@@ -149,41 +181,6 @@ def _ready(base: str) -> bool:
 def _searches(metrics: str) -> float:
     line = next(ln for ln in metrics.splitlines() if ln.startswith('kb_searches_total{endpoint="/search"}'))
     return float(line.split()[-1])
-
-
-def test_a_worker_that_dies_is_replaced_and_a_port_in_use_fails_at_once(tmp_path: Path) -> None:
-    """A worker killed outright is replaced (the other keeps serving), SIGTERM still ends the server
-    with 0; a port another program holds stops `kb serve --workers 2` at once, non-zero."""
-    port = free_port()
-    env = {**os.environ, "KB_ENV": "development", "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"}
-    cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", "2"]
-    cmd += ["--content", str(CONTENT), "--index", str(tmp_path / "index")]
-    with open(tmp_path / "server.log", "w") as log:
-        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not (_ready(base) and len(_workers(proc.pid)) == 2):
-            assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-            time.sleep(0.2)
-        first = _workers(proc.pid)
-        os.kill(first[0], signal.SIGKILL)
-        while not (len(_workers(proc.pid)) == 2 and set(_workers(proc.pid)) != set(first)):
-            assert time.monotonic() < deadline + 30, (tmp_path / "server.log").read_text()
-            time.sleep(0.2)
-        for _ in range(10):  # fresh connections, spread over both workers
-            with httpx.Client(base_url=base, timeout=10) as c:
-                assert c.get("/search", params={"q": "refund"}).status_code == 200
-        assert "died" in (tmp_path / "server.log").read_text()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
-
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", port))
-        taken.listen()
-        refused = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-    assert refused.returncode != 0 and "in use" in refused.stdout + refused.stderr
 
 
 def _workers(parent: int) -> list[int]:
