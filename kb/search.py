@@ -98,8 +98,9 @@ class Answers:
     `by_text` is keyed by the query as typed (case-folded): a repeat costs a lookup. `by_meaning` is
     keyed by what the analysis made of the query (`AnalyzedQuery.meaning`): a fresh misspelling of
     a question asked before ("paymnet declined", "paymetn declined"), or the same words with other
-    stop words, case or punctuation, costs the analysis and a lookup, not a search. Misspellings are
-    a tenth of a real log and almost never repeat, so without it each of them was a full search.
+    stop words, case or punctuation, costs the analysis and a lookup, not a search. A misspelling
+    almost never repeats (a tenth of the benchmark's query log is one), so without this level each
+    of them was a full search.
     """
 
     def __init__(self, size: int) -> None:
