@@ -9,8 +9,8 @@ kernel spreads new connections over them.
 
 The parent binds the sockets (so a port in use fails at once, before any worker starts), starts the
 workers, replaces one that dies, and on SIGINT or SIGTERM stops them all and waits for their
-graceful shutdown. A worker that fails while starting (the app cannot load) stops the server, as
-uvicorn's supervisor does.
+graceful shutdown. A worker that fails while starting (the app cannot load) stops the server with a
+non-zero exit, as uvicorn's supervisor does; one that dies later is replaced.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from multiprocessing.context import SpawnProcess
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
+
+from kb.errors import KbError
 
 __all__ = ["serve", "shares_ports"]
 
@@ -104,8 +106,18 @@ def _start(config: uvicorn.Config, sock: socket.socket) -> SpawnProcess:
 
 
 def _worker(config: uvicorn.Config, sock: socket.socket) -> None:
-    """One worker process: uvicorn's server on its own socket."""
+    """One worker process: uvicorn's server on its own socket. An app that cannot be built (a
+    database URL kb cannot use, say) exits with STARTUP_FAILURE, so the parent stops instead of
+    starting the next worker into the same error."""
     config.configure_logging()
+    try:
+        config.load()  # uvicorn exits with STARTUP_FAILURE itself when the import fails, not the factory
+    except KbError as exc:
+        log.error("Child process [%d] cannot start: %s", os.getpid(), exc)
+        sys.exit(STARTUP_FAILURE)
+    except Exception:
+        log.exception("Child process [%d] cannot start", os.getpid())
+        sys.exit(STARTUP_FAILURE)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:

@@ -160,7 +160,8 @@ def _get(conn: socket.socket, path: str) -> bytes:
 
 def test_a_worker_that_dies_is_replaced_and_a_port_in_use_fails_at_once(tmp_path: Path) -> None:
     """A worker killed outright is replaced (the other keeps serving), SIGTERM still ends the server
-    with 0; a port another program holds stops `kb serve --workers 2` at once, non-zero."""
+    with 0; a port another program holds, or an app the workers cannot build, stops `kb serve
+    --workers 2` at once, non-zero."""
     with two_workers(tmp_path) as (base, proc, cmd):
         first = _workers(proc.pid)
         os.kill(first[0], signal.SIGKILL)
@@ -178,6 +179,12 @@ def test_a_worker_that_dies_is_replaced_and_a_port_in_use_fails_at_once(tmp_path
         taken.listen()
         refused = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "in use" in refused.stdout + refused.stderr
+    # An app the workers cannot build (a database kb cannot use) stops the server, not a restart loop.
+    env = {**os.environ, "KB_ENV": "development", "KB_DATABASE_URL": "mysql://kb@localhost/kb"}
+    broken = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    output = broken.stdout + broken.stderr
+    assert broken.returncode == 3 and "cannot start: KB_DATABASE_URL" in output, output
+    assert "died" not in output and "Traceback" not in output
 
 
 def _ready(base: str) -> bool:
