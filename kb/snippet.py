@@ -18,11 +18,7 @@ def snippet(text: str, stems: frozenset[str], width: int = SNIPPET_CHARS) -> str
     Only `<mark>` is ever produced as markup; everything from the text is escaped. Cached: the same
     section comes up for the same words again and again (a misspelt query once corrected too).
     """
-    hits = []
-    for m in _candidates(frozenset(stems)).finditer(text):
-        st = stem(m.group().lower())
-        if st in stems:
-            hits.append((m.start(), m.end(), st))
+    hits = _hits(text, stems)
     start, end = _best_window(text, hits, width)
     parts: list[str] = ["… " if start > 0 else ""]
     cursor = start
@@ -37,14 +33,71 @@ def snippet(text: str, stems: frozenset[str], width: int = SNIPPET_CHARS) -> str
     return "".join(parts).strip()
 
 
-@lru_cache(maxsize=1024)
-def _candidates(stems: frozenset[str]) -> re.Pattern[str]:
-    """The words (as kb.schema.WORD_RE cuts them) that start like one of the stems.
+_REST = re.compile(r"[^\W_]*(?:['’][^\W_]+)*")  # the rest of a word, as kb.schema.WORD_RE cuts it
 
-    A stem keeps its word's beginning (stemming changes endings), so only these words need stemming:
-    the regex engine skips the rest of the text.
+
+def _hits(text: str, stems: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, stem) of every word of `text` whose stem is one of `stems`, in text order.
+
+    A stem keeps its word's beginning (stemming changes endings), so only the words that start
+    like a stem need stemming. They are found with str.find in the lower-cased text: much cheaper
+    than a regular expression over the whole section, and a section is scanned per answer shown.
     """
-    prefixes = sorted({st[: max(2, min(len(st) - 1, 4))] for st in stems if st}, reverse=True)
+    low = text.lower()
+    if len(low) != len(text):  # a letter whose lower case is longer ("İ"): offsets would shift
+        return _hits_by_pattern(text, stems)
+    starts: dict[int, int] = {}  # word start -> length of the first prefix found there
+    for prefix in _prefixes(stems):
+        at = low.find(prefix)
+        while at >= 0:
+            if at not in starts and _starts_word(text, at):
+                starts[at] = len(prefix)
+            at = low.find(prefix, at + 1)
+    hits = []
+    cursor = 0
+    for at in sorted(starts):
+        if at < cursor:  # inside the word just taken
+            continue
+        found = _REST.match(low, at + starts[at])
+        end = found.end() if found else at + starts[at]
+        cursor = end
+        st = stem(low[at:end])
+        if st in stems:
+            hits.append((at, end, st))
+    return hits
+
+
+def _starts_word(text: str, at: int) -> bool:
+    """No letter or digit before `at`, nor one followed by an apostrophe (the "t" of "don't")."""
+    if at == 0:
+        return True
+    before = text[at - 1]
+    if before.isalnum():
+        return False
+    return not (before in "'’" and at > 1 and text[at - 2].isalnum())
+
+
+@lru_cache(maxsize=1024)
+def _prefixes(stems: frozenset[str]) -> tuple[str, ...]:
+    """The beginnings a word must have to stem to one of `stems`: up to 4 letters of each, fewer
+    for short stems. Longest first, so of two found at the same place the longer one is taken."""
+    return tuple(sorted({st[: max(2, min(len(st) - 1, 4))] for st in stems if st}, reverse=True))
+
+
+def _hits_by_pattern(text: str, stems: frozenset[str]) -> list[tuple[int, int, str]]:
+    """`_hits` for text whose lower-casing changes its length, by a case-insensitive pattern."""
+    hits = []
+    for m in _candidates(stems).finditer(text):
+        st = stem(m.group().lower())
+        if st in stems:
+            hits.append((m.start(), m.end(), st))
+    return hits
+
+
+@lru_cache(maxsize=256)
+def _candidates(stems: frozenset[str]) -> re.Pattern[str]:
+    """The words (as kb.schema.WORD_RE cuts them) that start like one of the stems."""
+    prefixes = _prefixes(stems)
     if not prefixes:
         return re.compile(r"(?!)")
     alternatives = "|".join(re.escape(p) for p in prefixes)
