@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hmac
 import logging
 import os
@@ -229,6 +230,22 @@ def keys_match(given: str | None, keys: list[str]) -> bool:
     return found
 
 
+def settle() -> None:
+    """Take what the worker holds now out of the garbage collector's full collections.
+
+    A full collection walks every object the collector tracks, and a worker holds ~100,000 of them
+    for as long as an index version lives (on the 10k corpus: its articles and sections, the
+    vocabulary, the lexicon, the app). Measured there, replaying the query log through the app, a
+    full collection took ~85 ms, one every ~10,000 searches; with them frozen (gc.freeze), ~13 ms.
+    Frozen objects are still freed by reference counting when a newer version replaces them: an
+    index version holds no reference cycle, which only the collector could free (a test holds
+    that). Run when a version is first served, after a full collection so that only live objects
+    are frozen.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 class Service:
     """What one worker process holds: settings, the live index, the engine, metrics, listeners."""
 
@@ -267,6 +284,7 @@ class Service:
             self.metrics.index_built.set(snap.built_at)
             self.engine.cache.clear()
             self.encoded.clear()
+            settle()
         return snap
 
     def suggester(self, snap: Snapshot) -> Suggester:

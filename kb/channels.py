@@ -11,7 +11,6 @@ The wording lists and routes have English defaults here and can be replaced in c
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from kb.cache import LRU
 from kb.errors import ContentError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -170,8 +170,9 @@ class ChannelBook:
         self.default = default if default in self.channels else channels[0].id
         self.routing = routing
         # What a question's wording says, remembered by question: people ask the same questions
-        # again, and reading the wording is three regular-expression passes.
-        self.wording = functools.lru_cache(maxsize=4096)(self._read_wording)
+        # again, and reading the wording is three regular-expression passes. A map of its own (not
+        # an lru_cache of a bound method, which would make the book a reference cycle).
+        self._wordings: LRU[str, str] = LRU(4096)
 
     @classmethod
     def load(cls, path: Path, default_tz: str = "UTC") -> ChannelBook:
@@ -222,9 +223,15 @@ class ChannelBook:
         it says which channel suits, never what the question is about."""
         return self.routing.relaxed.sub(" ", text)
 
+    def wording(self, text: str) -> str | None:
+        """'urgent', 'relaxed' or None: what the customer's wording says about urgency."""
+        found = self._wordings.get(text)
+        if found is None:
+            found = self._read_wording(text) or ""
+            self._wordings.put(text, found)
+        return found or None
+
     def _read_wording(self, text: str) -> str | None:
-        """'urgent', 'relaxed' or None: what the customer's wording says about urgency (`wording`
-        is this, remembered)."""
         relaxed = self.routing.relaxed.search(text)
         rest = self.routing.relaxed.sub(" ", text)
         if self.routing.urgent.search(rest):

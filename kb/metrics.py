@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -53,6 +54,12 @@ class Metrics:
         self.index_loads = Counter(
             "kb_index_loads_total", "Index versions loaded by this process.", registry=r
         )
+        Gauge(
+            "kb_gc_frozen_objects",
+            "Objects kept out of garbage collections (what the process held when it first served "
+            "its index version).",
+            registry=r,
+        ).set_function(gc.get_freeze_count)
 
         # Labelled children, looked up once per label set: `labels()` checks and hashes its
         # arguments under a lock on every call, a visible part of a cached search's cost.

@@ -233,7 +233,8 @@ class SearchEngine:
         confidence = best.confidence if best else 0.0
         topic = snap.articles[best.article].topic if best else None
         fallback = confidence < self.threshold(topic)
-        answers = [self._answer(snap, c, aq, req.explain) for c in candidates[: req.limit]]
+        stems = tuple(sorted(aq.stem_owners()))  # what the snippets mark, once for all answers
+        answers = [self._answer(snap, c, stems, req.explain) for c in candidates[: req.limit]]
         body: dict[str, Any] = {
             "answers": answers,
             "confidence": round(confidence, 4),
@@ -378,7 +379,7 @@ class SearchEngine:
             c.confidence = ceiling = min(c.confidence, ceiling)
 
     def _answer(
-        self, snap: Snapshot, c: Candidate, aq: AnalyzedQuery, explain: bool
+        self, snap: Snapshot, c: Candidate, stems: tuple[str, ...], explain: bool
     ) -> dict[str, Any]:
         article = snap.articles[c.article]
         best = c.hits[0]
@@ -390,7 +391,7 @@ class SearchEngine:
             "section": best.anchor,
             "title": article.title,
             "heading": heading,
-            "snippet": snippet(section.text if section else "", frozenset(aq.stem_owners())),
+            "snippet": snippet(section.text if section else "", stems),
             "url": self.url(article.id, best.anchor),
             "score": round(c.score, 4),
             "confidence": round(c.confidence, 4),

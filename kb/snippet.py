@@ -12,11 +12,13 @@ SNIPPET_CHARS = 220
 
 
 @lru_cache(maxsize=8192)
-def snippet(text: str, stems: frozenset[str], width: int = SNIPPET_CHARS) -> str:
+def snippet(text: str, stems: tuple[str, ...], width: int = SNIPPET_CHARS) -> str:
     """An HTML-escaped passage of about `width` characters with the most distinct matched words.
 
     Only `<mark>` is ever produced as markup; everything from the text is escaped. Cached: the same
-    section comes up for the same words again and again (a misspelt query once corrected too).
+    section comes up for the same words again and again (a misspelt query once corrected too). The
+    stems come as a sorted tuple: a cache key of strings only, which the garbage collector stops
+    tracking (a frozenset in it would keep thousands of keys tracked).
     """
     hits = _hits(text, stems)
     start, end = _best_window(text, hits, width)
@@ -36,13 +38,14 @@ def snippet(text: str, stems: frozenset[str], width: int = SNIPPET_CHARS) -> str
 _REST = re.compile(r"[^\W_]*(?:['’][^\W_]+)*")  # the rest of a word, as kb.schema.WORD_RE cuts it
 
 
-def _hits(text: str, stems: frozenset[str]) -> list[tuple[int, int, str]]:
+def _hits(text: str, stems: tuple[str, ...]) -> list[tuple[int, int, str]]:
     """(start, end, stem) of every word of `text` whose stem is one of `stems`, in text order.
 
     A stem keeps its word's beginning (stemming changes endings), so only the words that start
     like a stem need stemming. They are found with str.find in the lower-cased text: much cheaper
     than a regular expression over the whole section, and a section is scanned per answer shown.
     """
+    wanted = frozenset(stems)
     low = text.lower()
     if len(low) != len(text):  # a letter whose lower case is longer ("İ"): offsets would shift
         return _hits_by_pattern(text, stems)
@@ -62,7 +65,7 @@ def _hits(text: str, stems: frozenset[str]) -> list[tuple[int, int, str]]:
         end = found.end() if found else at + starts[at]
         cursor = end
         st = stem(low[at:end])
-        if st in stems:
+        if st in wanted:
             hits.append((at, end, st))
     return hits
 
@@ -78,24 +81,25 @@ def _starts_word(text: str, at: int) -> bool:
 
 
 @lru_cache(maxsize=1024)
-def _prefixes(stems: frozenset[str]) -> tuple[str, ...]:
+def _prefixes(stems: tuple[str, ...]) -> tuple[str, ...]:
     """The beginnings a word must have to stem to one of `stems`: up to 4 letters of each, fewer
     for short stems. Longest first, so of two found at the same place the longer one is taken."""
     return tuple(sorted({st[: max(2, min(len(st) - 1, 4))] for st in stems if st}, reverse=True))
 
 
-def _hits_by_pattern(text: str, stems: frozenset[str]) -> list[tuple[int, int, str]]:
+def _hits_by_pattern(text: str, stems: tuple[str, ...]) -> list[tuple[int, int, str]]:
     """`_hits` for text whose lower-casing changes its length, by a case-insensitive pattern."""
+    wanted = frozenset(stems)
     hits = []
     for m in _candidates(stems).finditer(text):
         st = stem(m.group().lower())
-        if st in stems:
+        if st in wanted:
             hits.append((m.start(), m.end(), st))
     return hits
 
 
 @lru_cache(maxsize=256)
-def _candidates(stems: frozenset[str]) -> re.Pattern[str]:
+def _candidates(stems: tuple[str, ...]) -> re.Pattern[str]:
     """The words (as kb.schema.WORD_RE cuts them) that start like one of the stems."""
     prefixes = _prefixes(stems)
     if not prefixes:

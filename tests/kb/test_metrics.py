@@ -42,6 +42,8 @@ def test_metrics_parse_and_count_searches_fallbacks_and_index(http: httpx.Client
     assert value(after, "kb_http_requests_total", endpoint="/search", status="200") >= 3
     assert value(after, "kb_index_documents") > 0 and value(after, "kb_index_articles") >= 14
     assert value(after, "kb_index_built_timestamp_seconds") > 1.7e9
+    # what the worker held when it first served the index is kept out of full collections
+    assert value(after, "kb_gc_frozen_objects") > 10_000
 
 
 def test_cache_hits_are_counted(http: httpx.Client) -> None:

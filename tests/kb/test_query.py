@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import string
 from pathlib import Path
@@ -231,3 +232,30 @@ def test_letter_pairs_bound_the_words_within_reach() -> None:
         assert set(reach) <= set(near), typo
     assert grams.near("cat", 2, 4, 1) == ["cat", "chat", "coat"]  # not "dog"
     assert grams.near("qqqq", 3, 5, 1) == []
+
+
+def test_an_index_version_and_its_engine_hold_no_reference_cycles(
+    default_settings: Settings,
+) -> None:
+    """A worker freezes what it holds when it first serves a version (kb.api.settle): the version
+    it replaces must then be freed by reference counting alone, so it may hold no reference cycle.
+    Searched every way (typos, urgency and relaxed wording, explain), dropped with the collector
+    off: a full collection finds nothing to free."""
+    gc.collect()
+    gc.disable()
+    try:
+        service = Service(default_settings)
+        for q in ["refund", "paymnet declined", "URGENT my account was hacked", "no rush, invoice"]:
+            service.engine.search(SearchRequest(q=q, limit=10))
+        service.engine.search(SearchRequest(q="where is my parcel", limit=10, explain=True))
+        service.snapshot().channels.choose("urgent help", None, None)
+        service.holder.close()
+        del service
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []

@@ -11,13 +11,13 @@ from kb.vocabulary import stem
 
 def test_marks_matched_words_by_stem() -> None:
     """Words whose stem was searched are wrapped in <mark>, inflections included."""
-    out = snippet("Refunds are issued once the returned item arrives.", frozenset({stem("refund"), stem("return")}))
+    out = snippet("Refunds are issued once the returned item arrives.", (stem("refund"), stem("return")))
     assert out == "<mark>Refunds</mark> are issued once the <mark>returned</mark> item arrives."
 
 
 def test_text_is_escaped_and_only_mark_is_markup() -> None:
     """Markup in the text comes out escaped; <mark> is the only tag produced."""
-    out = snippet('<img src=x onerror="alert(1)"> refund & more', frozenset({stem("refund")}))
+    out = snippet('<img src=x onerror="alert(1)"> refund & more', (stem("refund"),))
     assert "<img" not in out and "&lt;img" in out and "&amp;" in out
     assert out.count("<") == out.count("<mark>") + out.count("</mark>")
 
@@ -26,7 +26,7 @@ def test_long_text_is_cut_around_the_densest_matches() -> None:
     """In a long section the window lands where most distinct matched words are, with ellipses."""
     filler = "lorem ipsum dolor sit amet " * 30
     text = filler + "track the parcel status in your orders " + filler
-    out = snippet(text, frozenset({stem("track"), stem("parcel"), stem("status")}), width=120)
+    out = snippet(text, (stem("track"), stem("parcel"), stem("status")), width=120)
     assert out.startswith("… ") and out.endswith(" …")
     assert "<mark>track</mark>" in out and "<mark>parcel</mark>" in out and "<mark>status</mark>" in out
     assert len(out) < 260
@@ -34,7 +34,7 @@ def test_long_text_is_cut_around_the_densest_matches() -> None:
 
 def test_no_match_gives_the_opening() -> None:
     """Without matched words the snippet is the start of the section."""
-    assert snippet("First words here. More later.", frozenset({"zzz"})) == "First words here. More later."
+    assert snippet("First words here. More later.", ("zzz",)) == "First words here. More later."
 
 
 WORDS = [
@@ -54,7 +54,7 @@ def test_words_found_by_find_are_the_case_insensitive_patterns_words() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(WORDS) + rng.choice(SEPARATORS) for _ in range(rng.randint(1, 30)))
         picked = rng.sample(WORDS, rng.randint(1, 4))
-        stems = frozenset(s for s in (stem(w.lower()) for w in picked) if s)
+        stems = tuple(sorted({s for s in (stem(w.lower()) for w in picked) if s}))
         if _hits(text, stems) != _hits_by_pattern(text, stems):
             differing.append((text, stems))
     assert differing == []
@@ -68,7 +68,7 @@ def test_every_matching_word_of_plain_text_is_found() -> None:
     joiners = [s for s in SEPARATORS if "'" not in s and "’" not in s]
     for _ in range(500):
         text = "".join(rng.choice(plain) + rng.choice(joiners) for _ in range(rng.randint(1, 30)))
-        stems = frozenset(stem(w.lower()) for w in rng.sample(plain, 3)) - {""}
+        stems = tuple(sorted({stem(w.lower()) for w in rng.sample(plain, 3)} - {""}))
         expected = [
             (m.start(), m.end(), stem(m.group().lower()))
             for m in WORD_RE.finditer(text)
@@ -79,5 +79,5 @@ def test_every_matching_word_of_plain_text_is_found() -> None:
 
 def test_a_text_whose_lower_case_is_longer_keeps_its_offsets() -> None:
     """"İ" lower-cases to two characters; such a text is matched by pattern, marks in place."""
-    out = snippet("İstanbul office: refunds take 5 days.", frozenset({stem("refund")}))
+    out = snippet("İstanbul office: refunds take 5 days.", (stem("refund"),))
     assert out == "İstanbul office: <mark>refunds</mark> take 5 days."
