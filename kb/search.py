@@ -292,14 +292,20 @@ class SearchEngine:
     ) -> list[Candidate]:
         owners = aq.stem_owners()
         typed = aq.typed_stems()
-        # Per query stem: which of the top chunks contain it (anywhere / in a strong field).
-        present = {s: m[docs] for s, m in scored.present.items() if s in owners}
-        strong = {s: m[docs] for s, m in scored.strong.items() if s in owners}
+        # Per query stem: which of the top chunks contain it (anywhere / in a strong field), as
+        # Python lists (reading numpy arrays one element at a time is the slow way).
+        present = {s: m[docs].tolist() for s, m in scored.present.items() if s in owners}
+        strong = {s: scored.strong[s][docs].tolist() for s in present}
+        exact = {
+            s: {i for i in owners[s] if aq.concepts[i].stem == s} for s in present if s in typed
+        }
+        stored = snap.impacts.stored
+        scores = scored.scores[docs].tolist()
         by_article: dict[str, Candidate] = {}
         for row, doc in enumerate(docs.tolist()):
-            stored = snap.impacts.stored[doc]
-            hit = Hit(stored["anchor"], float(scored.scores[doc]))
-            art = stored["article"]
+            found = stored[doc]
+            hit = Hit(found["anchor"], scores[row])
+            art = found["article"]
             cand = by_article.get(art)
             if cand is None:
                 cand = by_article[art] = Candidate(article=art, score=hit.score, hits=[])
@@ -311,8 +317,8 @@ class SearchEngine:
                 cand.matched |= idx
                 if strong[stem][row]:
                     cand.strong |= idx
-                if stem in typed:
-                    cand.exact |= {i for i in idx if aq.concepts[i].stem == stem}
+                if stem in exact:
+                    cand.exact |= exact[stem]
         return sorted(by_article.values(), key=lambda c: -c.score)
 
     @staticmethod
