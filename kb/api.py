@@ -309,6 +309,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.holder.refresh()
+        if service.holder.ready:
+            service.snapshot()  # counted in /metrics and settled before the first request
         yield
         service.holder.close()
         logs.flush()  # the last requests' lines: uvicorn may end the process by a signal next
