@@ -145,11 +145,19 @@ def headline(results: dict[str, Any]) -> list[str]:
             )
     for row in results.get("incremental", []):
         full = _find(results.get("indexing", []), corpus=row["corpus"])
+        worst = max(row["max_total_s"], row.get("max_other_total_s", 0.0))
+        other = (
+            f"; in a worker that did not build it {_f(row['other_total_s'], 3)} s "
+            f"(max {_f(row['max_other_total_s'], 3)} s) plus its poll interval"
+            if "other_total_s" in row
+            else ""
+        )
         out.append(
             f"- One changed article on {row['corpus']}: edit → searchable in {_f(row['total_s'], 3)} s "
-            f"(median of {row['edits']}; max {_f(row['max_total_s'], 3)} s)"
+            f"in the process that built it (median of {row['edits']}; max {_f(row['max_total_s'], 3)} s)"
             + (f", {_x(ratio(row['total_s'], full['build_s']))} the full build" if full else "")
-            + f"; goal ≤ 1 s {'met' if row['max_total_s'] <= 1.0 else 'NOT met'}."
+            + other
+            + f"; goal ≤ 1 s {'met' if worst <= 1.0 else 'NOT met'}."
         )
     return out
 
@@ -298,19 +306,26 @@ def _indexing_section(results: dict[str, Any]) -> list[str]:
                     r["corpus"],
                     _f(r["total_s"], 3),
                     _f(r["max_total_s"], 3),
+                    _f(r.get("other_total_s"), 3),
+                    _f(r.get("other_swap_s"), 3),
                     _f(r["build_s"], 3),
                     _f(r["swap_s"], 3),
                     _f(r["first_search_s"], 3),
                     f"{r['found']}/{r['edits']}",
                     _x(ratio(r["total_s"], full.get("build_s"))),
-                    "yes" if r["max_total_s"] <= 1.0 else "no",
+                    "yes"
+                    if max(r["max_total_s"], r.get("max_other_total_s", 0.0)) <= 1.0
+                    else "no",
                 ]
             )
         out += [
             "One changed article: the file is edited, `build_index(incremental=True)` runs, the "
             "SnapshotHolder swaps in the new version and a search for a word only the edit contains "
-            "returns the article. Medians of the edits; the serving poll interval "
-            "(KB_RELOAD_INTERVAL_S, default 1 s) comes on top for workers that did not run the build.",
+            "returns the article. Medians of the edits. In the process that ran the build (kb serve's "
+            "content watcher, POST /reindex) the new version's articles are taken from the build; a "
+            "worker that did not run it reads them from articles.json ('other worker' columns: the "
+            "same edit with that swap instead), and its poll interval (KB_RELOAD_INTERVAL_S, "
+            "default 1 s) comes on top. The ≤ 1 s verdict is on the slower of the two.",
             "",
         ]
         out += _table(
@@ -318,6 +333,8 @@ def _indexing_section(results: dict[str, Any]) -> list[str]:
                 "corpus",
                 "edit → searchable s",
                 "max s",
+                "other worker s",
+                "other worker swap s",
                 "incremental build s",
                 "snapshot swap s",
                 "first search s",

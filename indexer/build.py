@@ -201,6 +201,7 @@ def build_index(
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
         report.version = final.name
+        layout.remember_articles(final, articles)
         layout.cleanup(index_dir)
     report.seconds = time.perf_counter() - started
     return report
@@ -278,6 +279,9 @@ def _read_articles(
 def _previous_articles(live: Path | None) -> dict[str, Article] | None:
     if live is None:
         return None
+    built_here = layout.published_articles(live)
+    if built_here is not None:
+        return built_here
     try:
         manifest = orjson.loads((live / layout.MANIFEST).read_bytes())
         if manifest.get("schema_version") != SCHEMA_VERSION:

@@ -21,8 +21,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.errors import BuildError
+
+if TYPE_CHECKING:
+    from kb.schema import Article
 
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
@@ -93,6 +97,39 @@ def publish(index_dir: Path, build_dir: Path) -> Path:
     except OSError as exc:
         raise BuildError(f"could not publish the new index version: {exc}") from exc
     return final
+
+
+# The articles of the version this process published last. A published version never changes, so
+# the next incremental build and the snapshot of that version, when they run in the process that
+# built it (kb serve's content watcher, POST /reindex), take them from here instead of parsing its
+# articles.json again (30 MB on 10k chunks: ~0.2 s each time).
+_published: tuple[Path, dict[str, Article]] | None = None
+
+
+def remember_articles(version: Path, articles: dict[str, Article]) -> None:
+    """What `version`, just published by this process, holds (never changed afterwards)."""
+    global _published
+    _published = (version.resolve(), articles)
+
+
+def published_articles(version: Path) -> dict[str, Article] | None:
+    """The articles of `version` when this process published it last; None otherwise."""
+    found = _published
+    if found is None or found[0] != version.resolve():
+        return None
+    return found[1]
+
+
+@contextlib.contextmanager
+def as_another_process() -> Iterator[None]:
+    """Within it, nothing is remembered as published here: versions are read as a worker that did
+    not build them reads them (benchmarks and tests)."""
+    global _published
+    kept, _published = _published, None
+    try:
+        yield
+    finally:
+        _published = kept
 
 
 def cleanup(index_dir: Path, keep: int = 2, grace_s: float = 120.0) -> list[Path]:

@@ -54,10 +54,15 @@ class Snapshot:
     ) -> Snapshot:
         try:
             manifest = orjson.loads((path / layout.MANIFEST).read_bytes())
-            articles = {
-                a["id"]: Article.from_json(a)
-                for a in orjson.loads((path / layout.ARTICLES).read_bytes())
-            }
+            built_here = layout.published_articles(path)  # this process built it: no parse
+            articles = (
+                dict(built_here)
+                if built_here is not None
+                else {
+                    a["id"]: Article.from_json(a)
+                    for a in orjson.loads((path / layout.ARTICLES).read_bytes())
+                }
+            )
             vocab = orjson.loads((path / layout.VOCAB).read_bytes())
             synonyms_data: Any = None
             if (path / layout.SYNONYMS).exists():

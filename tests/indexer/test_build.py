@@ -106,6 +106,32 @@ def test_incremental_build_reprocesses_only_changes(tmp_path: Path) -> None:
     assert "zebra" in snap.vocabulary.counts and "word4" not in snap.vocabulary.counts
 
 
+def test_the_building_process_keeps_the_articles_it_published(tmp_path: Path) -> None:
+    """The process that published a version takes its articles from the build, for the next
+    incremental build and for its snapshot; they equal what articles.json holds, full build or
+    incremental, and another process (which reads the file) sees the same snapshot articles."""
+    content = make_content(tmp_path / "c", 5)
+    index = tmp_path / "index"
+    for incremental in (False, True):
+        if incremental:
+            (content / "a2.md").write_text(article(2, extra="zebra"), encoding="utf-8")
+            (content / "a4.md").unlink()
+        report = build_index(content, index, incremental=incremental)
+        assert report.incremental is incremental
+        live = layout.current_version(index)
+        assert live is not None
+        kept = layout.published_articles(live)
+        assert kept is not None
+        with layout.as_another_process():
+            assert layout.published_articles(live) is None
+            read = Snapshot.open(live).articles
+        assert list(kept) == list(read) and kept == read
+        assert Snapshot.open(live).articles == read
+    assert "art-4" not in read and "zebra" in read["art-2"].sections[0].text
+    # a version this process did not publish last is read from its files
+    assert layout.published_articles(tmp_path) is None
+
+
 def test_old_versions_are_cleaned_up(tmp_path: Path) -> None:
     """Past the grace period only the live version and one predecessor are kept."""
     content = make_content(tmp_path / "c", 2)
