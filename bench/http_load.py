@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.corpora import REPO
 
@@ -207,6 +208,18 @@ def wrk(
     }
 
 
+def search_counts(url: str) -> tuple[float, float]:
+    """(searches answered, of them from the result cache) by the kb process serving `url`."""
+    searches = hits = 0.0
+    for family in text_string_to_metric_families(httpx.get(url + "/metrics", timeout=10).text):
+        for sample in family.samples:
+            if sample.name == "kb_searches_total":
+                searches += sample.value
+            elif sample.name == "kb_search_cache_hits_total":
+                hits += sample.value
+    return searches, hits
+
+
 def run(
     corpus: str,
     index: Path,
@@ -230,7 +243,13 @@ def run(
                 start = 0
                 if load.warmup_s:
                     start = wrk(binary, url, paths, load.connections, load.warmup_s)["requests"]
+                # One worker's /metrics counts every search of the run (each worker has its own).
+                counted = name == "kb-warm" and workers == 1
+                before = search_counts(url) if counted else None
                 result = wrk(binary, url, paths, load.connections, load.duration_s, start)
+                if before is not None:
+                    searches, hits = (a - b for a, b in zip(search_counts(url), before, strict=True))
+                    result["searched_share"] = (searches - hits) / searches if searches else None
             rows.append(
                 {
                     "corpus": corpus,

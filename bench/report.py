@@ -56,6 +56,10 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
 def _f(value: Any, digits: int = 2) -> str:
     if value is None:
         return "–"
@@ -419,6 +423,7 @@ def _http_section(results: dict[str, Any]) -> list[str]:
                 f"{r['status_errors']} / {r['socket_errors']}",
                 _x(ratio(r["rps"], bare.get("rps"))),
                 _x(ratio(r["p99_ms"], bare.get("p99_ms"))),
+                _pct(r.get("searched_share")),
             ]
         )
     conns = http[0]["connections"]
@@ -433,6 +438,7 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "non-2xx / socket errors",
         "req/s ÷ bare",
         "p99 ÷ bare",
+        "searched (not cached)",
     ]
     return [
         "## Search over HTTP",
@@ -444,7 +450,9 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "`kb serve` with its result cache; kb-cold: KB_CACHE_SIZE=0. The load generator shares the "
         "machine's cores with the server. kb-warm's cache starts empty and fills only as fast as kb "
         "answers: where kb serves few requests a second, the warm-up hardly fills it and kb-warm is "
-        "close to kb-cold; the in-process warm row shows the cache's effect at steady state.",
+        "close to kb-cold; the in-process warm row shows the cache's effect at steady state. "
+        "'searched (not cached)': the share of the measured run's searches that neither level of "
+        "the result cache answered, from the server's /metrics (1 worker: each worker counts its own).",
         "",
         *_table(header, rows),
     ]
