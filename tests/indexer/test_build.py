@@ -128,8 +128,12 @@ def test_the_building_process_keeps_the_articles_it_published(tmp_path: Path) ->
         assert list(kept) == list(read) and kept == read
         assert Snapshot.open(live).articles == read
     assert "art-4" not in read and "zebra" in read["art-2"].sections[0].text
-    # a version this process did not publish last is read from its files
+    # a version this process did not publish last is read from its files, and so is one whose
+    # articles.json changed since (damaged, say: it then fails to open, as in any other process)
     assert layout.published_articles(tmp_path) is None
+    assert live is not None
+    os.truncate(live / layout.ARTICLES, 10)
+    assert layout.published_articles(live) is None
 
 
 def test_old_versions_are_cleaned_up(tmp_path: Path) -> None:
