@@ -78,8 +78,11 @@ def kb_command() -> list[str]:
 
 
 @contextmanager
-def running(target: Target, index: Path, content: Path, logs: Path) -> Iterator[str]:
-    """Start the target on a free loopback port; yields its base URL; stops it afterwards."""
+def running(
+    target: Target, index: Path, content: Path, logs: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start the target on a free loopback port; yields its base URL and process; stops it
+    afterwards."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     if target.name == "bare":
@@ -121,7 +124,7 @@ def running(target: Target, index: Path, content: Path, logs: Path) -> Iterator[
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(proc, url + probe, log_path, target.workers)
-        yield url
+        yield url, proc
     finally:
         _stop(proc)
 
@@ -208,6 +211,27 @@ def wrk(
     }
 
 
+def worker_memory_mb(root: int) -> float | None:
+    """The largest resident memory (MB) of the processes serving HTTP under `root` (itself and its
+    descendants; not the analytics writers nor multiprocessing's resource tracker); Linux /proc."""
+    largest = None
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            status = Path(f"/proc/{pid}/status").read_text()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        todo.extend(int(c) for c in children)
+        if b"analytics.writer" in cmdline or b"resource_tracker" in cmdline:
+            continue
+        kb = next((int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS:")), 0)
+        largest = max(largest or 0.0, kb / 1024)
+    return largest
+
+
 def search_counts(url: str) -> tuple[float, float]:
     """(searches answered, of them from the result cache) by the kb process serving `url`."""
     searches = hits = 0.0
@@ -238,7 +262,7 @@ def run(
     for workers in worker_counts:
         for name in ("bare", "kb-warm", "kb-cold"):
             target = Target(name, workers)
-            with running(target, index, content, logs) as url:
+            with running(target, index, content, logs) as (url, proc):
                 # The measured run goes on where the warm-up stopped, as live traffic would.
                 start = 0
                 if load.warmup_s:
@@ -250,6 +274,7 @@ def run(
                 if before is not None:
                     searches, hits = (a - b for a, b in zip(search_counts(url), before, strict=True))
                     result["searched_share"] = (searches - hits) / searches if searches else None
+                result["worker_rss_mb"] = worker_memory_mb(proc.pid)
             rows.append(
                 {
                     "corpus": corpus,

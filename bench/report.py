@@ -424,6 +424,7 @@ def _http_section(results: dict[str, Any]) -> list[str]:
                 _x(ratio(r["rps"], bare.get("rps"))),
                 _x(ratio(r["p99_ms"], bare.get("p99_ms"))),
                 _pct(r.get("searched_share")),
+                _f(r.get("worker_rss_mb"), 0),
             ]
         )
     conns = http[0]["connections"]
@@ -439,6 +440,7 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "req/s ÷ bare",
         "p99 ÷ bare",
         "searched (not cached)",
+        "worker MB",
     ]
     return [
         "## Search over HTTP",
@@ -452,7 +454,9 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "answers: where kb serves few requests a second, the warm-up hardly fills it and kb-warm is "
         "close to kb-cold; the in-process warm row shows the cache's effect at steady state. "
         "'searched (not cached)': the share of the measured run's searches that neither level of "
-        "the result cache answered, from the server's /metrics (1 worker: each worker counts its own).",
+        "the result cache answered, from the server's /metrics (1 worker: each worker counts its own). "
+        "'worker MB': the largest resident memory of a process serving HTTP, after the measured run "
+        "(not the analytics writer processes).",
         "",
         *_table(header, rows),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import hmac
 import logging
@@ -241,9 +242,23 @@ def settle() -> None:
     index version holds no reference cycle, which only the collector could free (a test holds
     that). Run when a version is first served, after a full collection so that only live objects
     are frozen.
+
+    Loading a version also allocates far more than it keeps (the index files copied into memory,
+    articles.json decoded), and the C allocator keeps what was freed: the memory is handed back to
+    the system here (glibc's malloc_trim; 10k corpus: a worker's resident memory ~316 → ~207 MB).
     """
     gc.collect()
+    _return_freed_memory()
     gc.freeze()
+
+
+def _return_freed_memory() -> None:
+    """glibc's malloc_trim(0), where the C library has it (Linux with glibc); elsewhere nothing."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 class Service:

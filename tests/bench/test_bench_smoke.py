@@ -124,6 +124,7 @@ def test_http_rows_cover_every_target(results: dict[str, Any]) -> None:
         assert finite(row, "rps", "p50_ms", "p99_ms")
         if target == "bare":
             assert row["requests"] > 0
+        assert row["worker_rss_mb"] > 10, row  # resident memory of the largest serving process
     # one kb-warm worker's /metrics gives the share of its searches no cache level answered
     share = rows[(1, "kb-warm")]["searched_share"]
     assert share is not None and 0.0 <= share <= 1.0
