@@ -222,10 +222,11 @@ class SearchEngine:
         clauses = aq.clauses()
         candidates: list[Candidate] = []
         facets: Counter[str] = Counter()
+        owners = aq.stem_owners()  # which concepts each searched stem stands for
         if clauses:
             scored = impacts.score(snap.impacts, clauses, STRONG_FIELDS)
             docs = self._top(scored.scores, self._allowed(snap, req))
-            candidates = self._group(snap, docs, scored, aq)
+            candidates = self._group(snap, docs, scored, aq, owners)
             for c in candidates:
                 facets[snap.articles[c.article].topic] += 1
         self._score(candidates, aq, self._weights(snap, aq), shown=req.limit)
@@ -233,7 +234,7 @@ class SearchEngine:
         confidence = best.confidence if best else 0.0
         topic = snap.articles[best.article].topic if best else None
         fallback = confidence < self.threshold(topic)
-        stems = tuple(sorted(aq.stem_owners()))  # what the snippets mark, once for all answers
+        stems = tuple(sorted(owners))  # what the snippets mark, once for all answers
         answers = [self._answer(snap, c, stems, req.explain) for c in candidates[: req.limit]]
         body: dict[str, Any] = {
             "answers": answers,
@@ -288,9 +289,12 @@ class SearchEngine:
 
     @staticmethod
     def _group(
-        snap: Snapshot, docs: npt.NDArray[np.int64], scored: impacts.Scored, aq: AnalyzedQuery
+        snap: Snapshot,
+        docs: npt.NDArray[np.int64],
+        scored: impacts.Scored,
+        aq: AnalyzedQuery,
+        owners: dict[str, set[int]],
     ) -> list[Candidate]:
-        owners = aq.stem_owners()
         typed = aq.typed_stems()
         # Per query stem: which of the top chunks contain it (anywhere / in a strong field), as
         # Python lists (reading numpy arrays one element at a time is the slow way).

@@ -137,7 +137,7 @@ class SnapshotHolder:
         self.fallback_channels = fallback_channels
         self._snapshot: Snapshot | None = None
         self._retired: Snapshot | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
         self.error: str | None = None

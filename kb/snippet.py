@@ -61,9 +61,9 @@ def _hits(text: str, stems: tuple[str, ...]) -> list[tuple[int, int, str]]:
     for at in sorted(starts):
         if at < cursor:  # inside the word just taken
             continue
-        found = _REST.match(low, at + starts[at])
-        end = found.end() if found else at + starts[at]
-        cursor = end
+        rest = _REST.match(low, at + starts[at])
+        assert rest is not None  # the rest of a word may be empty: the pattern always matches
+        end = cursor = rest.end()
         st = stem(low[at:end])
         if st in wanted:
             hits.append((at, end, st))
@@ -106,7 +106,7 @@ def _candidates(stems: tuple[str, ...]) -> re.Pattern[str]:
         return re.compile(r"(?!)")
     alternatives = "|".join(re.escape(p) for p in prefixes)
     return re.compile(
-        rf"(?<![^\W_])(?<![^\W_]['’])(?:{alternatives})[^\W_]*(?:['’][^\W_]+)*", re.IGNORECASE
+        rf"(?<![^\W_])(?<![^\W_]['’])(?:{alternatives}){_REST.pattern}", re.IGNORECASE
     )
 
 
