@@ -53,6 +53,7 @@ class _Flush:
     timeout: float
     done: threading.Event = field(default_factory=threading.Event)
     ok: bool = False
+    sent_to: subprocess.Popen[bytes] | None = None  # the writer process asked to answer it
 
 
 _STOP: Any = object()
@@ -188,7 +189,10 @@ class Analytics:
             return
         self._process = process
         self._reader = threading.Thread(
-            target=self._read_forever, args=(process.stdout,), name="kb-analytics-reader", daemon=True
+            target=self._read_forever,
+            args=(process,),
+            name="kb-analytics-reader",
+            daemon=True,
         )
         self._reader.start()
 
@@ -212,7 +216,9 @@ class Analytics:
                     self._end()
                     return
                 self._waiting[item.number] = item
-                if not self._send_line({"flush": item.number, "timeout": item.timeout}):
+                if self._send_line({"flush": item.number, "timeout": item.timeout}):
+                    item.sent_to = self._process
+                else:
                     self._answer(item.number, False)
             self._send(records)
 
@@ -253,11 +259,15 @@ class Analytics:
             except OSError:
                 pass
 
-    def _read_forever(self, stdout: IO[bytes]) -> None:
-        with stdout:
-            self._read(stdout)
-        for number in list(self._waiting):  # the process is gone: nothing more will be answered
-            self._answer(number, False)
+    def _read_forever(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        with process.stdout:
+            self._read(process.stdout)
+        # The process is gone: what was asked of it will not be answered. A flush sent since to
+        # the writer that replaced it is that one's to answer.
+        for number, marker in list(self._waiting.items()):
+            if marker.sent_to is process:
+                self._answer(number, False)
 
     def _read(self, stdout: IO[bytes]) -> None:
         for line in stdout:
