@@ -1,6 +1,6 @@
 """Peers on the same chunks and queries: SQLite FTS5 and tantivy.
 
-All engines index exactly the section chunks of kb's build (read back from its articles.json), with
+All engines index exactly the section chunks of kb's build (read back from its article shards), with
 kb's field weights (title 3, headings 2.5, questions 2, summary 1.5, body 1), and answer the same
 queries: the query's words minus kb's stop words, OR'ed over all fields, top 60 chunks, grouped by
 article in rank order. Peers get no typo correction, synonyms, snippets or confidence: they are the
@@ -9,7 +9,6 @@ floor a plain BM25 engine sets, not a like-for-like feature match.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 import time
@@ -21,8 +20,8 @@ import tantivy
 
 from bench.measure import Latency, tree_bytes
 from bench.search import WARMUP
-from kb import layout
-from kb.schema import FIELD_BOOSTS, STOPWORDS, TEXT_FIELDS, Article, words
+from kb.schema import FIELD_BOOSTS, STOPWORDS, TEXT_FIELDS, words
+from kb.shards import ArticleShards
 
 CANDIDATES = 60  # chunks looked at before grouping, as kb does
 LIMIT = 10
@@ -39,10 +38,8 @@ class Chunk:
 
 def chunks_of(version: Path) -> list[Chunk]:
     """The section chunks of a published kb index version (the ones kb itself indexed)."""
-    data = json.loads((version / layout.ARTICLES).read_text(encoding="utf-8"))
     out: list[Chunk] = []
-    for raw in data:
-        a = Article.from_json(raw)
+    for a in ArticleShards().read(version).values():
         questions = "\n".join(a.questions)
         for s in [s for s in a.sections if s.text.strip()] or a.sections[:1]:
             fields = {

@@ -325,11 +325,12 @@ def _indexing_section(results: dict[str, Any]) -> list[str]:
         out += [
             "One changed article: the file is edited, `build_index(incremental=True)` runs, the "
             "SnapshotHolder swaps in the new version and a search for a word only the edit contains "
-            "returns the article. Medians of the edits. In the process that ran the build (kb serve's "
-            "content watcher, POST /reindex) the new version's articles are taken from the build; a "
-            "worker that did not run it reads them from articles.json ('other worker' columns: the "
-            "same edit with that swap instead), and its poll interval (KB_RELOAD_INTERVAL_S, "
-            "default 1 s) comes on top. The ≤ 1 s verdict is on the slower of the two.",
+            "returns the article. Medians of the edits. The build writes only the article shard the "
+            "edit touched and links the others from the live version; a process opening the new "
+            "version parses only the shards and reads only the segments it has not read before. "
+            "'other worker' columns: the same edit opened by a worker that did not run the build "
+            "(its own caches, filled by the version before), whose poll interval "
+            "(KB_RELOAD_INTERVAL_S) comes on top. The ≤ 1 s verdict is on the slower of the two.",
             "",
         ]
         out += _table(

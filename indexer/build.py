@@ -23,7 +23,7 @@ from whoosh import index as whoosh_index
 from indexer.loader import Source, find_sources
 from indexer.parallel import Progress, ShardedIndexing, parse_sources
 from indexer.segment import chunk_docs, chunk_sections
-from kb import layout
+from kb import layout, shards
 from kb.errors import ArticleError, BuildError, ContentError
 from kb.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, Article, make_schema, plain_word
 
@@ -173,7 +173,10 @@ def build_index(
                 report.incremental = True
                 _update_whoosh(live, build_dir, changed, removed)
                 vocabulary = _vocabulary_update(live, previous, changed, removed)
-                _write_metadata(build_dir, content_dir, channels_path, articles, report, vocabulary)
+                _write_metadata(
+                    build_dir, content_dir, channels_path, articles, report, vocabulary,
+                    live=live, previous=previous,
+                )  # fmt: skip
                 report.changed = len(changed) + len(removed)
             else:
                 target = build_dir / layout.WHOOSH_DIR
@@ -201,7 +204,6 @@ def build_index(
             shutil.rmtree(build_dir, ignore_errors=True)
             raise
         report.version = final.name
-        layout.remember_articles(final, articles)
         layout.cleanup(index_dir)
     report.seconds = time.perf_counter() - started
     return report
@@ -279,15 +281,11 @@ def _read_articles(
 def _previous_articles(live: Path | None) -> dict[str, Article] | None:
     if live is None:
         return None
-    built_here = layout.published_articles(live)
-    if built_here is not None:
-        return built_here
     try:
         manifest = orjson.loads((live / layout.MANIFEST).read_bytes())
         if manifest.get("schema_version") != SCHEMA_VERSION:
             return None
-        data = orjson.loads((live / layout.ARTICLES).read_bytes())
-        return {a["id"]: Article.from_json(a) for a in data}
+        return shards.shared.read(live)
     except (OSError, ValueError, KeyError, TypeError):
         return None  # an unreadable live version: fall back to a full build
 
@@ -335,8 +333,12 @@ def _write_metadata(
     articles: dict[str, Article],
     report: BuildReport,
     vocabulary: dict[str, int] | None = None,
+    live: Path | None = None,
+    previous: dict[str, Article] | None = None,
 ) -> None:
-    _write_json(build_dir / layout.ARTICLES, [a.to_json() for a in articles.values()])
+    """Everything of a version but its Whoosh segments and manifest. An incremental build passes
+    the live version and its articles: the article shards it leaves unchanged are linked."""
+    shards.write_articles(build_dir, articles, live, previous)
     _write_json(build_dir / layout.VOCAB, vocabulary or _vocabulary(articles.values()))
     if channels_path is not None:
         shutil.copyfile(channels_path, build_dir / layout.CHANNELS)

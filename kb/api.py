@@ -244,7 +244,7 @@ def settle() -> None:
     are frozen.
 
     Loading a version also allocates far more than it keeps (the index files copied into memory,
-    articles.json decoded), and the C allocator keeps what was freed: the memory is handed back to
+    the articles decoded), and the C allocator keeps what was freed: the memory is handed back to
     the system here (glibc's malloc_trim; 10k corpus: a worker's resident memory ~316 → ~207 MB).
     """
     gc.collect()

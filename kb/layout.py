@@ -2,8 +2,9 @@
 
     INDEX_DIR/
       CURRENT              the name of the live version, replaced atomically (os.replace)
-      v-<time>-<id>/       one complete, self-contained version: Whoosh segments, articles.json,
-                           channels.yaml, synonyms.yaml, vocab.json, manifest.json
+      v-<time>-<id>/       one complete, self-contained version: Whoosh segments, articles/ (in
+                           shards, see kb.shards), channels.yaml, synonyms.yaml, vocab.json,
+                           manifest.json
       .build-<id>/         a version under construction; never read, removed when stale
       .lock                serializes builders (flock)
 
@@ -21,16 +22,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kb.errors import BuildError
 
-if TYPE_CHECKING:
-    from kb.schema import Article
-
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
-ARTICLES = "articles.json"
+ARTICLES_DIR = "articles"
+LEGACY_ARTICLES = "articles.json"  # index schema 4 and before: every article in one file
 VOCAB = "vocab.json"
 CHANNELS = "channels.yaml"
 SYNONYMS = "synonyms.yaml"
@@ -83,6 +81,8 @@ def _fsync_tree(path: Path) -> None:
         if p.is_file():
             with open(p, "rb") as fh:
                 os.fsync(fh.fileno())
+        elif p.is_dir():
+            _fsync_dir(p)
     _fsync_dir(path)
 
 
@@ -103,44 +103,6 @@ def publish(index_dir: Path, build_dir: Path) -> Path:
     except OSError as exc:
         raise BuildError(f"could not publish the new index version: {exc}") from exc
     return final
-
-
-# The articles of the version this process published last. A published version never changes, so
-# the next incremental build and the snapshot of that version, when they run in the process that
-# built it (kb serve's content watcher, POST /reindex), take them from here instead of parsing its
-# articles.json again (30 MB on 10k chunks: ~0.2 s each time). Only while that file is still the
-# one written (the same file_stamp): a file damaged since is read, and fails, as elsewhere.
-_published: tuple[Path, tuple[int, int, int], dict[str, Article]] | None = None
-
-
-def remember_articles(version: Path, articles: dict[str, Article]) -> None:
-    """What `version`, just published by this process, holds (never changed afterwards)."""
-    global _published
-    key = file_stamp(version / ARTICLES)
-    _published = (version.resolve(), key, articles) if key is not None else None
-
-
-def published_articles(version: Path) -> dict[str, Article] | None:
-    """The articles of `version` when this process published it last and its articles.json is
-    untouched since; None otherwise."""
-    found = _published
-    if found is None or found[0] != version.resolve():
-        return None
-    if file_stamp(version / ARTICLES) != found[1]:
-        return None
-    return found[2]
-
-
-@contextlib.contextmanager
-def as_another_process() -> Iterator[None]:
-    """Within it, nothing is remembered as published here: versions are read as a worker that did
-    not build them reads them (benchmarks and tests)."""
-    global _published
-    kept, _published = _published, None
-    try:
-        yield
-    finally:
-        _published = kept
 
 
 def cleanup(index_dir: Path, keep: int = 2, grace_s: float = 120.0) -> list[Path]:

@@ -43,7 +43,7 @@ FIELD_BOOSTS: dict[str, float] = {
 }
 TEXT_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def analyzer() -> Any:
@@ -64,7 +64,7 @@ def make_schema() -> Schema:
         article=ID(stored=True),
         anchor=STORED(),
         position=STORED(),
-        # Text is not stored in Whoosh: the service has every section in memory (articles.json), and
+        # Text is not stored in Whoosh: the service has every section in memory (the articles), and
         # loading a hit's stored fields is then a small unpickle instead of decompressing its body.
         title=TEXT(analyzer=ana, field_boost=FIELD_BOOSTS["title"]),
         headings=TEXT(analyzer=ana, field_boost=FIELD_BOOSTS["headings"]),

@@ -19,7 +19,7 @@ import yaml
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
 from whoosh.searching import Searcher
 
-from kb import layout
+from kb import layout, shards
 from kb.channels import ChannelBook
 from kb.errors import IndexCorruptError, IndexMissingError
 from kb.impacts import ImpactIndex, SegmentCache
@@ -51,18 +51,12 @@ class Snapshot:
         default_tz: str = "UTC",
         fallback_channels: Path | None = None,
         segments: SegmentCache | None = None,
+        article_shards: shards.ArticleShards | None = None,
     ) -> Snapshot:
         try:
             manifest = orjson.loads((path / layout.MANIFEST).read_bytes())
-            built_here = layout.published_articles(path)  # this process built it: no parse
-            articles = (
-                dict(built_here)
-                if built_here is not None
-                else {
-                    a["id"]: Article.from_json(a)
-                    for a in orjson.loads((path / layout.ARTICLES).read_bytes())
-                }
-            )
+            # Only the article shards not already read for an earlier version are parsed.
+            articles = (article_shards or shards.shared).read(path)
             vocab = orjson.loads((path / layout.VOCAB).read_bytes())
             synonyms_data: Any = None
             if (path / layout.SYNONYMS).exists():

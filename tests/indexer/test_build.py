@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from indexer import build_index
-from kb import layout
+from kb import layout, shards
 from kb.errors import BuildError, ContentError
 from kb.schema import STOPWORDS, words
 from kb.snapshot import Snapshot
@@ -106,34 +106,78 @@ def test_incremental_build_reprocesses_only_changes(tmp_path: Path) -> None:
     assert "zebra" in snap.vocabulary.counts and "word4" not in snap.vocabulary.counts
 
 
-def test_the_building_process_keeps_the_articles_it_published(tmp_path: Path) -> None:
-    """The process that published a version takes its articles from the build, for the next
-    incremental build and for its snapshot; they equal what articles.json holds, full build or
-    incremental, and another process (which reads the file) sees the same snapshot articles."""
-    content = make_content(tmp_path / "c", 5)
+def _shard_files(version: Path) -> dict[str, os.stat_result]:
+    return {p.name: p.stat() for p in (version / layout.ARTICLES_DIR).iterdir()}
+
+
+def test_an_incremental_build_links_the_article_shards_it_leaves_unchanged(tmp_path: Path) -> None:
+    """After one article changes and one goes, only their shards (and the order) are written anew;
+    every other shard is the live version's file, linked; and every file holds the bytes a full
+    build of the same content writes."""
+    content = make_content(tmp_path / "c", 40)
     index = tmp_path / "index"
-    for incremental in (False, True):
-        if incremental:
-            (content / "a2.md").write_text(article(2, extra="zebra"), encoding="utf-8")
-            (content / "a4.md").unlink()
-        report = build_index(content, index, incremental=incremental)
-        assert report.incremental is incremental
-        live = layout.current_version(index)
-        assert live is not None
-        kept = layout.published_articles(live)
-        assert kept is not None
-        with layout.as_another_process():
-            assert layout.published_articles(live) is None
-            read = Snapshot.open(live).articles
-        assert list(kept) == list(read) and kept == read
-        assert Snapshot.open(live).articles == read
-    assert "art-4" not in read and "zebra" in read["art-2"].sections[0].text
-    # a version this process did not publish last is read from its files, and so is one whose
-    # articles.json changed since (damaged, say: it then fails to open, as in any other process)
-    assert layout.published_articles(tmp_path) is None
-    assert live is not None
-    os.truncate(live / layout.ARTICLES, 10)
-    assert layout.published_articles(live) is None
+    before = _shard_files(tmp_path / "index" / build_index(content, index).version)
+    (content / "a2.md").write_text(article(2, extra="zebra"), encoding="utf-8")
+    (content / "a4.md").unlink()
+    after_version = index / build_index(content, index, incremental=True).version
+    after = _shard_files(after_version)
+
+    touched = {f"{shards.shard_of(i):02d}.json" for i in ("art-2", "art-4")} | {shards.ORDER}
+    assert set(after) <= set(before) and len(after) > 20
+    for name, st in after.items():
+        linked = (st.st_ino, st.st_dev) == (before[name].st_ino, before[name].st_dev)
+        assert linked is (name not in touched), name
+        assert st.st_nlink == (2 if linked else 1), name
+
+    full = tmp_path / "full"
+    full_version = full / build_index(content, full).version
+    for name in after:
+        written = (full_version / layout.ARTICLES_DIR / name).read_bytes()
+        assert (after_version / layout.ARTICLES_DIR / name).read_bytes() == written, name
+
+
+def test_a_reader_parses_only_the_shards_it_has_not_read(tmp_path: Path) -> None:
+    """A reader that read the live version gets the very same article objects back for the shards
+    the next version shares with it, new ones for the changed shard, in content order; a shard
+    damaged in place is read again and fails."""
+    content = make_content(tmp_path / "c", 30)
+    index = tmp_path / "index"
+    reader = shards.ArticleShards()
+    first = reader.read(index / build_index(content, index).version)
+    (content / "a7.md").write_text(article(7, extra="zebra"), encoding="utf-8")
+    live = index / build_index(content, index, incremental=True).version
+    second = reader.read(live)
+
+    assert list(second) == [f"art-{p.stem[1:]}" for p in sorted(content.glob("a*.md"))]
+    changed = {i for i in second if shards.shard_of(i) == shards.shard_of("art-7")}
+    for article_id, got in second.items():
+        assert (got is first[article_id]) is (article_id not in changed), article_id
+    assert "zebra" in second["art-7"].sections[0].text
+    assert second == shards.ArticleShards().read(live)  # what a reader that read nothing gets
+
+    damaged = live / layout.ARTICLES_DIR / f"{shards.shard_of('art-3'):02d}.json"
+    os.truncate(damaged, damaged.stat().st_size // 2)
+    with pytest.raises(ValueError):
+        reader.read(live)
+
+
+def test_a_version_built_before_the_shards_still_serves(tmp_path: Path) -> None:
+    """A version of index schema 4 (every article in one articles.json) opens with the same
+    articles, and the next incremental build of it is a full one."""
+    content = make_content(tmp_path / "c", 6)
+    index = tmp_path / "index"
+    live = index / build_index(content, index).version
+    articles = shards.ArticleShards().read(live)
+    shutil.rmtree(live / layout.ARTICLES_DIR)
+    (live / layout.LEGACY_ARTICLES).write_text(
+        json.dumps([a.to_json() for a in articles.values()]), encoding="utf-8"
+    )
+    manifest = json.loads((live / layout.MANIFEST).read_text(encoding="utf-8"))
+    (live / layout.MANIFEST).write_text(json.dumps({**manifest, "schema_version": 4}))
+
+    assert Snapshot.open(live).articles == articles
+    report = build_index(content, index, incremental=True)
+    assert not report.incremental and report.articles == 6
 
 
 def test_old_versions_are_cleaned_up(tmp_path: Path) -> None:
@@ -222,10 +266,8 @@ def test_the_vocabulary_counts_every_indexable_word_in_order_of_first_use(tmp_pa
     report = build_index(CONTENT, tmp_path / "index")
     live = tmp_path / "index" / report.version
     expected: Counter[str] = Counter()
-    for a in json.loads((live / layout.ARTICLES).read_text(encoding="utf-8")):
-        text = " ".join(
-            [a["title"], a["summary"], *a["questions"], *(s["text"] for s in a["sections"])]
-        )
+    for a in shards.ArticleShards().read(live).values():
+        text = " ".join([a.title, a.summary, *a.questions, *(s.text for s in a.sections)])
         expected.update(
             w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()
         )

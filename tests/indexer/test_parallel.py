@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import shutil
@@ -22,6 +21,7 @@ from indexer.parallel import PARALLEL_BYTES, PARALLEL_MIN, ShardedIndexing, pars
 from kb import layout
 from kb.errors import ArticleError, BuildError
 from kb.schema import Article, make_schema
+from kb.shards import ArticleShards
 from tests.conftest import CONTENT
 from tests.indexer.test_build import article, make_content
 
@@ -59,7 +59,7 @@ def test_large_build_reports_malformed_articles_with_their_paths(tmp_path: Path)
     ]
     live = layout.current_version(tmp_path / "index")
     assert live is not None
-    ids = [a["id"] for a in json.loads((live / layout.ARTICLES).read_text(encoding="utf-8"))]
+    ids = list(ArticleShards().read(live))
     assert ids == [f"art-{path.stem[1:]}" for path in sorted(content.glob("a*.md"))]
 
     with pytest.raises(BuildError, match="sub/bad.md"):

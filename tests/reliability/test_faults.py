@@ -26,6 +26,7 @@ from kb.api import create_app
 from kb.confidence import Model
 from kb.errors import BuildError, KbError
 from kb.search import SearchEngine, SearchRequest
+from kb.shards import ORDER
 from kb.snapshot import Snapshot, SnapshotHolder
 from tests.helpers.server import free_port, make_settings, serve
 from tests.load.process import kb_serve
@@ -116,7 +117,10 @@ CORRUPTIONS: dict[str, Callable[[Path, Path], None]] = {
     "table of contents deleted": lambda index, live: next(
         (live / layout.WHOOSH_DIR).glob("*.toc")
     ).unlink(),
-    "articles.json truncated": lambda index, live: _truncate(live / layout.ARTICLES, 0.5),
+    "article shard truncated": lambda index, live: _truncate(
+        next((live / layout.ARTICLES_DIR).glob("[0-9]*.json")), 0.5
+    ),
+    "article order deleted": lambda index, live: (live / layout.ARTICLES_DIR / ORDER).unlink(),
     "manifest.json not JSON": lambda index, live: (live / layout.MANIFEST).write_text("{nope"),
     "vocab.json deleted": lambda index, live: (live / layout.VOCAB).unlink(),
     "version folder deleted": lambda index, live: shutil.rmtree(live),
