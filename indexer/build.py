@@ -25,7 +25,15 @@ from indexer.parallel import Progress, ShardedIndexing, parse_sources
 from indexer.segment import chunk_docs, chunk_sections
 from kb import layout, shards
 from kb.errors import ArticleError, BuildError, ContentError
-from kb.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, Article, make_schema, plain_word
+from kb.schema import (
+    SCHEMA_VERSION,
+    STOPWORDS,
+    WORD_RE,
+    Article,
+    load_yaml,
+    make_schema,
+    plain_word,
+)
 
 
 @dataclass
@@ -56,7 +64,7 @@ class BuildReport:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ContentError(f"{path.name}: cannot be read: {exc}") from None
 

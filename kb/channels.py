@@ -22,6 +22,7 @@ import yaml
 
 from kb.cache import LRU
 from kb.errors import ContentError
+from kb.schema import load_yaml
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -177,7 +178,7 @@ class ChannelBook:
     @classmethod
     def load(cls, path: Path, default_tz: str = "UTC") -> ChannelBook:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise ContentError(f"{path}: {exc}") from None
         return cls.from_data(data, default_tz, str(path))

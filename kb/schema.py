@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
@@ -161,3 +162,12 @@ def facet_terms(meta: dict[str, Any]) -> list[str]:
             if isinstance(v, str | int | float | bool) and str(v).strip():
                 terms.append(f"{key}={str(v).strip()}".lower().replace(",", " "))
     return terms
+
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
+
+
+def load_yaml(text: str) -> Any:
+    """YAML read as `yaml.safe_load` reads it, by libyaml's parser where PyYAML was built with it
+    (channels and synonyms are read whenever a version is opened: ≈ 10 ms → 1 ms)."""
+    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, C or Python
