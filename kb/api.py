@@ -240,8 +240,8 @@ def settle() -> None:
     full collection took ~85 ms, one every ~10,000 searches; with them frozen (gc.freeze), ~13 ms.
     Frozen objects are still freed by reference counting when a newer version replaces them: an
     index version holds no reference cycle, which only the collector could free (a test holds
-    that). Run when a version is first served, after a full collection so that only live objects
-    are frozen.
+    that). Run when a worker has opened a version, after a full collection so that only live
+    objects are frozen.
 
     Loading a version also allocates far more than it keeps (the index files copied into memory,
     the articles decoded), and the C allocator keeps what was freed: the memory is handed back to
@@ -250,6 +250,11 @@ def settle() -> None:
     gc.collect()
     _return_freed_memory()
     gc.freeze()
+
+
+def settle_version(_: Snapshot) -> None:
+    """`settle()` once a worker has opened a new index version."""
+    settle()
 
 
 def _return_freed_memory() -> None:
@@ -273,6 +278,9 @@ class Service:
             default_tz=settings.timezone,
             fallback_channels=default_content_dir() / "channels.yaml",
         )
+        holder = self.holder
+        self.metrics.follow_index(lambda: holder.open_failures)
+        holder.on_load = settle_version  # in the thread that opened it: a request seldom waits
         self.engine = SearchEngine(
             self.holder,
             Model.load(),
@@ -299,7 +307,6 @@ class Service:
             self.metrics.index_built.set(snap.built_at)
             self.engine.cache.clear()
             self.encoded.clear()
-            settle()
         return snap
 
     def suggester(self, snap: Snapshot) -> Suggester:
@@ -323,9 +330,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service.holder.refresh()
+        service.holder.refresh()  # the version there is, opened and settled before the first request
         if service.holder.ready:
-            service.snapshot()  # counted in /metrics and settled before the first request
+            service.snapshot()  # counted in /metrics
+        service.holder.start_polling()
         yield
         service.holder.close()
         logs.flush()  # the last requests' lines: uvicorn may end the process by a signal next

@@ -90,7 +90,7 @@ class Settings(BaseSettings):
         "UTC", description="Time zone for channel opening hours without their own."
     )
     reload_interval_s: float = Field(
-        1.0, ge=0.05, le=60, description="How often a worker checks for a newly published index."
+        0.1, ge=0.05, le=60, description="How often a worker checks for a newly published index."
     )
     cache_size: int = Field(
         2048, ge=0, le=1_000_000, description="Search results cached per worker (by text, and as many by meaning)."

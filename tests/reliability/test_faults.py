@@ -163,7 +163,14 @@ def test_a_broken_index_is_a_clear_503_never_a_500(
             assert response.status_code == 503, (path, response.status_code, response.text[:300])
             assert response.json()["error"] == "index_unavailable", response.text
             assert not contract.violations(method, template, response), path
-        assert c.get("/metrics").status_code == 200
+        metrics = c.get("/metrics")
+        assert metrics.status_code == 200
+        failures = next(
+            float(line.split()[1])
+            for line in metrics.text.splitlines()
+            if line.startswith("kb_index_open_failures ")
+        )
+        assert (failures >= 1) is ("cannot be opened" in reason), (failures, reason)
         # Recovery: a successful build is picked up without a restart.
         build_index(CONTENT, index)
         deadline = time.monotonic() + 10
@@ -198,6 +205,30 @@ def test_a_broken_index_is_retried_quietly(tmp_path: Path) -> None:
     assert statuses == {503}
     failures = [r for r in records if r.getMessage() == "index version not loaded"]
     assert 1 <= len(failures) <= 2, f"{len(failures)} error lines for one broken version"
+
+
+def test_a_version_that_fails_to_open_is_retried_after_growing_pauses(tmp_path: Path) -> None:
+    """A published version that cannot be opened is tried again after 1 s (then 2, 4 … 60 s), not
+    at every poll; a version published after it is opened at the next poll."""
+    index = tmp_path / "index"
+    build_index(CONTENT, index)
+    live = layout.current_version(index)
+    assert live is not None
+    _truncate(_seg(live), 0.5)
+    holder = SnapshotHolder(index, interval_s=0.01)
+    polls = 0
+    started = time.monotonic()
+    while time.monotonic() - started < 0.5:  # ~50 polls: without the pause, as many opens
+        with pytest.raises(KbError, match="cannot be opened"):
+            holder.get()
+        polls += 1
+        time.sleep(0.01)
+    assert polls >= 10 and 1 <= holder.open_failures <= 2, (polls, holder.open_failures)
+    report = build_index(CONTENT, index)
+    time.sleep(0.02)
+    assert holder.get().version == report.version
+    assert holder.open_failures <= 2
+    holder.close()
 
 
 def _publish_copy(index: Path, source: Path, damage: Callable[[Path], None] | None = None) -> Path:
