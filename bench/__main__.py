@@ -80,6 +80,7 @@ class Run:
         self.quick: bool = args.quick
         self.out: Path = args.out
         self.work: Path = args.cache / "work" / f"run-{os.getpid()}"
+        self.serving_workers = max(2, os.cpu_count() or 1)  # one per core, at least two
         self.built: dict[str, indexing.Built] = {}
         self.engines: dict[str, list[peers.Engine]] = {}
         self.results: dict[str, Any] = {
@@ -191,7 +192,10 @@ class Run:
                 profile_to = self.out / "incremental-profile.txt"
                 self.results["incremental_profile"] = profile_to.name
             edits = 2 if self.quick else indexing.EDITS
-            incremental.append(indexing.incremental(built, edits=edits, profile_to=profile_to))
+            row = indexing.incremental(built, edits=edits, profile_to=profile_to)
+            log(f"  edit → live in every worker of kb serve ({self.serving_workers} workers)")
+            row.update(indexing.live_edits(built, self.work, self.serving_workers, edits))
+            incremental.append(row)
         self.results["indexing"] = rows
         self.results["incremental"] = incremental
 
@@ -236,7 +240,7 @@ class Run:
     def step_http(self) -> None:
         rows = self.results.setdefault("http", [])
         load = self.http_load()
-        workers = (1, max(2, os.cpu_count() or 1))
+        workers = (1, self.serving_workers)
         for corpus in self.http_corpora():
             log(f"HTTP on {corpus.name}: {', '.join(map(str, workers))} worker(s)")
             built = self.index_of(corpus)

@@ -79,10 +79,14 @@ def kb_command() -> list[str]:
 
 @contextmanager
 def running(
-    target: Target, index: Path, content: Path, logs: Path
+    target: Target,
+    index: Path,
+    content: Path,
+    logs: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start the target on a free loopback port; yields its base URL and process; stops it
-    afterwards."""
+    """Start the target on a free loopback port (kb with `extra_env` added to its settings);
+    yields its base URL and process; stops it afterwards."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     if target.name == "bare":
@@ -115,6 +119,7 @@ def running(
             KB_RATE_LIMIT_PER_MINUTE="0",
             KB_CACHE_SIZE="0" if target.name == "kb-cold" else "2048",
             KB_DATABASE_URL=f"sqlite:///{logs / 'analytics.db'}",
+            **(extra_env or {}),
         )
     log_path = logs / f"{target.name}-{target.workers}w.log"
     with open(log_path, "wb") as log:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import cProfile
 import importlib
 import io
+import json
 import pstats
 import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +234,68 @@ def _article_id(path: Path) -> str:
     root = next(p for p in path.parents if (p / "channels.yaml").exists())
     source = Source(path=path, rel=path.relative_to(root).as_posix(), raw=path.read_bytes())
     return parse_article(source).id
+
+
+def live_edits(built: Built, work: Path, workers: int = 2, edits: int = EDITS) -> dict[str, Any]:
+    """Edit → live in every worker, end to end: `kb serve --workers N` with KB_WATCH=true on the
+    corpus, one article edited at a time. From the moment the file is written until each worker
+    has logged the new version as loaded (its poller opens it), read from the server's own log
+    lines; the watcher's wait for the writes to settle, the build and each worker's poll interval
+    are all inside."""
+    from bench.http_load import Target, running
+
+    logs = work / f"live-{built.corpus.name}"
+    logs.mkdir(parents=True, exist_ok=True)
+    target = Target("kb-watch", workers)
+    files = sorted(built.content.rglob("*.md"))
+    published: list[float] = []
+    first: list[float] = []
+    every: list[float] = []
+    with running(target, built.index, built.content, logs, {"KB_WATCH": "true"}):
+        log_path = logs / f"{target.name}-{workers}w.log"
+        time.sleep(1.0)  # the watcher is watching
+        for n in range(edits):
+            path = files[(n * 7919 + 4001) % len(files)]
+            text = path.read_text(encoding="utf-8").rstrip("\n")
+            written = time.time()
+            path.write_text(f"{text}\n\nThis article is now live as livebench{n}.\n", encoding="utf-8")
+            deadline = time.monotonic() + 30
+            while True:
+                version, loaded = _loaded_since(log_path, written)
+                if version is not None and len(loaded) >= workers:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"edit {n} not live in {workers} workers after 30 s")
+                time.sleep(0.05)
+            published.append(int(version.split("-")[1]) / 1e9 - written)
+            first.append(min(loaded))
+            every.append(max(loaded))
+            time.sleep(0.5)
+    return {
+        "live_workers": workers,
+        "live_edits": edits,
+        "live_published_s": median(published),
+        "live_first_worker_s": median(first),
+        "live_every_worker_s": median(every),
+        "live_max_every_worker_s": max(every),
+    }
+
+
+def _loaded_since(log_path: Path, since: float) -> tuple[str | None, list[float]]:
+    """The version the content watcher published after `since` (epoch seconds), and when each
+    worker logged it as loaded, in seconds after `since`."""
+    version = None
+    loaded: list[float] = []
+    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        record = json.loads(line)
+        at = datetime.fromisoformat(record["time"].replace("Z", "+00:00")).timestamp()
+        if at < since - 0.001:  # the log's times are to the millisecond
+            continue
+        if version is None and record.get("event") == "rebuilt after content change":
+            version = record["version"]
+        elif version is not None and record.get("event") == "index version loaded":
+            if record.get("version") == version:
+                loaded.append(at - since)
+    return version, loaded

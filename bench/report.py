@@ -150,12 +150,19 @@ def headline(results: dict[str, Any]) -> list[str]:
     for row in results.get("incremental", []):
         full = _find(results.get("indexing", []), corpus=row["corpus"])
         worst = max(row["max_total_s"], row.get("max_other_total_s", 0.0))
+        worst = max(worst, row.get("live_max_every_worker_s", 0.0))
         other = (
             f"; in a worker that did not build it {_f(row['other_total_s'], 3)} s "
             f"(max {_f(row['max_other_total_s'], 3)} s) plus its poll interval"
             if "other_total_s" in row
             else ""
         )
+        if "live_every_worker_s" in row:
+            other += (
+                f"; end to end through kb serve's content watcher, live in all "
+                f"{row['live_workers']} workers {_f(row['live_every_worker_s'], 3)} s after the "
+                f"edit (max {_f(row['live_max_every_worker_s'], 3)} s)"
+            )
         out.append(
             f"- One changed article on {row['corpus']}: edit → searchable in {_f(row['total_s'], 3)} s "
             f"in the process that built it (median of {row['edits']}; max {_f(row['max_total_s'], 3)} s)"
@@ -315,10 +322,17 @@ def _indexing_section(results: dict[str, Any]) -> list[str]:
                     _f(r["build_s"], 3),
                     _f(r["swap_s"], 3),
                     _f(r["first_search_s"], 3),
+                    _f(r.get("live_every_worker_s"), 3),
+                    _f(r.get("live_max_every_worker_s"), 3),
                     f"{r['found']}/{r['edits']}",
                     _x(ratio(r["total_s"], full.get("build_s"))),
                     "yes"
-                    if max(r["max_total_s"], r.get("max_other_total_s", 0.0)) <= 1.0
+                    if max(
+                        r["max_total_s"],
+                        r.get("max_other_total_s", 0.0),
+                        r.get("live_max_every_worker_s", 0.0),
+                    )
+                    <= 1.0
                     else "no",
                 ]
             )
@@ -330,7 +344,12 @@ def _indexing_section(results: dict[str, Any]) -> list[str]:
             "version parses only the shards and reads only the segments it has not read before. "
             "'other worker' columns: the same edit opened by a worker that did not run the build "
             "(its own caches, filled by the version before), whose poll interval "
-            "(KB_RELOAD_INTERVAL_S) comes on top. The ≤ 1 s verdict is on the slower of the two.",
+            "(KB_RELOAD_INTERVAL_S) comes on top. 'live, all workers' columns: end to end, "
+            "`kb serve --workers N` (one per core) with KB_WATCH=true, from the edited file's write "
+            "until every worker has logged the new version as loaded (the watcher's wait for the "
+            "writes to settle, the build, the poll interval and the load all inside; read from the "
+            "server's log lines, to the millisecond). The ≤ 1 s verdict is on the slowest of the "
+            "three.",
             "",
         ]
         out += _table(
@@ -343,6 +362,8 @@ def _indexing_section(results: dict[str, Any]) -> list[str]:
                 "incremental build s",
                 "snapshot swap s",
                 "first search s",
+                "live, all workers s",
+                "max s",
                 "found",
                 "÷ full build",
                 "≤ 1 s",
