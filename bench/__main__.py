@@ -100,8 +100,12 @@ class Run:
 
     def http_load(self) -> http_load.Load:
         if self.quick:
-            return http_load.Load(connections=8, warmup_s=0, duration_s=1, log_length=2_000)
-        return http_load.Load(connections=16, warmup_s=5, duration_s=10, log_length=60_000)
+            return http_load.Load(
+                connections=8, warmup_s=0, duration_s=2, log_length=2_000, rounds=2
+            )
+        return http_load.Load(
+            connections=16, warmup_s=5, duration_s=10, log_length=60_000, rounds=5
+        )
 
     def http_corpora(self) -> list[Corpus]:
         names = ("gen-300",) if self.quick else ("default", "gen-10k")

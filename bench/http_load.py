@@ -1,11 +1,13 @@
 """Search over HTTP: kb served by `kb serve --workers N` beside a bare FastAPI endpoint.
 
-Each target is a real server process on a free 127.0.0.1 port, started, warmed up, loaded and
-stopped in turn. The load is wrk (Debian's package; installed here when missing and run as root):
-one thread, a fixed number of connections each sending its next request as soon as the previous
-answer arrives (a closed loop), for a fixed duration, replaying the corpus's query log in order.
-Targets: the bare endpoint (the ceiling), kb with its result cache (warm) and kb with
-KB_CACHE_SIZE=0 (cold), for 1 worker and for one worker per core.
+Each target is a real server process on a free 127.0.0.1 port. The three targets of a worker count
+run side by side, each warmed up, then loaded in turns, a few seconds each (bare, kb-warm, kb-cold,
+bare, …): on a shared machine the load that comes and goes then reaches all three alike, where
+measuring one target after the other gave ratios that moved by ±0.15 between runs. The load is wrk
+(Debian's package; installed here when missing and run as root): one thread, a fixed number of
+connections each sending its next request as soon as the previous answer arrives (a closed loop),
+replaying the corpus's query log in order. Targets: the bare endpoint (the ceiling), kb with its
+result cache (warm) and kb with KB_CACHE_SIZE=0 (cold), for 1 worker and for one worker per core.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.corpora import REPO
+from bench.measure import median
 
 REPLAY = Path(__file__).with_name("replay.lua")
 LIMIT = 10
@@ -38,8 +41,9 @@ LIMIT = 10
 class Load:
     connections: int
     warmup_s: int
-    duration_s: int
+    duration_s: int  # measured seconds per target, in `rounds` segments
     log_length: int  # requests in the replayed log before it wraps around
+    rounds: int = 1
 
 
 @dataclass(frozen=True)
@@ -258,35 +262,71 @@ def run(
     work: Path,
     worker_counts: tuple[int, ...],
 ) -> list[dict[str, Any]]:
-    """Every target for every worker count, one after the other, on the same replayed log."""
+    """For each worker count, the three targets side by side, measured in turns on the same
+    replayed log: `load.rounds` segments each (bare, kb-warm, kb-cold, bare, …), so that a change
+    in what else the machine runs reaches all three alike."""
     binary = ensure_wrk()
     logs = work / f"http-{corpus}"
     logs.mkdir(parents=True, exist_ok=True)
     paths = paths_file(queries, logs / "paths.txt")
     rows: list[dict[str, Any]] = []
     for workers in worker_counts:
-        for name in ("bare", "kb-warm", "kb-cold"):
-            target = Target(name, workers)
-            with running(target, index, content, logs) as (url, proc):
-                # The measured run goes on where the warm-up stopped, as live traffic would.
-                start = 0
-                if load.warmup_s:
-                    start = wrk(binary, url, paths, load.connections, load.warmup_s)["requests"]
-                # One worker's /metrics counts every search of the run (each worker has its own).
-                counted = name == "kb-warm" and workers == 1
-                before = search_counts(url) if counted else None
-                result = wrk(binary, url, paths, load.connections, load.duration_s, start)
-                if before is not None:
-                    searches, hits = (a - b for a, b in zip(search_counts(url), before, strict=True))
-                    result["searched_share"] = (searches - hits) / searches if searches else None
-                result["worker_rss_mb"] = worker_memory_mb(proc.pid)
-            rows.append(
-                {
-                    "corpus": corpus,
-                    "workers": workers,
-                    "target": name,
-                    "connections": load.connections,
-                    **result,
-                }
-            )
+        targets = [Target(name, workers) for name in ("bare", "kb-warm", "kb-cold")]
+        with ExitStack() as stack:
+            servers = {t.name: stack.enter_context(running(t, index, content, logs)) for t in targets}
+            # Each target's measured segments go on where its warm-up, then its last segment,
+            # stopped, as live traffic would.
+            offset = {t.name: 0 for t in targets}
+            if load.warmup_s:
+                for t in targets:
+                    url = servers[t.name][0]
+                    offset[t.name] = wrk(binary, url, paths, load.connections, load.warmup_s)["requests"]
+            # One worker's /metrics counts every search of the run (each worker has its own).
+            counted = servers["kb-warm"][0] if workers == 1 else None
+            before = search_counts(counted) if counted else None
+            segments: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
+            for _ in range(load.rounds):
+                for t in targets:
+                    url = servers[t.name][0]
+                    seconds = load.duration_s // load.rounds
+                    result = wrk(binary, url, paths, load.connections, seconds, offset[t.name])
+                    offset[t.name] += result["requests"]
+                    segments[t.name].append(result)
+            shares: dict[str, Any] = {}
+            if counted and before is not None:
+                searches, hits = (a - b for a, b in zip(search_counts(counted), before, strict=True))
+                shares["searched_share"] = (searches - hits) / searches if searches else None
+            for t in targets:
+                rows.append(
+                    {
+                        "corpus": corpus,
+                        "workers": workers,
+                        "target": t.name,
+                        "connections": load.connections,
+                        "rounds": load.rounds,
+                        **_combined(segments[t.name]),
+                        **(shares if t.name == "kb-warm" else {}),
+                        "worker_rss_mb": worker_memory_mb(servers[t.name][1].pid),
+                    }
+                )
     return rows
+
+
+def _combined(segments: list[dict[str, Any]]) -> dict[str, Any]:
+    """One target's segments as one run: requests and seconds added up; latency percentiles are
+    the median of the segments' (percentiles of separate runs cannot be merged exactly)."""
+    requests = sum(r["requests"] for r in segments)
+    seconds = sum(r["seconds"] for r in segments)
+    return {
+        "requests": requests,
+        "seconds": seconds,
+        "rps": requests / seconds if seconds else float("nan"),
+        "status_errors": sum(r["status_errors"] for r in segments),
+        "socket_errors": sum(r["socket_errors"] for r in segments),
+        "mean_ms": sum(r["mean_ms"] * r["requests"] for r in segments) / requests
+        if requests
+        else float("nan"),
+        **{k: median([r[k] for r in segments]) for k in ("p50_ms", "p90_ms", "p99_ms")},
+        "max_ms": max(r["max_ms"] for r in segments),
+        "segment_rps": [round(r["rps"]) for r in segments],
+    }

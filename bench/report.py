@@ -447,9 +447,11 @@ def _http_section(results: dict[str, Any]) -> list[str]:
                 _x(ratio(r["p99_ms"], bare.get("p99_ms"))),
                 _pct(r.get("searched_share")),
                 _f(r.get("worker_rss_mb"), 0),
+                " / ".join(f"{v:,}" for v in r.get("segment_rps", [])) or "–",
             ]
         )
     conns = http[0]["connections"]
+    rounds = http[0].get("rounds", 1)
     header = [
         "corpus",
         "workers",
@@ -463,12 +465,17 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "p99 ÷ bare",
         "searched (not cached)",
         "worker MB",
+        "req/s by segment",
     ]
     return [
         "## Search over HTTP",
         "",
-        f"wrk, 1 thread, {conns} connections in a closed loop, fixed duration after a warm-up, "
-        "replaying the corpus's log (GET /search?q=…&limit=10) from where the warm-up stopped. "
+        f"wrk, 1 thread, {conns} connections in a closed loop, replaying the corpus's log "
+        "(GET /search?q=…&limit=10). The three targets of a worker count run side by side; each is "
+        f"warmed up, then measured in {rounds} segments taken in turns (bare, kb-warm, kb-cold, "
+        "bare, …), each segment going on in the log where the target's last one stopped, so that "
+        "load from elsewhere on the machine reaches all three alike. req/s is over the segments "
+        "together; p50 and p99 are the median of the segments'. "
         "bare: a FastAPI endpoint returning constant JSON, served as `kb serve` serves (same uvicorn "
         "options, a listening socket per worker); kb-warm: "
         "`kb serve` with its result cache; kb-cold: KB_CACHE_SIZE=0. The load generator shares the "

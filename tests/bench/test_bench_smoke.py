@@ -80,7 +80,8 @@ def test_report_files_are_written(quick_run: Path) -> None:
 
 @pytest.mark.slow
 def test_indexing_rows_cover_every_corpus(results: dict[str, Any]) -> None:
-    """Every corpus has a full-build row with finite time and size, and an edited article is found."""
+    """Every corpus has a full-build row with finite time and size, an edited article is found,
+    and an edit made under a running kb serve goes live in every one of its workers."""
     rows = {r["corpus"]: r for r in results["indexing"]}
     assert set(rows) == set(CORPORA)
     for row in rows.values():
@@ -88,6 +89,10 @@ def test_indexing_rows_cover_every_corpus(results: dict[str, Any]) -> None:
     for inc in results["incremental"]:
         assert inc["found"] == inc["edits"], inc
         assert finite(inc, "build_s", "swap_s", "first_search_s", "total_s")
+        assert inc["live_workers"] >= 2 and inc["live_edits"] == inc["edits"], inc
+        assert 0 < inc["live_published_s"] <= inc["live_first_worker_s"], inc
+        assert inc["live_first_worker_s"] <= inc["live_every_worker_s"], inc
+        assert inc["live_every_worker_s"] <= inc["live_max_every_worker_s"], inc
     peers = {(r["corpus"], r["engine"]) for r in results["peer_builds"]}
     assert peers == {(c, e) for c in CORPORA for e in ("sqlite-fts5", "tantivy")}
 
@@ -116,7 +121,8 @@ def test_suggest_rows_cover_every_corpus(results: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_http_rows_cover_every_target(results: dict[str, Any]) -> None:
-    """HTTP rows exist for bare, kb-warm and kb-cold at 1 and 2 workers, with no non-2xx answer."""
+    """HTTP rows exist for bare, kb-warm and kb-cold at 1 and 2 workers, with no non-2xx answer,
+    each measured in the same number of segments taken in turns."""
     rows = {(r["workers"], r["target"]): r for r in results["http"]}
     assert set(rows) == {(w, t) for w in (1, 2) for t in TARGETS}
     for (_, target), row in rows.items():
@@ -125,6 +131,8 @@ def test_http_rows_cover_every_target(results: dict[str, Any]) -> None:
         if target == "bare":
             assert row["requests"] > 0
         assert row["worker_rss_mb"] > 10, row  # resident memory of the largest serving process
+        assert row["rounds"] >= 2 and len(row["segment_rps"]) == row["rounds"], row
+        assert row["requests"] == 0 or min(row["segment_rps"]) > 0, row
     # one kb-warm worker's /metrics gives the share of its searches no cache level answered
     share = rows[(1, "kb-warm")]["searched_share"]
     assert share is not None and 0.0 <= share <= 1.0
