@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,8 @@ import pytest
 from kb.analytics.store import Store
 from kb.config import Settings
 from tests.analytics.postgres import PostgresServer
-from tests.analytics.service import ADMIN_KEY, CONTENT, Captured, Running, serve_analytics
+from tests.analytics.service import ADMIN_KEY, CONTENT, Running, serve_analytics
+from tests.helpers.logs import Captured, captured
 from tests.helpers.server import make_settings
 
 
@@ -61,13 +61,5 @@ def kb(analytics_settings: Settings) -> Iterator[Running]:
 @pytest.fixture()
 def analytics_log() -> Iterator[Captured]:
     """What kb.analytics logs during the test."""
-    handler = Captured()
-    logger = logging.getLogger("kb.analytics")
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with captured("kb.analytics") as handler:
         yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)

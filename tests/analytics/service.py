@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,16 +36,3 @@ def serve_analytics(settings: Settings) -> Iterator[Running]:
     with serve_app(app) as url:
         yield Running(url, analytics, settings)
 
-
-class Captured(logging.Handler):
-    """Records of the kb.analytics logger, whatever kb.logs did to propagation."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def warnings(self) -> list[str]:
-        return [r.getMessage() for r in self.records if r.levelno == logging.WARNING]

@@ -9,7 +9,8 @@ import pytest
 
 from kb.config import Settings
 from tests.analytics.postgres import PostgresServer
-from tests.analytics.service import ADMIN_KEY, CONTENT, Captured, Running, serve_analytics
+from tests.analytics.service import ADMIN_KEY, CONTENT, Running, serve_analytics
+from tests.helpers.logs import Captured
 from tests.helpers.server import free_port, make_settings
 
 QUESTIONS = ["where is my refund", "track my order", "pay with bitcoin"]

@@ -22,7 +22,7 @@ from kb.analytics.store import (
     utcnow,
 )
 from kb.errors import ConfigError
-from tests.analytics.service import Captured
+from tests.helpers.logs import Captured
 
 
 def a_search(sid: str, at: datetime, query: str = "where is my refund") -> SearchRecord:

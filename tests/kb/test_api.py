@@ -19,6 +19,7 @@ from kb import layout
 from kb.middleware import new_id
 from kb.models import DeflectResponse, SearchResponse
 from tests.conftest import CONTENT
+from tests.helpers.logs import Captured, captured
 from tests.helpers.server import client, make_settings, serve
 
 
@@ -246,33 +247,26 @@ def test_an_idle_worker_opens_a_new_version_in_its_poll_thread(tmp_path: Path) -
     shutil.copytree(CONTENT, content)
     index = tmp_path / "index"
     build_index(content, index)
-    loads: list[tuple[str, str]] = []  # (version, the thread that opened it)
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            if record.getMessage() == "index version loaded":
-                loads.append((record.version, threading.current_thread().name))  # type: ignore[attr-defined]
-
-    keep = Keep()
-    index_log = logging.getLogger("kb.index")
-    level = index_log.level
-    index_log.addHandler(keep)
-    index_log.setLevel(logging.INFO)
-    try:
-        with serve(make_settings(index, content)) as url, client(url) as c:
+    with captured("kb.index", logging.INFO) as log, serve(make_settings(index, content)) as url:
+        with client(url) as c:
             assert c.get("/readyz").status_code == 200
-            started = len(loads)
             (content / "a.md").write_text("---\ntitle: Gift cards\n---\n## Redeem\n\nA code.\n")
             version = build_index(content, index, incremental=True).version
             deadline = time.monotonic() + 10
-            while not any(v == version for v, _ in loads) and time.monotonic() < deadline:
+            while version not in _loaded(log) and time.monotonic() < deadline:
                 time.sleep(0.02)
-            assert [thread for v, thread in loads[started:] if v == version] == ["kb-index-poll"]
+            assert _loaded(log)[version] == ["kb-index-poll"]
             assert c.get("/readyz").json()["version"] == version
             assert c.get("/search", params={"q": "gift card"}).json()["answers"]
-    finally:
-        index_log.removeHandler(keep)
-        index_log.setLevel(level)
+
+
+def _loaded(log: Captured) -> dict[str, list[str]]:
+    """The versions logged as loaded, and the threads that loaded each."""
+    loaded: dict[str, list[str]] = {}
+    for record, thread in zip(log.records, log.threads, strict=True):
+        if record.getMessage() == "index version loaded":
+            loaded.setdefault(record.version, []).append(thread)  # type: ignore[attr-defined]
+    return loaded
 
 
 def test_no_index_means_not_ready_but_alive(tmp_path: Path) -> None:

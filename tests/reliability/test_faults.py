@@ -28,6 +28,7 @@ from kb.errors import BuildError, KbError
 from kb.search import SearchEngine, SearchRequest
 from kb.shards import ORDER
 from kb.snapshot import Snapshot, SnapshotHolder
+from tests.helpers.logs import captured
 from tests.helpers.server import free_port, make_settings, serve
 from tests.load.process import kb_serve
 from tests.reliability.contract import OpenApiContract
@@ -188,22 +189,12 @@ def test_a_broken_index_is_retried_quietly(tmp_path: Path) -> None:
     live = layout.current_version(index)
     assert live is not None
     _truncate(_seg(live), 0.5)
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    keep = Keep(level=logging.ERROR)
-    logging.getLogger("kb.index").addHandler(keep)
-    try:
-        settings = make_settings(index, CONTENT, reload_interval_s=30)
-        with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as c:
+    settings = make_settings(index, CONTENT, reload_interval_s=30)
+    with captured("kb.index", logging.ERROR) as log, serve(settings) as url:
+        with httpx.Client(base_url=url, timeout=30) as c:
             statuses = {c.get("/search", params={"q": f"refund {i}"}).status_code for i in range(60)}
-    finally:
-        logging.getLogger("kb.index").removeHandler(keep)
     assert statuses == {503}
-    failures = [r for r in records if r.getMessage() == "index version not loaded"]
+    failures = [m for m in log.messages() if m == "index version not loaded"]
     assert 1 <= len(failures) <= 2, f"{len(failures)} error lines for one broken version"
 
 
