@@ -14,6 +14,8 @@ import io
 import json
 import pstats
 import shutil
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from bench.corpora import Corpus
 from bench.measure import median, tree_bytes
@@ -241,7 +244,9 @@ def live_edits(built: Built, work: Path, workers: int = 2, edits: int = EDITS) -
     corpus, one article edited at a time. From the moment the file is written until each worker
     has logged the new version as loaded (its poller opens it), read from the server's own log
     lines; the watcher's wait for the writes to settle, the build and each worker's poll interval
-    are all inside."""
+    are all inside. Meanwhile a client asks a few questions over and over (a new connection each
+    time, so every worker is asked): the longest of its requests while the edits go live, against
+    the longest in the second before the first edit."""
     from bench.http_load import Target, running
 
     logs = work / f"live-{built.corpus.name}"
@@ -251,26 +256,54 @@ def live_edits(built: Built, work: Path, workers: int = 2, edits: int = EDITS) -
     published: list[float] = []
     first: list[float] = []
     every: list[float] = []
-    with running(target, built.index, built.content, logs, {"KB_WATCH": "true"}):
+    asked: list[tuple[float, float]] = []  # (when the answer came, epoch seconds; seconds taken)
+    failed = [0]
+    stop = threading.Event()
+    with running(target, built.index, built.content, logs, {"KB_WATCH": "true"}) as (url, _):
+
+        def ask() -> None:
+            n = 0
+            while not stop.is_set():
+                started = time.perf_counter()
+                q = LIVE_QUESTIONS[n % len(LIVE_QUESTIONS)]
+                try:
+                    ok = _get_status(url, f"/search?q={quote_plus(q)}") == 200
+                except OSError:
+                    ok = False
+                asked.append((time.time(), time.perf_counter() - started))
+                failed[0] += not ok
+                n += 1
+
+        client = threading.Thread(target=ask, daemon=True)
+        client.start()
         log_path = logs / f"{target.name}-{workers}w.log"
-        time.sleep(1.0)  # the watcher is watching
-        for n in range(edits):
-            path = files[(n * 7919 + 4001) % len(files)]
-            text = path.read_text(encoding="utf-8").rstrip("\n")
-            written = time.time()
-            path.write_text(f"{text}\n\nThis article is now live as livebench{n}.\n", encoding="utf-8")
-            deadline = time.monotonic() + 30
-            while True:
-                version, loaded = _loaded_since(log_path, written)
-                if version is not None and len(loaded) >= workers:
-                    break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"edit {n} not live in {workers} workers after 30 s")
-                time.sleep(0.05)
-            published.append(int(version.split("-")[1]) / 1e9 - written)
-            first.append(min(loaded))
-            every.append(max(loaded))
-            time.sleep(0.5)
+        time.sleep(1.5)  # the watcher is watching; every question has been asked (and cached)
+        calm = time.time() - 1.0
+        try:
+            for n in range(edits):
+                path = files[(n * 7919 + 4001) % len(files)]
+                text = path.read_text(encoding="utf-8").rstrip("\n")
+                written = time.time()
+                path.write_text(
+                    f"{text}\n\nThis article is now live as livebench{n}.\n", encoding="utf-8"
+                )
+                deadline = time.monotonic() + 30
+                while True:
+                    version, loaded = _loaded_since(log_path, written)
+                    if version is not None and len(loaded) >= workers:
+                        break
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"edit {n} not live in {workers} workers after 30 s")
+                    time.sleep(0.05)
+                published.append(int(version.split("-")[1]) / 1e9 - written)
+                first.append(min(loaded))
+                every.append(max(loaded))
+                time.sleep(0.5)
+        finally:
+            stop.set()
+            client.join(timeout=30)
+    editing = [s for at, s in asked if at >= calm + 1.0]
+    before = [s for at, s in asked if calm <= at < calm + 1.0]
     return {
         "live_workers": workers,
         "live_edits": edits,
@@ -278,7 +311,28 @@ def live_edits(built: Built, work: Path, workers: int = 2, edits: int = EDITS) -
         "live_first_worker_s": median(first),
         "live_every_worker_s": median(every),
         "live_max_every_worker_s": max(every),
+        "live_requests": len(editing),
+        "live_failed_requests": failed[0],
+        "live_longest_request_ms": max(editing) * 1000 if editing else None,
+        "live_longest_before_ms": max(before) * 1000 if before else None,
     }
+
+
+def _get_status(url: str, path: str) -> int:
+    """One GET on a connection of its own (a worker chosen by the kernel), read to the end; its
+    status. A bare socket: an HTTP client's own set-up would cost more than kb's answer."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return int(reply.split(b" ", 2)[1])
+
+
+# Asked again and again while edits go live: answered from the cache, so a request that waits on
+# a version being loaded stands out.
+LIVE_QUESTIONS = ("how do i reset my password", "refund", "where is my order", "contact support")
 
 
 def _loaded_since(log_path: Path, since: float) -> tuple[str | None, list[float]]:

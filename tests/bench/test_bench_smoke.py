@@ -93,6 +93,8 @@ def test_indexing_rows_cover_every_corpus(results: dict[str, Any]) -> None:
         assert 0 < inc["live_published_s"] <= inc["live_first_worker_s"], inc
         assert inc["live_first_worker_s"] <= inc["live_every_worker_s"], inc
         assert inc["live_every_worker_s"] <= inc["live_max_every_worker_s"], inc
+        assert inc["live_requests"] > 0 and inc["live_failed_requests"] == 0, inc
+        assert inc["live_longest_request_ms"] > 0 and inc["live_longest_before_ms"] > 0, inc
     peers = {(r["corpus"], r["engine"]) for r in results["peer_builds"]}
     assert peers == {(c, e) for c in CORPORA for e in ("sqlite-fts5", "tantivy")}
 
