@@ -285,10 +285,10 @@ def run(
             counted = servers["kb-warm"][0] if workers == 1 else None
             before = search_counts(counted) if counted else None
             segments: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
+            seconds = load.duration_s // load.rounds
             for _ in range(load.rounds):
                 for t in targets:
                     url = servers[t.name][0]
-                    seconds = load.duration_s // load.rounds
                     result = wrk(binary, url, paths, load.connections, seconds, offset[t.name])
                     offset[t.name] += result["requests"]
                     segments[t.name].append(result)

@@ -286,6 +286,12 @@ def _read_articles(
     return results
 
 
+def live_articles(index_dir: Path) -> dict[str, Article] | None:
+    """The live version's articles as the next incremental build reads them (and keeps, for the
+    process's later reads); None when there is none it could build on."""
+    return _previous_articles(layout.current_version(index_dir))
+
+
 def _previous_articles(live: Path | None) -> dict[str, Article] | None:
     if live is None:
         return None

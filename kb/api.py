@@ -252,11 +252,6 @@ def settle() -> None:
     gc.freeze()
 
 
-def settle_version(_: Snapshot) -> None:
-    """`settle()` once a worker has opened a new index version."""
-    settle()
-
-
 def _return_freed_memory() -> None:
     """glibc's malloc_trim(0), where the C library has it (Linux with glibc); elsewhere nothing."""
     try:
@@ -280,7 +275,7 @@ class Service:
         )
         holder = self.holder
         self.metrics.follow_index(lambda: holder.open_failures)
-        holder.on_load = settle_version  # in the thread that opened it: a request seldom waits
+        holder.on_load = settle  # in the thread that opened the version: a request seldom waits
         self.engine = SearchEngine(
             self.holder,
             Model.load(),

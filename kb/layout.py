@@ -34,6 +34,8 @@ CHANNELS = "channels.yaml"
 SYNONYMS = "synonyms.yaml"
 WHOOSH_DIR = "whoosh"
 
+Stamp = tuple[int, int, int]  # a file's (inode, mtime in ns, size)
+
 
 def current_version(index_dir: Path) -> Path | None:
     """The live version's folder, or None when nothing has been published."""
@@ -46,7 +48,7 @@ def current_version(index_dir: Path) -> Path | None:
     return index_dir / name
 
 
-def file_stamp(path: Path) -> tuple[int, int, int] | None:
+def file_stamp(path: Path) -> Stamp | None:
     """A cheap fingerprint of a file (inode, mtime, size): it changes when the file is replaced or
     written to; None when it cannot be read."""
     try:
@@ -56,7 +58,7 @@ def file_stamp(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def pointer_stamp(index_dir: Path) -> tuple[int, int, int] | None:
+def pointer_stamp(index_dir: Path) -> Stamp | None:
     """The pointer's fingerprint: it changes whenever a version is published."""
     return file_stamp(index_dir / POINTER)
 

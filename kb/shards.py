@@ -28,8 +28,6 @@ from kb.schema import Article
 SHARDS = 64
 ORDER = "order.json"
 
-Stamp = tuple[int, int, int]
-
 
 def shard_of(article_id: str) -> int:
     """The shard an article lives in, from its id alone (stable across versions and processes)."""
@@ -52,8 +50,8 @@ def write_articles(
     articles: dict[str, Article],
     live: Path | None = None,
     previous: dict[str, Article] | None = None,
-) -> int:
-    """Write `articles` into the version being built; returns how many shards were written.
+) -> None:
+    """Write `articles` into the version being built.
 
     `previous` are the live version's articles as read from `live`: a shard holding exactly the
     same Article objects (an incremental build reuses the object of an unchanged file) is linked
@@ -63,7 +61,6 @@ def write_articles(
     folder.mkdir()
     (folder / ORDER).write_bytes(orjson.dumps(list(articles)))
     before = _by_shard(previous) if previous is not None and live is not None else {}
-    written = 0
     for n, members in _by_shard(articles).items():
         target = _shard_path(folder, n)
         old = before.get(n)
@@ -74,8 +71,6 @@ def write_articles(
             except OSError:
                 pass  # another file system, or no hard links there: write it instead
         target.write_bytes(orjson.dumps([a.to_json() for a in members]))
-        written += 1
-    return written
 
 
 def _same(old: list[Article], new: list[Article]) -> bool:
@@ -92,8 +87,8 @@ class ArticleShards:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._shards: dict[Stamp, list[Article]] = {}
-        self._recent: deque[set[Stamp]] = deque(maxlen=2)
+        self._shards: dict[layout.Stamp, list[Article]] = {}
+        self._recent: deque[set[layout.Stamp]] = deque(maxlen=2)
 
     def read(self, version: Path) -> dict[str, Article]:
         """The version's articles by id, in content order. Raises OSError or ValueError when its
@@ -105,7 +100,7 @@ class ArticleShards:
         if not isinstance(order, list):
             raise ValueError(f"{ORDER} is not a list of article ids")
         found: dict[str, Article] = {}
-        used: dict[Stamp, list[Article]] = {}
+        used: dict[layout.Stamp, list[Article]] = {}
         for n in sorted({shard_of(article_id) for article_id in order}):
             path = _shard_path(folder, n)
             stamp = layout.file_stamp(path)

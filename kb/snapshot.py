@@ -131,7 +131,7 @@ class SnapshotHolder:
         self.fallback_channels = fallback_channels
         self._snapshot: Snapshot | None = None
         self._retired: Snapshot | None = None
-        self._stamp: tuple[int, int, int] | None = None
+        self._stamp: layout.Stamp | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
         self.error: str | None = None
@@ -140,12 +140,12 @@ class SnapshotHolder:
         self._broken: Path | None = None  # a version whose files failed a read: never reopened
         # A version that failed to open is tried again after 1, 2, 4 … 60 s (at once when another
         # is published): opening a damaged 10k-chunk version costs a worker ~0.2 s each time.
-        self._failed: tuple[Path, tuple[int, int, int] | None] | None = None
+        self._failed: tuple[Path, layout.Stamp | None] | None = None
         self._retry_at = 0.0
         self._backoff = 0.0
         self.segments = SegmentCache()
-        # Called with each newly opened snapshot, in the thread that opened it (the poller's).
-        self.on_load: Callable[[Snapshot], None] | None = None
+        # Called after each newly opened snapshot, in the thread that opened it (the poller's).
+        self.on_load: Callable[[], None] | None = None
         self._poller: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -221,7 +221,7 @@ class SnapshotHolder:
             self.reloads += 1
             log.info("index version loaded", extra={"version": snap.version, "chunks": snap.chunks})
         if self.on_load is not None:
-            self.on_load(snap)
+            self.on_load()
         return True
 
     def broken(self, snap: Snapshot, reason: str) -> None:
