@@ -20,6 +20,7 @@ import orjson
 import yaml
 from whoosh import index as whoosh_index
 
+from indexer import merge
 from indexer.loader import Source, find_sources
 from indexer.parallel import Progress, ShardedIndexing, parse_sources
 from indexer.segment import chunk_docs, chunk_sections
@@ -327,8 +328,9 @@ def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed:
         for article in changed:
             for doc in chunk_docs(article):
                 writer.add_document(**doc)
-        # No merge: adding a small segment keeps the incremental build fast; full builds compact.
-        writer.commit(merge=False)
+        # The new segment, with the small segments merged in when a tier of them has filled up
+        # (indexer.merge): edits do not pile segments up, and the large ones wait for a full build.
+        writer.commit(mergetype=merge.tiered)
     except BaseException:
         if not writer.is_closed:  # a failed commit has closed it; cancel() would mask the error
             writer.cancel()
