@@ -7,6 +7,7 @@ is complete, so an interrupted or failed build leaves the previous index in plac
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections import Counter
@@ -319,7 +320,9 @@ def _commit_segments(ix: whoosh_index.Index, shards: ShardedIndexing) -> None:
 
 
 def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed: set[str]) -> None:
-    shutil.copytree(live / layout.WHOOSH_DIR, build_dir / layout.WHOOSH_DIR)
+    # Whoosh never changes a file it has written (deletions go in the new table of contents), so
+    # the live version's files are linked, not copied: 36 MB on 10k chunks written and synced once.
+    shutil.copytree(live / layout.WHOOSH_DIR, build_dir / layout.WHOOSH_DIR, copy_function=_link)
     ix = whoosh_index.open_dir(str(build_dir / layout.WHOOSH_DIR))
     writer = ix.writer(limitmb=128)
     try:
@@ -336,6 +339,14 @@ def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed:
             writer.cancel()
         raise
     ix.close()
+
+
+def _link(source: str, target: str) -> None:
+    """A hard link to an immutable file; a copy where the file system has none."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from whoosh.query import Term
 
 from indexer import build_index
 from kb import layout, shards
@@ -134,6 +135,32 @@ def test_an_incremental_build_links_the_article_shards_it_leaves_unchanged(tmp_p
     for name in after:
         written = (full_version / layout.ARTICLES_DIR / name).read_bytes()
         assert (after_version / layout.ARTICLES_DIR / name).read_bytes() == written, name
+
+
+def test_an_incremental_build_links_the_whoosh_files_and_leaves_the_live_ones_alone(
+    tmp_path: Path,
+) -> None:
+    """The new version's Whoosh files that the live version has are the same files (linked, not
+    copied), the new segment and table of contents are its own, and not a byte of the live
+    version's files changes, though the build marks chunks of them deleted."""
+    content = make_content(tmp_path / "c", 12)
+    index = tmp_path / "index"
+    live = index / build_index(content, index).version
+    files = {p.name: (p.stat().st_ino, p.read_bytes()) for p in (live / layout.WHOOSH_DIR).iterdir()}
+    (content / "a2.md").write_text(article(2, extra="zebra"), encoding="utf-8")
+    new = index / build_index(content, index, incremental=True).version
+
+    for name, (_, data) in files.items():
+        assert (live / layout.WHOOSH_DIR / name).read_bytes() == data, name
+    inodes = {p.name: p.stat().st_ino for p in (new / layout.WHOOSH_DIR).iterdir()}
+    shared = {name for name in inodes if name in files}
+    assert shared and all(inodes[name] == files[name][0] for name in shared)
+    assert any(name.endswith(".toc") for name in set(inodes) - shared)  # its own deletions
+    assert any(name.endswith(".seg") for name in set(inodes) - shared)  # its own segment
+    assert not list(Snapshot.open(live).searcher.search(Term("body", "zebra")))
+    assert {h["article"] for h in Snapshot.open(new).searcher.search(Term("body", "zebra"))} == {
+        "art-2"
+    }
 
 
 def test_a_reader_parses_only_the_shards_it_has_not_read(tmp_path: Path) -> None:
