@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import random
 import string
+import weakref
 from pathlib import Path
 
 import pytest
@@ -265,7 +266,8 @@ def test_an_index_version_and_its_engine_hold_no_reference_cycles(
 def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_path: Path) -> None:
     """Each version a worker serves is frozen (kb.api.settle); after eight content edits, each
     rebuilt and served, what is frozen has grown by less than one version's worth (the shipped help
-    center's is ~1,500 objects; each edit measured ~20): the replaced ones were freed."""
+    center's is ~1,500 objects; each edit measured ~20): the replaced ones were freed. So is each
+    replaced version's vocabulary, after it corrected a typo (a cache of the class once kept them)."""
     index = tmp_path / "index"
     build_index(content_copy, index)
     service = Service(make_settings(index, content_copy))
@@ -273,7 +275,10 @@ def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_
     service.snapshot()
     files = sorted(content_copy.rglob("*.md"))
     counts = []
+    replaced = []
     for i in range(8):
+        service.engine.search(SearchRequest(q="refnud", limit=10))
+        replaced.append(weakref.ref(service.snapshot().vocabulary))
         edited = files[i]
         edited.write_text(edited.read_text(encoding="utf-8") + f"\n\nEdit {i}.\n", encoding="utf-8")
         build_index(content_copy, index, incremental=True)
@@ -282,3 +287,5 @@ def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_
         counts.append(gc.get_freeze_count())
     assert service.holder.reloads == 9
     assert counts[-1] - counts[0] < 1_000, counts
+    # All but the last: the holder keeps the version before the live one for requests in flight.
+    assert [ref() for ref in replaced[:-1]] == [None] * 7
