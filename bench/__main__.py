@@ -104,7 +104,12 @@ class Run:
                 connections=8, warmup_s=0, duration_s=2, log_length=2_000, rounds=2
             )
         return http_load.Load(
-            connections=16, warmup_s=5, duration_s=10, log_length=60_000, rounds=5
+            connections=16,
+            warmup_s=5,
+            duration_s=10,
+            log_length=200_000,
+            rounds=5,
+            warm_entries=40_000,
         )
 
     def http_corpora(self) -> list[Corpus]:

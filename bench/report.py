@@ -434,6 +434,13 @@ def _search_section(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def _log_span(row: dict[str, Any]) -> str:
+    if "log_from" not in row:
+        return "–"
+    span = f"{row['log_from']:,}–{row['log_to']:,}"
+    return span + (" (wrapped)" if row["log_to"] > row["log_length"] else "")
+
+
 def _http_section(results: dict[str, Any]) -> list[str]:
     http = results.get("http", [])
     if not http:
@@ -456,10 +463,12 @@ def _http_section(results: dict[str, Any]) -> list[str]:
                 _pct(r.get("searched_share")),
                 _f(r.get("worker_rss_mb"), 0),
                 " / ".join(f"{v:,}" for v in r.get("segment_rps", [])) or "–",
+                _log_span(r),
             ]
         )
     conns = http[0]["connections"]
     rounds = http[0].get("rounds", 1)
+    warm = f"{http[0].get('warm_entries', 0):,}"
     header = [
         "corpus",
         "workers",
@@ -474,6 +483,7 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "searched (not cached)",
         "worker MB",
         "req/s by segment",
+        "log entries measured",
     ]
     return [
         "## Search over HTTP",
@@ -487,9 +497,12 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "bare: a FastAPI endpoint returning constant JSON, served as `kb serve` serves (same uvicorn "
         "options, a listening socket per worker); kb-warm: "
         "`kb serve` with its result cache; kb-cold: KB_CACHE_SIZE=0. The load generator shares the "
-        "machine's cores with the server. kb-warm's cache starts empty and fills only as fast as kb "
-        "answers: where kb serves few requests a second, the warm-up hardly fills it and kb-warm is "
-        "close to kb-cold; the in-process warm row shows the cache's effect at steady state. "
+        "machine's cores with the server. kb-warm's result cache starts empty: before it is measured "
+        f"it answers the log's first {warm} entries per worker (or a few more), so that its cache "
+        "is as full as a running service's (replayed in-process on 10k chunks, the share of "
+        "searches no cache level answers levels off after about 30,000 entries); 'log entries "
+        "measured' shows where in the log each target's measured segments were (the log is never "
+        "wrapped around in a measured segment unless the column says so). "
         "'searched (not cached)': the share of the measured run's searches that neither level of "
         "the result cache answered, from the server's /metrics (1 worker: each worker counts its own). "
         "'worker MB': the largest resident memory of a process serving HTTP, after the measured run "
