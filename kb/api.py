@@ -173,25 +173,34 @@ TELEMETRY: TelemetryConfig | None = (
 def search_query(request: Request) -> SearchQuery:
     """GET /search's parameters, validated as FastAPI would (the last of a repeated parameter, every
     `filter`; a 422 naming the parameter), at a fraction of the cost of its per-parameter machinery."""
+    query_string: bytes = request.scope["query_string"]
     try:
-        return _parsed_query(request.scope["query_string"])
+        if len(query_string) <= KEPT_QUERY_BYTES:
+            return _parsed_query(query_string)
+        return _read_query(query_string)
     except ValidationError as exc:
         raise RequestValidationError(
             [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
 
 
-@functools.lru_cache(maxsize=4096)
-def _parsed_query(query_string: bytes) -> SearchQuery:
-    """A query string's parameters, kept by its bytes: the questions that fill the result cache
-    come again as the same query strings, and reading one cost about as much as the search served
-    from the cache (an error is raised, never kept). Nothing changes a SearchQuery once made."""
+KEPT_QUERY_BYTES = 2048  # longer ones are read every time: what is kept stays under ~16 MB
+
+
+def _read_query(query_string: bytes) -> SearchQuery:
+    """A query string's parameters (raises pydantic's ValidationError)."""
     # As Starlette's request.query_params reads it, without building its multi-dict.
     pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
     data: dict[str, Any] = dict(pairs)
     if "filter" in data:
         data["filter"] = [value for name, value in pairs if name == "filter"]
     return SearchQuery.model_validate(data)
+
+
+# Query strings' parameters, kept by their bytes: the questions that fill the result cache come
+# again as the same query strings, and reading one cost about as much as the search served from
+# the cache. An error is raised, never kept; nothing changes a SearchQuery once made.
+_parsed_query = functools.lru_cache(maxsize=4096)(_read_query)
 
 
 SEARCH_OPTIONAL = ("did_you_mean", "explain", "search_id")
