@@ -6,6 +6,7 @@ Used from one thread (a worker's event loop), so it takes no lock.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -30,6 +31,15 @@ class LRU(Generic[K, V]):
             return None
         self._data.move_to_end(key)
         self.hits += 1
+        return value
+
+    def get_or_make(self, key: K, make: Callable[[K], V]) -> V:
+        """The value kept for `key`; made by `make` and kept when there is none (a value that is
+        None is never kept: give "no answer" a value of its own, as "" for no string)."""
+        value = self.get(key)
+        if value is None:
+            value = make(key)
+            self.put(key, value)
         return value
 
     def put(self, key: K, value: V) -> None:

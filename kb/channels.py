@@ -226,18 +226,14 @@ class ChannelBook:
 
     def wording(self, text: str) -> str | None:
         """'urgent', 'relaxed' or None: what the customer's wording says about urgency."""
-        found = self._wordings.get(text)
-        if found is None:
-            found = self._read_wording(text) or ""
-            self._wordings.put(text, found)
-        return found or None
+        return self._wordings.get_or_make(text, self._read_wording) or None
 
-    def _read_wording(self, text: str) -> str | None:
+    def _read_wording(self, text: str) -> str:
         relaxed = self.routing.relaxed.search(text)
         rest = self.routing.relaxed.sub(" ", text)
         if self.routing.urgent.search(rest):
             return "urgent"
-        return "relaxed" if relaxed else None
+        return "relaxed" if relaxed else ""
 
     def choose(
         self,

@@ -120,25 +120,22 @@ class Vocabulary:
 
         Ties go to the candidate that keeps the first letter, then to the more frequent word.
         """
-        found = self._corrections.get(word)
-        if found is None:
-            found = self._correct(word) or ""
-            self._corrections.put(word, found)
-        return found or None
+        return self._corrections.get_or_make(word, self._correct) or None
 
-    def _correct(self, word: str) -> str | None:
+    def _correct(self, word: str) -> str:
+        """`correct` without the cache, "" for no correction."""
         limit = max_typo_distance(word)
         if limit == 0:
-            return None
+            return ""
         pool = self._grams.near(word, len(word) - limit, len(word) + limit, limit)
         if not pool:
-            return None
+            return ""
         found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=8)
         if len(word) == 4:
             # Four letters leave little to go on: only a same-first-letter fix (caht → chat, not bake → make).
             found = [f for f in found if f[0][0] == word[0]]
         if not found:
-            return None
+            return ""
         best = min(found, key=lambda f: (f[1], f[0][0] != word[0], -self.counts.get(f[0], 0)))
         return str(best[0])
 
