@@ -220,10 +220,6 @@ class SnapshotHolder:
             self.error = None
             self.reloads += 1
             log.info("index version loaded", extra={"version": snap.version, "chunks": snap.chunks})
-        # What the first misspelt question would otherwise build in its request, blocking every
-        # request of the worker (≈ 0.15 s on 10k chunks): built here, in the thread that opened the
-        # version (the poller's), before `on_load` freezes what the worker holds.
-        snap.vocabulary.warm()
         if self.on_load is not None:
             self.on_load()
         return True

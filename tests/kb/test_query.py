@@ -21,7 +21,6 @@ from kb.errors import ConfigError
 from kb.lexicon import Lexicon
 from kb.query import analyze, correction
 from kb.search import SearchEngine, SearchRequest
-from kb.snapshot import SnapshotHolder
 from kb.vocabulary import Grams, Vocabulary, max_typo_distance
 from tests.helpers.server import make_settings
 
@@ -316,25 +315,3 @@ def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_
     assert counts[-1] - counts[0] < 1_000, counts
     # All but the last: the holder keeps the version before the live one for requests in flight.
     assert [ref() for ref in replaced[:-1]] == [None] * 7
-
-
-def test_a_version_can_correct_typos_as_soon_as_it_is_loaded(
-    content_copy: Path, tmp_path: Path
-) -> None:
-    """The letter-pair index typo correction needs is built where the version is opened (a
-    worker's poll thread), not by the first misspelt question in its request (≈ 0.15 s on 10k
-    chunks, every request of the worker waiting): each version loaded has it before any search."""
-    index = tmp_path / "index"
-    build_index(content_copy, index)
-    holder = SnapshotHolder(index, interval_s=3600)
-    assert holder.refresh()
-    first = holder.get().vocabulary
-    assert "_grams" in first.__dict__
-    edited = sorted(content_copy.rglob("*.md"))[0]
-    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nEdit.\n", encoding="utf-8")
-    build_index(content_copy, index, incremental=True)
-    assert holder.refresh()
-    second = holder.get().vocabulary
-    assert second is not first and "_grams" in second.__dict__
-    assert second.correct("refnud") == "refund"
-    holder.close()
