@@ -7,7 +7,6 @@ is complete, so an interrupted or failed build leaves the previous index in plac
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections import Counter
@@ -342,10 +341,8 @@ def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed:
 
 
 def _link(source: str, target: str) -> None:
-    """A hard link to an immutable file; a copy where the file system has none."""
-    try:
-        os.link(source, target)
-    except OSError:
+    """shutil.copytree's copy: a link to the live version's file, or a copy where there can be none."""
+    if not layout.link(source, target):
         shutil.copy2(source, target)
 
 

@@ -4,7 +4,7 @@ An incremental build writes the changed articles' chunks as a new segment and ma
 chunks deleted where they were. Without merging, a served index gains a segment per edit for as
 long as it lives (a full build is the only other thing that compacts), and every search and every
 build pays per segment: a query term's postings are looked up in each, deleted chunks keep their
-place in every score array, and a build copies and re-reads them all.
+place in every score array, and each build's Whoosh writer opens them all.
 
 The policy is tiered, as log-structured indexes do it. A segment's tier is the order of magnitude,
 in powers of `FACTOR`, of its live chunks: up to 8, up to 64, up to 512, and so on. When a tier

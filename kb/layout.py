@@ -63,6 +63,17 @@ def pointer_stamp(index_dir: Path) -> Stamp | None:
     return file_stamp(index_dir / POINTER)
 
 
+def link(source: Path | str, target: Path | str) -> bool:
+    """Make `target` a hard link to `source`, a file of a published version (never changed once
+    published, so a later version may share it); False where the file system cannot (another
+    device, no hard links): the caller writes the file instead."""
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
+
+
 def new_build_dir(index_dir: Path) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / f".build-{uuid.uuid4().hex[:12]}"

@@ -14,7 +14,6 @@ as it should.
 
 from __future__ import annotations
 
-import os
 import threading
 import zlib
 from collections import deque
@@ -65,11 +64,8 @@ def write_articles(
         target = _shard_path(folder, n)
         old = before.get(n)
         if live is not None and old is not None and _same(old, members):
-            try:
-                os.link(_shard_path(live / layout.ARTICLES_DIR, n), target)
+            if layout.link(_shard_path(live / layout.ARTICLES_DIR, n), target):
                 continue
-            except OSError:
-                pass  # another file system, or no hard links there: write it instead
         target.write_bytes(orjson.dumps([a.to_json() for a in members]))
 
 

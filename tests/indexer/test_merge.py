@@ -12,6 +12,8 @@ from whoosh.query import Term
 from indexer import build_index
 from indexer.merge import FACTOR, tier, to_merge
 from kb import layout
+from kb.schema import TEXT_FIELDS
+from kb.snapshot import Snapshot
 from kb.vocabulary import stem
 from tests.indexer.test_build import article, make_content
 
@@ -90,3 +92,50 @@ def test_edits_do_not_pile_segments_up(tmp_path: Path) -> None:
     assert fresh is not None
     for word in ("edit79", "edit75", "edit69", "edit3", "alpha", "gamma", "word7", "word33"):
         assert _articles_with(live, word) == _articles_with(fresh, word), word
+
+
+def _phrase_sections(version: Path) -> dict[tuple[str, tuple[str, ...]], set[tuple[str, str]]]:
+    """Per text field and multi-word synonym: the live sections where its words stand in order."""
+    snap = Snapshot.open(version)
+    try:
+        index = snap.impacts
+        found = {}
+        for stems in snap.synonyms.phrases():
+            for field in TEXT_FIELDS:
+                docs = [d for d in index.phrase_docs(field, stems).tolist() if index.alive[d]]
+                found[(field, stems)] = {
+                    (index.stored[d]["article"], index.stored[d]["anchor"]) for d in docs
+                }
+        return found
+    finally:
+        snap.close()
+
+
+def test_merged_segments_keep_what_multi_word_synonyms_are_matched_by(
+    content_copy: Path, tmp_path: Path
+) -> None:
+    """A merge copies the word positions too: after edits that merged segments, every multi-word
+    synonym ("money back", "never arrived") is found in the same sections as on a full build."""
+    index = tmp_path / "index"
+    build_index(content_copy, index)
+    files = sorted(content_copy.rglob("*.md"))[:3]
+    for edit in range(2 * FACTOR):
+        path = files[edit % len(files)]
+        text = path.read_text(encoding="utf-8")
+        path.write_text(
+            f"{text}\n\nEdit {edit}: I want my money back, the parcel never arrived.\n",
+            encoding="utf-8",
+        )
+        build_index(content_copy, index, incremental=True)
+    live = layout.current_version(index)
+    assert live is not None
+    assert len(_segments(live)) < FACTOR  # merged: without merging, 1 + 16
+    full = tmp_path / "full"
+    build_index(content_copy, full)
+    fresh = layout.current_version(full)
+    assert fresh is not None
+    merged, built = _phrase_sections(live), _phrase_sections(fresh)
+    assert merged == built
+    money_back = ("body", (stem("money"), stem("back")))
+    # found in (at least) each edited article, where the edits wrote it
+    assert len({article for article, _ in built[money_back]}) >= len(files)
