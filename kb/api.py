@@ -102,21 +102,30 @@ def safe_json(content: Any) -> bytes:
 class EncodedAnswers:
     """The answers of cached search results, kept encoded: a search served from the result cache
     carries the very list the cache holds, and encoding its ~10 KB again for every request was the
-    largest part of a cached search's cost. Keyed by the list's identity, holding the list itself so
+    largest part of a cached search's cost. The answers' article ids are kept beside it, for the
+    search log: reading them from ten answer dicts spread over a worker's heap cost a cached search
+    4 µs in memory reads alone (measured). Keyed by the list's identity, holding the list itself so
     that the identity cannot be reused while the entry lives; bounded like the result cache, and
     cleared with it when a new index version is loaded. The engine never changes a cached answer."""
 
     def __init__(self, size: int) -> None:
-        self._memo: LRU[int, tuple[list[Any], orjson.Fragment]] = LRU(size)
+        self._memo: LRU[int, tuple[list[Any], orjson.Fragment, tuple[str, ...]]] = LRU(size)
 
     def get(self, answers: list[Any]) -> orjson.Fragment:
         """`answers` as an escaped JSON fragment, encoded once per list."""
+        return self._entry(answers)[1]
+
+    def articles(self, answers: list[Any]) -> tuple[str, ...]:
+        """The article id of each of `answers`, in order."""
+        return self._entry(answers)[2]
+
+    def _entry(self, answers: list[Any]) -> tuple[list[Any], orjson.Fragment, tuple[str, ...]]:
         hit = self._memo.get(id(answers))
         if hit is not None and hit[0] is answers:
-            return hit[1]
-        fragment = orjson.Fragment(safe_json(answers))
-        self._memo.put(id(answers), (answers, fragment))
-        return fragment
+            return hit
+        entry = (answers, orjson.Fragment(safe_json(answers)), tuple(a["article"] for a in answers))
+        self._memo.put(id(answers), entry)
+        return entry
 
     def clear(self) -> None:
         self._memo.clear()
@@ -403,8 +412,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return problem(500, "internal", "internal error")
 
     def run_search(
-        req: SearchRequest, endpoint: str, max_chars: int | None = None
+        req: SearchRequest,
+        endpoint: str,
+        max_chars: int | None = None,
+        encoded: EncodedAnswers | None = None,
     ) -> dict[str, Any]:
+        """The engine's body for `req`, timed, counted and passed to the search listeners (with
+        `encoded`, the answers' article ids are taken from there)."""
         started = time.perf_counter()
         service.snapshot()
         hits_before = service.engine.cache.hits
@@ -418,7 +432,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             fallback_channel=body["channel"]["id"] if body["fallback"] else None,
             zero_results=not body["answers"],
         )
-        service.notify({**body, "endpoint": endpoint, "internal": req.internal})
+        record = {**body, "endpoint": endpoint, "internal": req.internal}
+        if encoded is not None:
+            record["articles"] = encoded.articles(body["answers"])
+        service.notify(record)
         return body
 
     def answers_cache(req: SearchRequest) -> EncodedAnswers | None:
@@ -455,7 +472,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             internal=internal_access(request.headers.get("x-agent-key")),
             explain=params.explain,
         )
-        return search_body(run_search(req, "/search"), encoded=answers_cache(req))
+        encoded = answers_cache(req)
+        return search_body(run_search(req, "/search", encoded=encoded), encoded=encoded)
 
     @app.post(
         "/search",
@@ -478,7 +496,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             internal=internal_access(x_agent_key),
             explain=body.explain,
         )
-        return search_body(run_search(req, "/search"), encoded=answers_cache(req))
+        encoded = answers_cache(req)
+        return search_body(run_search(req, "/search", encoded=encoded), encoded=encoded)
 
     @app.get(
         "/suggest",

@@ -303,13 +303,17 @@ def _query(text: str) -> tuple[str, str]:
 
 def slim_search(response: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
     """What the store keeps of a search response, as a flat tuple of plain values (no snippets; and
-    nothing the worker's garbage collector has to keep looking at while it waits to be sent). A
-    response of an unexpected shape is passed on whole, for the writer to log and skip."""
+    nothing the worker's garbage collector has to keep looking at while it waits to be sent). The
+    answers' article ids are taken from "articles" when the caller has them at hand. A response of
+    an unexpected shape is passed on whole, for the writer to log and skip."""
     try:
         channel = response.get("channel")
+        articles = response.get("articles")
+        if articles is None:
+            articles = tuple(a["article"] for a in response.get("answers") or ())
         return (
             response["search_id"], response["query"], response.get("endpoint"), response.get("internal", False),
-            tuple(a["article"] for a in response.get("answers") or ()), response.get("confidence"),
+            tuple(articles), response.get("confidence"),
             response.get("fallback", False), channel.get("id") if isinstance(channel, dict) else None,
             response.get("took_ms"), response.get("total"),
         )  # fmt: skip

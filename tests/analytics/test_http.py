@@ -54,6 +54,22 @@ def test_searches_are_logged_with_masked_queries(kb: Running, store: Store) -> N
         assert secret not in everything
 
 
+def test_searches_served_from_the_cache_are_logged_with_their_answers(kb: Running, store: Store) -> None:
+    """A repeated question is answered from the result cache, its article ids then read from the
+    encoded answers' memo: each stored search still lists the answers its response gave."""
+    with kb.http() as http:
+        responses = [http.get("/search", params={"q": "damaged item refund"}) for _ in range(3)]
+        responses += [http.post("/search", json={"q": "damaged item refund", "limit": 2})]
+    assert all(r.status_code == 200 for r in responses)
+    assert kb.analytics.flush()
+    stored = {r["id"]: r for r in rows(store, searches)}
+    for r in responses:
+        body = r.json()
+        assert body["answers"], "the question is answered"
+        assert stored[body["search_id"]]["answers"] == [a["article"] for a in body["answers"]]
+    assert len(responses[-1].json()["answers"]) == 2
+
+
 def test_feedback_and_events_are_recorded(kb: Running, store: Store) -> None:
     """POST /feedback and /events answer 202 and store the vote (comment masked) and the clicks."""
     with kb.http() as http:
