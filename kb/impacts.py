@@ -249,9 +249,23 @@ class ImpactIndex:
             else np.zeros(0, np.float32)
             for f in TEXT_FIELDS
         }
+        # The collection statistics are the live chunks', as a full build of the same content
+        # would have them: Whoosh's own still count the chunks an incremental build marked deleted
+        # (until a merge or a full build drops them), and its total field lengths are exact sums
+        # where each chunk's length is kept to within a one-byte encoding (a merge adds up the
+        # encoded ones). The mean length is taken here from the same encoded lengths BM25F reads
+        # for each chunk, over the live chunks: an edited index then scores every chunk exactly as
+        # a full build does (a test holds it), and scores differ from Whoosh's searcher's by under
+        # 2% (its mean is of the exact lengths; no top answer to the labeled questions changed).
+        self.live = int(self.alive.sum())
         self.avg_length = {
-            f: (reader.field_length(f) / (self.size or 1)) or 1.0 for f in TEXT_FIELDS
+            f: (float(np.nansum(self.lengths[f][self.alive], dtype=np.float64)) / (self.live or 1))
+            or 1.0
+            for f in TEXT_FIELDS
         }
+        # Ties are broken by the chunks' order in a full build (the source files' order, then the
+        # sections'), not by where an incremental build put them; set by the snapshot.
+        self.order: npt.NDArray[np.int64] = np.arange(self.size, dtype=np.int64)
         self.stored: list[dict[str, Any]] = [d for s, _ in self.segments for d in s.stored]
         self._impacts: LRU[tuple[str, str], tuple[npt.NDArray[np.int64], Floats]] = LRU(4096)
         self._masks: LRU[tuple[str, str], Mask] = LRU(256)
@@ -277,15 +291,18 @@ class ImpactIndex:
         return np.concatenate(docs), np.concatenate(weights)
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
-        return sum(
-            span[1] - span[0]
-            for seg, _ in self.segments
-            if (span := seg.fields[fieldname].slices.get(term)) is not None
-        )
+        """How many live chunks have the term in the field."""
+        if self.live == self.size:
+            return sum(
+                span[1] - span[0]
+                for seg, _ in self.segments
+                if (span := seg.fields[fieldname].slices.get(term)) is not None
+            )
+        return int(self.alive[self.postings(fieldname, term)[0]].sum())
 
     def idf(self, fieldname: str, term: str) -> float:
-        """Whoosh's IDF (whoosh.scoring.WeightingModel.idf)."""
-        return math.log(self.size / (self.doc_frequency(fieldname, term) + 1)) + 1
+        """Whoosh's IDF (whoosh.scoring.WeightingModel.idf), over the live chunks."""
+        return math.log(self.live / (self.doc_frequency(fieldname, term) + 1)) + 1
 
     def impacts(self, fieldname: str, term: str) -> tuple[npt.NDArray[np.int64], Floats]:
         """The chunks with a term in a field and its BM25F score in each (before query weights)."""

@@ -242,7 +242,7 @@ class SearchEngine:
         owners = aq.stem_owners()  # which concepts each searched stem stands for
         if clauses:
             scored = impacts.score(snap.impacts, clauses, STRONG_FIELDS)
-            docs = self._top(scored.scores, self._allowed(snap, req))
+            docs = self._top(scored.scores, self._allowed(snap, req), snap.impacts.order)
             candidates = self._group(snap, docs, scored, aq, owners)
             for c in candidates:
                 facets[snap.articles[c.article].topic] += 1
@@ -296,13 +296,18 @@ class SearchEngine:
         return allowed
 
     @staticmethod
-    def _top(scores: impacts.Floats, allowed: impacts.Mask) -> npt.NDArray[np.int64]:
-        """The best CANDIDATES chunks that score at all, best first (ties: index order)."""
+    def _top(
+        scores: impacts.Floats, allowed: impacts.Mask, order: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """The best CANDIDATES chunks that score at all, best first; ties go to the chunk a full
+        build writes first (`order`), wherever an incremental build put it."""
         docs = np.flatnonzero((scores > 0) & allowed)
         if len(docs) > CANDIDATES:
-            docs = docs[np.argpartition(-scores[docs], CANDIDATES - 1)[:CANDIDATES]]
-            docs.sort()
-        return docs[np.argsort(-scores[docs], kind="stable")]
+            # Every chunk scoring at least the CANDIDATES-th best: ties at the cut are all kept,
+            # for the order to choose among them.
+            cut = np.partition(scores[docs], len(docs) - CANDIDATES)[len(docs) - CANDIDATES]
+            docs = docs[scores[docs] >= cut]
+        return docs[np.lexsort((order[docs], -scores[docs]))][:CANDIDATES]
 
     @staticmethod
     def _group(

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
 from whoosh.searching import Searcher
@@ -74,6 +75,7 @@ class Snapshot:
                 impacts = ImpactIndex(
                     searcher, segments or SegmentCache(), synonyms.phrases(), storage.files
                 )
+                impacts.order = full_build_order(impacts.stored, articles)
             finally:
                 searcher.close()
         except Exception as exc:  # noqa: BLE001 - any failure to read a version means it is unusable
@@ -112,6 +114,23 @@ class Snapshot:
 def _open_searcher(path: Path) -> Searcher:
     storage = FileStorage(str(path / layout.WHOOSH_DIR), readonly=True)
     return copy_to_ram(storage).open_index().searcher()
+
+
+def full_build_order(stored: list[dict[str, Any]], articles: dict[str, Article]) -> Any:
+    """Each chunk's place in the order a full build writes chunks in (by source file, then the
+    section's position): ties in score are broken by it, so an incrementally built version, whose
+    edited chunks sit in a segment of their own at the end, ranks as a full build does. A chunk
+    whose article is gone (deleted, so never searched) goes last."""
+    gone = "\U0010ffff"
+    keys = [
+        (a.source if (a := articles.get(d["article"])) is not None else gone, d["position"])
+        for d in stored
+    ]
+    if all(keys[i] <= keys[i + 1] for i in range(len(keys) - 1)):  # a full build's own order
+        return np.arange(len(keys), dtype=np.int64)
+    order = np.empty(len(keys), dtype=np.int64)
+    order[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys), dtype=np.int64)
+    return order
 
 
 class SnapshotHolder:
