@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
 from whoosh.searching import Searcher
@@ -116,7 +117,9 @@ def _open_searcher(path: Path) -> Searcher:
     return copy_to_ram(storage).open_index().searcher()
 
 
-def full_build_order(stored: list[dict[str, Any]], articles: dict[str, Article]) -> Any:
+def full_build_order(
+    stored: list[dict[str, Any]], articles: dict[str, Article]
+) -> npt.NDArray[np.int64]:
     """Each chunk's place in the order a full build writes chunks in (by source file, then the
     section's position): ties in score are broken by it, so an incrementally built version, whose
     edited chunks sit in a segment of their own at the end, ranks as a full build does. A chunk
