@@ -163,6 +163,44 @@ def test_an_incremental_build_links_the_whoosh_files_and_leaves_the_live_ones_al
     }
 
 
+def test_where_the_live_files_cannot_be_linked_an_incremental_build_writes_them(
+    tmp_path: Path,
+) -> None:
+    """The live version on another file system (a hard link there fails with EXDEV, as on a file
+    system without hard links): the incremental build writes or copies every file it would have
+    linked, and the new version holds the bytes a linked one would (the Whoosh files the live
+    version's, the article shards a full build's) and answers with the edit."""
+    elsewhere = Path("/dev/shm")
+    if not elsewhere.is_dir() or elsewhere.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on a file system other than the temporary folder's")
+    content = make_content(tmp_path / "c", 40)
+    index = tmp_path / "index"
+    name = build_index(content, index).version
+    moved = elsewhere / f"kb-test-{os.getpid()}-{tmp_path.name}"
+    try:
+        shutil.move(str(index / name), moved)
+        (index / name).symlink_to(moved, target_is_directory=True)
+        live = {p.relative_to(moved): p.read_bytes() for p in moved.rglob("*") if p.is_file()}
+        (content / "a2.md").write_text(article(2, extra="zebra"), encoding="utf-8")
+        new = index / build_index(content, index, incremental=True).version
+        files = [p for p in new.rglob("*") if p.is_file()]
+        assert all(p.stat().st_nlink == 1 for p in files), "nothing is linked across devices"
+        whoosh = {p.relative_to(new) for p in files if p.parent.name == layout.WHOOSH_DIR}
+        kept = whoosh & set(live)
+        assert kept and all((new / f).read_bytes() == live[f] for f in kept)
+        full = tmp_path / "full" / build_index(content, tmp_path / "full").version
+        for shard in (new / layout.ARTICLES_DIR).iterdir():
+            assert shard.read_bytes() == (full / layout.ARTICLES_DIR / shard.name).read_bytes()
+        assert len(list((new / layout.ARTICLES_DIR).iterdir())) > 20
+        snap = Snapshot.open(new)
+        try:
+            assert {h["article"] for h in snap.searcher.search(Term("body", "zebra"))} == {"art-2"}
+        finally:
+            snap.close()
+    finally:
+        shutil.rmtree(moved, ignore_errors=True)
+
+
 def test_a_reader_parses_only_the_shards_it_has_not_read(tmp_path: Path) -> None:
     """A reader that read the live version gets the very same article objects back for the shards
     the next version shares with it, new ones for the changed shard, in content order; a shard
