@@ -262,6 +262,29 @@ def test_letter_pairs_bound_the_words_within_reach() -> None:
     assert grams.near("qqqq", 3, 5, 1) == []
 
 
+def test_letter_pairs_are_counted_as_their_definition_says(engine: SearchEngine) -> None:
+    """Grams numbers its words' letter pairs with numpy, a length at a time: its lists equal those
+    of reading every word pair by pair (distinct pairs per word, each pair's words in order, each
+    pair's run of every length), on the shipped vocabulary and on odd words (accents, letters
+    outside the basic plane, repeated pairs, one letter, very long)."""
+    shipped = [w for w in engine.holder.get().vocabulary.counts if w.isalpha()]
+    odd = ["é", "ça", "naïve", "straße", "日本語", "aaaa", "abab", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "a", "ba", "x" * 300]
+    for words in (shipped, odd, [*odd, *shipped]):
+        grams = Grams(words)
+        assert grams.words == sorted(words, key=len)
+        expected: dict[str, list[int]] = {}
+        for i, w in enumerate(grams.words):
+            pairs = Grams.pairs(w)
+            assert grams.distinct[i] == len(pairs), w
+            for pair in pairs:
+                expected.setdefault(pair, []).append(i)
+        assert {p: ids.tolist() for p, ids in grams.postings.items()} == expected
+        for pair, ids in expected.items():
+            assert grams.runs[pair] == [sum(i < start for i in ids) for start in grams.starts], pair
+    empty = Grams([])
+    assert empty.postings == {} and empty.near("cat", 2, 4, 1) == []
+
+
 def test_an_index_version_and_its_engine_hold_no_reference_cycles(
     default_settings: Settings,
 ) -> None:
