@@ -302,7 +302,7 @@ class ImpactIndex:
 
     def idf(self, fieldname: str, term: str) -> float:
         """Whoosh's IDF (whoosh.scoring.WeightingModel.idf), over the live chunks."""
-        return math.log(self.live / (self.doc_frequency(fieldname, term) + 1)) + 1
+        return math.log((self.live or 1) / (self.doc_frequency(fieldname, term) + 1)) + 1
 
     def impacts(self, fieldname: str, term: str) -> tuple[npt.NDArray[np.int64], Floats]:
         """The chunks with a term in a field and its BM25F score in each (before query weights)."""
