@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.table import Table
 from kb.analytics.cli import report as analytics_report
 from kb.config import Settings, default_content_dir, get_settings
 from kb.errors import ConfigError, KbError
+
+if TYPE_CHECKING:
+    import uvicorn
 
 app = typer.Typer(
     help="kb: help-center search. Index a folder of Markdown articles and serve answers — or the right "
@@ -157,6 +160,28 @@ def serve(
     run_server("kb.main:create", settings.host, settings.port, settings.workers)
 
 
+def server_config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Config:
+    """kb's uvicorn options for serving `app` (an app, or with factory=True an import string of its
+    factory) on host:port; `options` are passed on (workers, factory, lifespan …)."""
+    import uvicorn
+
+    from kb.protocol import JsonErrorsProtocol
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        timeout_graceful_shutdown=20,
+        # uvicorn's 5 s default races requests already sent on a kept-alive connection when the
+        # loop stalls (a reindex in this process): they were dropped unanswered under load.
+        timeout_keep_alive=30,
+        proxy_headers=True,
+        http=JsonErrorsProtocol,  # uvicorn's own 400s as JSON problems (kb/protocol.py)
+        **options,
+    )
+
+
 def run_server(app: str, host: str, port: int, workers: int) -> None:
     """Serve the ASGI app factory `app` with kb's uvicorn options: in this process for one worker,
     else in `workers` processes with a listening socket each (kb.workers)."""
@@ -165,19 +190,7 @@ def run_server(app: str, host: str, port: int, workers: int) -> None:
 
     from kb import workers as worker_processes
 
-    config = uvicorn.Config(
-        app,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        timeout_graceful_shutdown=20,
-        # uvicorn's 5 s default races requests already sent on a kept-alive connection when the
-        # loop stalls (a reindex in this process): they were dropped unanswered under load.
-        timeout_keep_alive=30,
-        proxy_headers=True,
-    )
+    config = server_config(app, host, port, factory=True, workers=workers)
     if workers > 1 and worker_processes.shares_ports():
         if not worker_processes.serve(config, workers):
             sys.exit(STARTUP_FAILURE)

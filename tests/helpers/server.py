@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from kb.api import create_app
+from kb.cli import server_config
 from kb.config import Settings
 
 
@@ -42,7 +43,7 @@ def make_settings(index_dir: Path, content_dir: Path, **overrides: Any) -> Setti
 def serve_app(app: FastAPI) -> Iterator[str]:
     """Serve an app already created on 127.0.0.1:<free port>; yields the base URL, stops after."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    config = server_config(app, "127.0.0.1", port, lifespan="on")  # as `kb serve` serves
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
