@@ -292,17 +292,23 @@ class ImpactIndex:
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """How many live chunks have the term in the field."""
-        if self.live == self.size:
+        if self.live == self.size:  # nothing deleted: the lists' lengths, no list read
             return sum(
                 span[1] - span[0]
                 for seg, _ in self.segments
                 if (span := seg.fields[fieldname].slices.get(term)) is not None
             )
-        return int(self.alive[self.postings(fieldname, term)[0]].sum())
+        return self._live_count(self.postings(fieldname, term)[0])
+
+    def _live_count(self, docs: npt.NDArray[np.int64]) -> int:
+        return len(docs) if self.live == self.size else int(self.alive[docs].sum())
 
     def idf(self, fieldname: str, term: str) -> float:
         """Whoosh's IDF (whoosh.scoring.WeightingModel.idf), over the live chunks."""
-        return math.log((self.live or 1) / (self.doc_frequency(fieldname, term) + 1)) + 1
+        return self._idf(self.doc_frequency(fieldname, term))
+
+    def _idf(self, doc_frequency: int) -> float:
+        return math.log((self.live or 1) / (doc_frequency + 1)) + 1
 
     def impacts(self, fieldname: str, term: str) -> tuple[npt.NDArray[np.int64], Floats]:
         """The chunks with a term in a field and its BM25F score in each (before query weights)."""
@@ -314,7 +320,8 @@ class ImpactIndex:
         if len(docs):
             tf = tf.astype(np.float64)
             norm = K1 * ((1 - B) + B * self.lengths[fieldname][docs] / self.avg_length[fieldname])
-            scores = self.idf(fieldname, term) * (tf * (K1 + 1)) / (tf + norm)
+            # The IDF from the list at hand (idf() would read it again on an edited version).
+            scores = self._idf(self._live_count(docs)) * (tf * (K1 + 1)) / (tf + norm)
         else:
             scores = np.zeros(0)
         self._impacts.put(key, (docs, scores))

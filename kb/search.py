@@ -302,12 +302,14 @@ class SearchEngine:
         """The best CANDIDATES chunks that score at all, best first; ties go to the chunk a full
         build writes first (`order`), wherever an incremental build put it."""
         docs = np.flatnonzero((scores > 0) & allowed)
+        found = scores[docs]
         if len(docs) > CANDIDATES:
             # Every chunk scoring at least the CANDIDATES-th best: ties at the cut are all kept,
             # for the order to choose among them.
-            cut = np.partition(scores[docs], len(docs) - CANDIDATES)[len(docs) - CANDIDATES]
-            docs = docs[scores[docs] >= cut]
-        return docs[np.lexsort((order[docs], -scores[docs]))][:CANDIDATES]
+            cut = np.partition(found, len(docs) - CANDIDATES)[len(docs) - CANDIDATES]
+            kept = found >= cut
+            docs, found = docs[kept], found[kept]
+        return docs[np.lexsort((order[docs], -found))][:CANDIDATES]
 
     @staticmethod
     def _group(
