@@ -315,8 +315,11 @@ def test_an_index_version_and_its_engine_hold_no_reference_cycles(
 def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_path: Path) -> None:
     """Each version a worker serves is frozen (kb.api.settle); after eight content edits, each
     rebuilt and served, what is frozen has grown by less than one version's worth (the shipped help
-    center's is ~1,500 objects; each edit measured ~20): the replaced ones were freed. So is each
-    replaced version's vocabulary, after it corrected a typo (a cache of the class once kept them)."""
+    center's is ~1,500 objects): the replaced ones were freed. Each edit measured ~20 objects with
+    Python's default collection thresholds and ~110–140 with kb's (tuples of plain values that a
+    young collection would have stopped tracking are frozen still tracked; bounded: over 14 edits
+    the count rose ~1,300 and fell back). So is each replaced version's vocabulary freed, after it
+    corrected a typo (a cache of the class once kept them)."""
     index = tmp_path / "index"
     build_index(content_copy, index)
     service = Service(make_settings(index, content_copy))
@@ -335,6 +338,6 @@ def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_
         service.engine.search(SearchRequest(q="refund", limit=10))
         counts.append(gc.get_freeze_count())
     assert service.holder.reloads == 9
-    assert counts[-1] - counts[0] < 1_000, counts
+    assert counts[-1] - counts[0] < 1_500, counts
     # All but the last: the holder keeps the version before the live one for requests in flight.
     assert [ref() for ref in replaced[:-1]] == [None] * 7
