@@ -302,7 +302,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
     """The C library's malloc_trim, looked up once: a CDLL made at every settle was a reference
     cycle made after its collection and frozen with the rest, never to be freed."""
     try:
-        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]  # the interpreter's C library
+        return ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on
     except (OSError, AttributeError):
         return None
 
