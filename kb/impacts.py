@@ -258,6 +258,7 @@ class ImpactIndex:
         # a full build does (a test holds it), and scores differ from Whoosh's searcher's by under
         # 2% (its mean is of the exact lengths; no top answer to the labeled questions changed).
         self.live = int(self.alive.sum())
+        self.dead = np.flatnonzero(~self.alive)  # the chunks an incremental build marked deleted
         self.avg_length = {
             f: (float(np.nansum(self.lengths[f][self.alive], dtype=np.float64)) / (self.live or 1))
             or 1.0
@@ -269,6 +270,10 @@ class ImpactIndex:
         self.stored: list[dict[str, Any]] = [d for s, _ in self.segments for d in s.stored]
         self._impacts: LRU[tuple[str, str], tuple[npt.NDArray[np.int64], Floats]] = LRU(4096)
         self._masks: LRU[tuple[str, str], Mask] = LRU(256)
+        # Live chunks per (field, term), on a version with deleted chunks: counting them reads the
+        # term's list from every segment, and each search not cached asks it of each of its words
+        # (their IDF), right after scoring them from the same list.
+        self._frequencies: LRU[tuple[str, str], int] = LRU(4096)
 
     @property
     def segment_names(self) -> set[str]:
@@ -282,7 +287,7 @@ class ImpactIndex:
             span = seg.fields[fieldname].slices.get(term)
             if span is not None:
                 fp = seg.fields[fieldname]
-                docs.append(fp.docs[span[0] : span[1]].astype(np.int64) + offset)
+                docs.append(np.add(fp.docs[span[0] : span[1]], offset, dtype=np.int64))
                 weights.append(fp.weights[span[0] : span[1]])
         if not docs:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
@@ -298,10 +303,19 @@ class ImpactIndex:
                 for seg, _ in self.segments
                 if (span := seg.fields[fieldname].slices.get(term)) is not None
             )
-        return self._live_count(self.postings(fieldname, term)[0])
+        return self._frequencies.get_or_make(
+            (fieldname, term), lambda key: self._live_count(self.postings(*key)[0])
+        )
 
     def _live_count(self, docs: npt.NDArray[np.int64]) -> int:
-        return len(docs) if self.live == self.size else int(self.alive[docs].sum())
+        """How many of `docs` (a postings list: ascending) are live: its length less the deleted
+        chunks found in it, looked up (a version has few of those) instead of reading the alive
+        mask at every chunk of the list."""
+        if not len(self.dead):
+            return len(docs)
+        at = np.searchsorted(docs, self.dead)
+        found = at < len(docs)
+        return len(docs) - int(np.count_nonzero(docs[at[found]] == self.dead[found]))
 
     def idf(self, fieldname: str, term: str) -> float:
         """Whoosh's IDF (whoosh.scoring.WeightingModel.idf), over the live chunks."""
@@ -320,8 +334,11 @@ class ImpactIndex:
         if len(docs):
             tf = tf.astype(np.float64)
             norm = K1 * ((1 - B) + B * self.lengths[fieldname][docs] / self.avg_length[fieldname])
-            # The IDF from the list at hand (idf() would read it again on an edited version).
-            scores = self._idf(self._live_count(docs)) * (tf * (K1 + 1)) / (tf + norm)
+            # The IDF from the list at hand, its live count kept for doc_frequency.
+            frequency = self._live_count(docs)
+            if self.live != self.size:
+                self._frequencies.put(key, frequency)
+            scores = self._idf(frequency) * (tf * (K1 + 1)) / (tf + norm)
         else:
             scores = np.zeros(0)
         self._impacts.put(key, (docs, scores))

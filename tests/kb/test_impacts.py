@@ -111,6 +111,20 @@ def test_incremental_version_reuses_segments_and_still_matches(
     try:
         # The deleted chunks count nowhere: every chunk scores as in a full build, to the bit.
         assert _chunk_scores(second) == _chunk_scores(full)
+        # Nor in any word's live count, read from the lists (deleted chunks looked up in them) and
+        # then as kept by scoring: each is the full build's.
+        terms = {
+            (f, t)
+            for s, _ in full.impacts.segments
+            for f in TEXT_FIELDS
+            for t in s.fields[f].slices
+        }
+        assert len(terms) > 1000
+        for field, term in sorted(terms):
+            want = full.impacts.doc_frequency(field, term)
+            assert second.impacts.doc_frequency(field, term) == want, (field, term)
+            second.impacts.impacts(field, term)
+            assert second.impacts.doc_frequency(field, term) == want, (field, term)
     finally:
         full.close()
 
@@ -137,7 +151,9 @@ def test_an_edited_index_answers_as_a_full_build_does(content_copy: Path, tmp_pa
     build_index(content_copy, index, incremental=True)
     build_index(content_copy, tmp_path / "full")
     edited = SearchEngine(SnapshotHolder(index, interval_s=0), Model.load(), cache_size=0)
-    built = SearchEngine(SnapshotHolder(tmp_path / "full", interval_s=0), Model.load(), cache_size=0)
+    built = SearchEngine(
+        SnapshotHolder(tmp_path / "full", interval_s=0), Model.load(), cache_size=0
+    )
     assert not edited.holder.get().impacts.alive.all(), "the edits left deleted chunks behind"
     questions = [
         json.loads(line)["q"]
