@@ -132,6 +132,11 @@ class Run:
             self.built[corpus.name] = indexing.build_untimed(corpus, self.work)
         return self.built[corpus.name]
 
+    def note_index_state(self, step: str, built: indexing.Built) -> None:
+        """Record the index a step measures search on (segments, deleted chunks)."""
+        state = indexing.index_state(built)
+        self.results.setdefault("index_state", []).append({"step": step, **state})
+
     def peers_of(self, corpus: Corpus) -> list[peers.Engine]:
         if corpus.name not in self.engines:
             built = self.index_of(corpus)
@@ -213,6 +218,7 @@ class Run:
         for corpus in self.corpora:
             log(f"in-process search on {corpus.name}")
             built = self.index_of(corpus)
+            self.note_index_state("search", built)
             rows.extend(
                 search.run(
                     corpus.name, built.index, self.cold_queries(corpus), corpus.log_queries()
@@ -253,6 +259,7 @@ class Run:
         for corpus in self.http_corpora():
             log(f"HTTP on {corpus.name}: {', '.join(map(str, workers))} worker(s)")
             built = self.index_of(corpus)
+            self.note_index_state("http", built)
             queries = corpus.replay(load.log_length, self.args.seed)
             rows.extend(
                 http_load.run(

@@ -151,6 +151,26 @@ def build_untimed(corpus: Corpus, work: Path) -> Built:
     return Built(corpus, content, index)
 
 
+def index_state(built: Built) -> dict[str, Any]:
+    """What the live version of a corpus's index holds: its segments and the chunks marked deleted
+    in them (an incremental build leaves both; a full build has one segment per build process and
+    none deleted). Search is measured on whatever the earlier steps left, and this says which."""
+    path = layout.current_version(built.index)
+    assert path is not None, f"no index in {built.index}"
+    snap = Snapshot.open(path)
+    try:
+        index = snap.impacts
+        return {
+            "corpus": built.corpus.name,
+            "version": snap.version,
+            "segments": len(index.segments),
+            "chunks": index.live,
+            "deleted": index.size - index.live,
+        }
+    finally:
+        snap.close()
+
+
 def incremental(built: Built, edits: int = EDITS, profile_to: Path | None = None) -> dict[str, Any]:
     """Edit one article, rebuild incrementally, swap the snapshot, and find the new words.
 

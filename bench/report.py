@@ -430,7 +430,26 @@ def _search_section(results: dict[str, Any]) -> list[str]:
         "queries' words, OR'ed, top 60 chunks grouped by article. Where kb's time goes is in the "
         "profile below.",
         "",
+        *_index_state(results, "search"),
         *_table(header, rows),
+    ]
+
+
+def _index_state(results: dict[str, Any], step: str) -> list[str]:
+    """Which index a step searched: as a full build left it, or after the edit steps' builds."""
+    states = [r for r in results.get("index_state", []) if r["step"] == step]
+    if not states:
+        return []
+    parts = [
+        f"{r['corpus']} {r['segments']} segment{'s' if r['segments'] != 1 else ''}, "
+        f"{r['chunks']:,} chunks live, {r['deleted']:,} marked deleted"
+        for r in states
+    ]
+    return [
+        "The indexes searched, as the earlier steps left them (the indexing step's one-article "
+        "edits are incremental builds: each adds a segment and marks the article's old chunks "
+        "deleted, as on a help center edited since its last full build): " + "; ".join(parts) + ".",
+        "",
     ]
 
 
@@ -508,6 +527,7 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "'worker MB': the largest resident memory of a process serving HTTP, after the measured run "
         "(not the analytics writer processes).",
         "",
+        *_index_state(results, "http"),
         *_table(header, rows),
     ]
 

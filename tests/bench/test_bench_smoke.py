@@ -100,6 +100,20 @@ def test_indexing_rows_cover_every_corpus(results: dict[str, Any]) -> None:
 
 
 @pytest.mark.slow
+def test_the_index_searched_is_the_one_the_edits_left(quick_run: Path, results: dict[str, Any]) -> None:
+    """The search and HTTP steps record the index they searched: after the indexing step's edits
+    (incremental builds), more segments than a full build's and the edited chunks marked deleted;
+    the report says so."""
+    states = {(r["step"], r["corpus"]): r for r in results["index_state"]}
+    assert set(states) == {("search", c) for c in CORPORA} | {("http", "gen-300")}
+    for state in states.values():
+        assert state["segments"] >= 2 and state["deleted"] > 0 and state["chunks"] > 0, state
+    built = {r["corpus"]: r["chunks"] for r in results["indexing"]}
+    assert all(s["chunks"] == built[s["corpus"]] for s in states.values())
+    assert "marked deleted" in (quick_run / "RESULTS.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_search_rows_cover_every_engine(results: dict[str, Any]) -> None:
     """In-process latency rows exist for kb (cold and warm) and for both peers on every corpus."""
     rows = {(r["corpus"], r["engine"], r["mode"]): r for r in results["search"]}
