@@ -129,7 +129,8 @@ def running(
             KB_CONTENT_DIR=str(content),
             KB_RATE_LIMIT_PER_MINUTE="0",
             KB_CACHE_SIZE="0" if target.name == "kb-cold" else "2048",
-            KB_DATABASE_URL=f"sqlite:///{logs / 'analytics.db'}",
+            # A database of its own: targets sharing one SQLite file wait on each other's writes.
+            KB_DATABASE_URL=f"sqlite:///{logs / f'analytics-{target.name}-{target.workers}w.db'}",
             **(extra_env or {}),
         )
     log_path = logs / f"{target.name}-{target.workers}w.log"
