@@ -165,7 +165,7 @@ def index_state(built: Built) -> dict[str, Any]:
             "version": snap.version,
             "segments": len(index.segments),
             "chunks": index.live,
-            "deleted": index.size - index.live,
+            "deleted": len(index.dead),
         }
     finally:
         snap.close()

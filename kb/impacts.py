@@ -263,8 +263,8 @@ class ImpactIndex:
         # for each chunk, over the live chunks: an edited index then scores every chunk exactly as
         # a full build does (a test holds it), and scores differ from Whoosh's searcher's by under
         # 2% (its mean is of the exact lengths; no top answer to the labeled questions changed).
-        self.live = int(self.alive.sum())
         self.dead = np.flatnonzero(~self.alive)  # the chunks an incremental build marked deleted
+        self.live = self.size - len(self.dead)
         self.avg_length = {
             f: (float(np.nansum(self.lengths[f][self.alive], dtype=np.float64)) / (self.live or 1))
             or 1.0
@@ -303,7 +303,7 @@ class ImpactIndex:
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """How many live chunks have the term in the field."""
-        if self.live == self.size:  # nothing deleted: the lists' lengths, no list read
+        if not len(self.dead):  # nothing deleted: the lists' lengths, no list read
             return sum(
                 span[1] - span[0]
                 for seg, _ in self.segments
@@ -342,7 +342,7 @@ class ImpactIndex:
             norm = K1 * ((1 - B) + B * self.lengths[fieldname][docs] / self.avg_length[fieldname])
             # The IDF from the list at hand, its live count kept for doc_frequency.
             frequency = self._live_count(docs)
-            if self.live != self.size:
+            if len(self.dead):
                 self._frequencies.put(key, frequency)
             scores = self._idf(frequency) * (tf * (K1 + 1)) / (tf + norm)
         else:
