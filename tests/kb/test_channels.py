@@ -104,6 +104,25 @@ def test_open_preferred_channel_is_kept() -> None:
     assert choice.channel.id == "phone" and choice.open_now and choice.opens_at is None
 
 
+def test_a_choice_is_reused_within_its_minute_and_made_again_after_it() -> None:
+    """Choices are kept for the minute they were made in (hours are whole minutes): the same choice
+    until the phone line closes at 17:00, then the open alternative, then the phone again when the
+    next day's hours begin; wording, article channel and topic each keep their own."""
+    book = book_with_hours()
+    before_close = NOON.replace(hour=16, minute=59, second=0)
+    choice = book.choose("urgent: fire", None, None, now=before_close)
+    assert choice.channel.id == "phone" and choice.open_now
+    assert book.choose("URGENT: fire!", None, None, now=before_close.replace(second=59)) is choice
+    closed = book.choose("urgent: fire", None, None, now=before_close.replace(hour=17, minute=0))
+    assert closed.channel.id == "email" and closed.preferred is not None
+    assert closed.preferred.id == "phone"
+    assert book.choose("a question", None, None, now=before_close).channel.id == "chat"
+    assert book.choose("a question", None, "billing", now=before_close).channel.id == "billing-support"
+    assert book.choose("a question", "phone", None, now=before_close).channel.id == "phone"
+    morning = NOON.replace(day=26, hour=9, minute=0)  # Thursday 09:00: open again
+    assert book.choose("urgent: fire", None, None, now=morning).channel.id == "phone"
+
+
 def test_when_nothing_is_open_the_response_says_when_it_opens() -> None:
     """With every channel closed, the preferred one is named with its next opening time."""
     data = {
