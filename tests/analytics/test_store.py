@@ -223,3 +223,21 @@ def test_the_writer_process_collects_its_youngest_objects_less_often() -> None:
     threshold_before, frozen_before, threshold, frozen = map(int, out.stdout.split())
     assert threshold_before < writer.YOUNG_OBJECTS == threshold
     assert frozen_before == 0 and frozen > 1000
+
+
+def test_a_writer_process_that_cannot_start_costs_the_records_not_the_searches(
+    tmp_path: Path, analytics_log: Captured, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the writer process cannot be started (here: no interpreter at the path it is started
+    with), recording never raises, the records are counted as dropped, a flush says they were not
+    written, and a warning says why."""
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    url = f"sqlite:///{tmp_path / 'analytics.db'}"
+    analytics = Analytics(Store.open(url), retention_days=90)
+    for i in range(3):
+        analytics.on_search(a_response(f"{i:032x}", f"question {i}"))
+    assert analytics.event(f"{0:032x}", "answer_click", "track-your-order", None)
+    assert not analytics.flush(timeout=2.0)
+    analytics.close()
+    assert analytics.dropped == 4
+    assert any("cannot be started" in w for w in analytics_log.warnings())
