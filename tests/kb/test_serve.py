@@ -102,12 +102,14 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
 
 
 @contextmanager
-def two_workers(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], list[str]]]:
+def two_workers(
+    tmp_path: Path, **extra_env: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes], list[str]]]:
     """`kb serve --workers 2` on a free port, ready: its URL, process and command; on leaving, it
     must end with 0 on SIGTERM."""
     port = free_port()
     env = {**os.environ, "KB_ENV": "development", "KB_RATE_LIMIT_PER_MINUTE": "0",
-           "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}"}  # fmt: skip
+           "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}", **extra_env}  # fmt: skip
     cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", "2"]
     cmd += ["--content", str(CONTENT), "--index", str(tmp_path / "index")]
     with open(tmp_path / "server.log", "w") as log:
@@ -142,6 +144,35 @@ def test_workers_share_a_burst_of_kept_alive_connections(tmp_path: Path) -> None
             for conn in connections:
                 conn.close()
         assert max(counts) < sum(range(1, 17)), counts
+
+
+def test_where_ports_cannot_be_shared_uvicorns_supervisor_serves_on_one_socket(tmp_path: Path) -> None:
+    """On a platform without SO_REUSEPORT (simulated: removed from the socket module of every process
+    the server starts), `kb serve --workers 2` falls back to uvicorn's own supervisor: both workers
+    accept on one listening socket, answer, and SIGTERM still ends the server with 0 (where ports
+    can be shared, each worker listens on a socket of its own)."""
+    shim = tmp_path / "no-reuseport"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text("import socket\n\ndel socket.SO_REUSEPORT\n")
+    path = os.pathsep.join([str(shim), *filter(None, [os.environ.get("PYTHONPATH")])])
+    with two_workers(tmp_path, PYTHONPATH=path) as (base, _, _):
+        assert _listening_sockets(int(base.rsplit(":", 1)[1])) == 1
+        for _ in range(10):  # fresh connections
+            with httpx.Client(base_url=base, timeout=10) as c:
+                assert c.get("/search", params={"q": "refund"}).status_code == 200
+    (tmp_path / "shared").mkdir()
+    with two_workers(tmp_path / "shared") as (base, _, _):
+        assert _listening_sockets(int(base.rsplit(":", 1)[1])) == 2
+
+
+def _listening_sockets(port: int) -> int:
+    """How many distinct sockets listen on the loopback port (from the kernel's TCP table)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # 0A: LISTEN
+            found.add(fields[9])  # the socket's inode
+    return len(found)
 
 
 def _get(conn: socket.socket, path: str) -> bytes:
