@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import functools
 import gc
 import hmac
@@ -27,7 +26,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb import __version__, errors, logs
+from kb import __version__, collector, errors, logs
 from kb.cache import LRU
 from kb.channels import ChannelBook
 from kb.confidence import Model
@@ -259,52 +258,12 @@ def keys_match(given: str | None, keys: list[str]) -> bool:
 
 
 def settle() -> None:
-    """Take what the worker holds now out of the garbage collector's full collections.
-
-    A full collection walks every object the collector tracks, and a worker holds ~100,000 of them
-    for as long as an index version lives (on the 10k corpus: its articles and sections, the
-    vocabulary, the lexicon, the app). Measured there, replaying the query log through the app, a
-    full collection took ~85 ms, one every ~10,000 searches; with them frozen (gc.freeze), ~13 ms.
-    Frozen objects are still freed by reference counting when a newer version replaces them: an
-    index version holds no reference cycle, which only the collector could free (a test holds
-    that). Run when a worker has opened a version, after a full collection so that only live
-    objects are frozen.
-
-    Loading a version also allocates far more than it keeps (the index files copied into memory,
-    the articles decoded), and the C allocator keeps what was freed: the memory is handed back to
-    the system here (glibc's malloc_trim; 10k corpus: a worker's resident memory ~316 → ~207 MB).
-
-    The youngest generation is collected after YOUNG_OBJECTS allocations instead of Python's 700: a
-    search that no cache answers allocates thousands of short-lived objects, so at 700 it set off
-    collections in the middle of nearly every such search, and every tenth of them an older
-    generation's too. Replaying the 10k corpus's log through the app, garbage collection took
-    ≈ 4.9 µs per request at 700 (55 young, 5 middle and 1 full collection in 40,000 requests)
-    and ≈ 0.8–1.1 µs at 10,000 (2 young ones).
-    """
+    """Take what the worker holds once it has opened an index version out of the garbage
+    collector's full collections (kb.collector): after a full collection, so that only live
+    objects are frozen, and after handing back what the load freed."""
     gc.collect()
-    _return_freed_memory()
-    gc.freeze()
-    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
-
-
-YOUNG_OBJECTS = 10_000
-
-
-def _return_freed_memory() -> None:
-    """glibc's malloc_trim(0), where the C library has it (Linux with glibc); elsewhere nothing."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """The C library's malloc_trim, looked up once: a CDLL made at every settle was a reference
-    cycle made after its collection and frozen with the rest, never to be freed."""
-    try:
-        return ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on
-    except (OSError, AttributeError):
-        return None
+    collector.return_freed_memory()
+    collector.settle()
 
 
 class Service:

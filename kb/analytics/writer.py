@@ -19,7 +19,6 @@ and counted. Retention runs when the store first answers and then hourly, on the
 from __future__ import annotations
 
 import functools
-import gc
 import logging
 import os
 import signal
@@ -34,6 +33,7 @@ from typing import Any
 import orjson
 from sqlalchemy.engine import make_url
 
+from kb import collector
 from kb.analytics.privacy import mask, normalize
 from kb.analytics.store import (
     COMMENT_CHARS,
@@ -389,20 +389,6 @@ class _Forward(logging.Handler):
 _EXTRA = ("buffered", "dropped", "records", "deleted")
 
 
-YOUNG_OBJECTS = 10_000
-
-
-def _collect_less() -> None:
-    """Collect the youngest generation after YOUNG_OBJECTS allocations instead of Python's 700, and
-    keep what start-up made (modules, the database engine) out of the collections. Every batch
-    keeps its hundreds of records alive until written, so at 700 a young collection ran every few
-    records and walked them all: in a `kb serve` worker's writer under load, 749 collections in
-    20 s, ≈ 4.8 µs of CPU per search (of ≈ 25); fed 50,000 searches, the writer's CPU per search
-    went from 24–28 µs to 20–23 µs. Garbage cycles are still collected, less often."""
-    gc.freeze()
-    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
-
-
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -419,7 +405,7 @@ def main() -> None:
         capacity=int(config["capacity"]),
         retry_max_s=float(config["retry_max_s"]),
     )
-    _collect_less()
+    collector.settle()  # what start-up made, frozen; young objects collected less often
     writer.start()
     for line in stdin:
         message = orjson.loads(line)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from kb.analytics import writer
 from kb.analytics.recorder import Analytics
 from kb.analytics.store import (
     EventRecord,
@@ -206,23 +204,6 @@ def test_a_writer_process_that_died_is_replaced(
     analytics.close()
     assert sorted(r[0] for r in store.read(sa.select(searches.c.query))) == ["after", "before"]
     assert any("writer process ended" in w for w in analytics_log.warnings())
-
-
-def test_the_writer_process_collects_its_youngest_objects_less_often() -> None:
-    """The writer process collects its youngest generation after YOUNG_OBJECTS allocations (not
-    Python's 700, which walked the records of the batch in hand every few records), with what its
-    start-up made frozen out of the collections (run in a process of its own, as the writer is)."""
-    code = (
-        "import gc\n"
-        "from kb.analytics import writer\n"
-        "before = gc.get_threshold()[0], gc.get_freeze_count()\n"
-        "writer._collect_less()\n"
-        "print(*before, gc.get_threshold()[0], gc.get_freeze_count())\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    threshold_before, frozen_before, threshold, frozen = map(int, out.stdout.split())
-    assert threshold_before < writer.YOUNG_OBJECTS == threshold
-    assert frozen_before == 0 and frozen > 1000
 
 
 def test_a_writer_process_that_cannot_start_costs_the_records_not_the_searches(
