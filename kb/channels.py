@@ -178,7 +178,7 @@ class ChannelBook:
         # hours are whole minutes (see _parse_range) in zones whose offsets have been whole minutes
         # since 1972, so a choice holds for the rest of its minute (with opening hours in three
         # zones, ≈ 5.0 → 1.5 µs a search).
-        self._choices: LRU[tuple[str, str | None, str | None, int], ChannelChoice] = LRU(1024)
+        self._choices: LRU[tuple[str | None, str | None, str | None, int], ChannelChoice] = LRU(1024)
 
     @classmethod
     def load(cls, path: Path, default_tz: str = "UTC") -> ChannelBook:
@@ -249,7 +249,7 @@ class ChannelBook:
     ) -> ChannelChoice:
         """The channel to recommend for this wording and best-matching content, respecting hours."""
         now = now or datetime.now(UTC)  # each channel's hours are read in its own time zone
-        wording = self._wordings.get_or_make(text, self._read_wording)
+        wording = self.wording(text)
         key = (wording, article_channel, topic, int(now.timestamp() // 60))
         choice = self._choices.get(key)
         if choice is None:
@@ -258,9 +258,9 @@ class ChannelBook:
         return choice
 
     def _choose(
-        self, wording: str, article_channel: str | None, topic: str | None, now: datetime
+        self, wording: str | None, article_channel: str | None, topic: str | None, now: datetime
     ) -> ChannelChoice:
-        """`choose` without the cache (`wording` as `_read_wording` gives it)."""
+        """`choose` without the cache (`wording` as `wording` gives it)."""
         candidates: list[tuple[str, str]] = []
         if wording == "urgent":
             candidates.append((self.routing.urgent_channel, "urgent wording"))
