@@ -22,7 +22,7 @@ from kb.lexicon import Lexicon
 from kb.metrics import Metrics
 from kb.query import analyze, correction
 from kb.search import SearchEngine, SearchRequest
-from kb.vocabulary import Grams, Vocabulary, max_typo_distance
+from kb.vocabulary import Deletions, Grams, Vocabulary, max_typo_distance
 from tests.helpers.server import make_settings
 
 
@@ -261,6 +261,43 @@ def test_letter_pairs_bound_the_words_within_reach() -> None:
         assert set(reach) <= set(near), typo
     assert grams.near("cat", 2, 4, 1) == ["cat", "chat", "coat"]  # not "dog"
     assert grams.near("qqqq", 3, 5, 1) == []
+
+
+def _deletions(words: list[str]) -> Deletions:
+    ordered = sorted(words, key=len)
+    lengths = [len(w) for w in ordered]
+    longest = lengths[-1] if ordered else 0
+    return Deletions(ordered, [sum(n < size for n in lengths) for size in range(longest + 2)])
+
+
+def test_deletion_keys_find_every_word_one_edit_away(engine: SearchEngine) -> None:
+    """Deletions.candidates holds every word within one edit of a typo (insert, delete, substitute,
+    swap), in the words' order: for typos of the shipped vocabulary and for odd words (accents,
+    letters outside the basic plane, repeated letters, one letter, very long)."""
+    shipped = [w for w in engine.holder.get().vocabulary.counts if w.isalpha()]
+    odd = ["é", "ça", "naïve", "naive", "straße", "strasse", "日本語", "日本", "aaaa", "aaa", "abab",
+           "abba", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "𝔘𝔫𝔦𝔠𝔬𝔡", "a", "b", "ba", "x" * 300, "x" * 299]  # fmt: skip
+    rng = random.Random(5)
+    typos = [*odd, "qqqqqq", "xa"]
+    for word in rng.choices(shipped, k=600):
+        i, letter = rng.randrange(len(word)), rng.choice(string.ascii_lowercase)
+        typos.append(
+            rng.choice(
+                (word[:i] + word[i + 1 :], word[:i] + letter + word[i + 1 :], word[:i] + letter + word[i:],
+                 word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :])
+            )
+        )  # fmt: skip
+    for words in (odd, [*shipped, *odd]):
+        deletions = _deletions(words)
+        order = {w: i for i, w in enumerate(deletions.words)}
+        for typo in typos:
+            found = deletions.candidates(typo)
+            assert found == sorted(found, key=order.__getitem__), typo
+            within = [w for w in deletions.words if OSA.distance(w, typo) <= 1]
+            assert set(within) <= set(found), typo
+    assert _deletions(odd).candidates("nave") == ["naïve", "naive"]  # as given, by length
+    assert _deletions(odd).candidates("strase") == ["straße", "strasse"]
+    assert _deletions([]).candidates("cat") == []
 
 
 def test_letter_pairs_are_counted_as_their_definition_says(engine: SearchEngine) -> None:
