@@ -9,6 +9,7 @@ import hmac
 import logging
 import os
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -278,8 +279,17 @@ class Service:
             default_tz=settings.timezone,
             fallback_channels=default_content_dir() / "channels.yaml",
         )
+        # Read through a weak reference: prometheus_client's set_function makes the Gauge a
+        # reference cycle, which settle() freezes for good, and a strong one kept the holder and
+        # its live version of a Service that was let go (a test's, or an embedder's) forever.
+        holder_ref = weakref.ref(self.holder)
+
+        def open_failures() -> float:
+            live = holder_ref()
+            return float(live.open_failures) if live is not None else 0.0
+
+        self.metrics.follow_index(open_failures)
         holder = self.holder
-        self.metrics.follow_index(lambda: holder.open_failures)
         holder.on_load = settle  # in the thread that opened the version: a request seldom waits
         self.engine = SearchEngine(
             self.holder,

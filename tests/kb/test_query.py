@@ -331,7 +331,8 @@ def test_an_index_version_and_its_engine_hold_no_reference_cycles(
     Searched every way (typos, urgency and relaxed wording, explain), dropped with the collector
     off: a full collection finds nothing to free. The version is not frozen here (a frozen object
     is out of every collection, this one included); prometheus_client's `set_function` makes a
-    Gauge a reference cycle, so the metrics are kept and stop reading the holder; and the first
+    Gauge a reference cycle, so the metrics are kept (they read the holder through a weak
+    reference, see the next test); and the first
     Service of a process leaves the standard library's one-time garbage (inspect parsing a
     builtin's signature), so one is made and dropped first."""
 
@@ -339,7 +340,6 @@ def test_an_index_version_and_its_engine_hold_no_reference_cycles(
         service = Service(default_settings)
         service.holder.on_load = None  # not settled: nothing of the version frozen
         metrics = service.metrics
-        metrics.follow_index(lambda: 0.0)
         for q in ["refund", "paymnet declined", "URGENT my account was hacked", "no rush, invoice"]:
             service.engine.search(SearchRequest(q=q, limit=10))
         service.engine.search(SearchRequest(q="where is my parcel", limit=10, explain=True))
@@ -360,6 +360,28 @@ def test_an_index_version_and_its_engine_hold_no_reference_cycles(
         gc.garbage.clear()
         gc.enable()
     assert kept is not None and left == []
+
+
+def test_a_service_let_go_frees_its_index_version_while_its_metrics_live(
+    default_settings: Settings,
+) -> None:
+    """The metrics read the index holder through a weak reference: a Service that is let go frees
+    its holder and live version by reference counting alone, though its metrics (a reference cycle,
+    as prometheus_client's set_function makes a Gauge, and frozen in a worker) are still about;
+    they then report no failed opens."""
+    service = Service(default_settings)
+    service.engine.search(SearchRequest(q="paymnet declined", limit=10))
+    metrics = service.metrics
+    holder, version = weakref.ref(service.holder), weakref.ref(service.snapshot())
+    service.holder.close()
+    gc.collect()
+    gc.disable()
+    try:
+        del service
+        assert holder() is None and version() is None
+    finally:
+        gc.enable()
+    assert b"kb_index_open_failures 0.0" in metrics.render()
 
 
 def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_path: Path) -> None:
