@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -35,6 +34,25 @@ def max_typo_distance(word: str) -> int:
     return 1 if len(word) <= 8 else 2
 
 
+def _by_length(words: Iterable[str]) -> tuple[list[str], list[int]]:
+    """`words` sorted by length (as given within a length), and `starts`: the words of n letters
+    are words[starts[n]:starts[n + 1]]."""
+    ordered = sorted(words, key=len)
+    lengths = np.fromiter(map(len, ordered), np.int64, count=len(ordered))
+    longest = int(lengths[-1]) if ordered else 0
+    return ordered, np.searchsorted(lengths, np.arange(longest + 2)).tolist()
+
+
+def _length_runs(starts: list[int]) -> list[tuple[int, int, int]]:
+    """(length, first, after) of each length that has words, from _by_length's `starts`."""
+    return [(n, starts[n], starts[n + 1]) for n in range(len(starts) - 1) if starts[n + 1] > starts[n]]
+
+
+def _code_points(words: list[str], size: int) -> npt.NDArray[np.uint32]:
+    """Words of `size` letters as a (words × size) array of their code points."""
+    return np.array(words, dtype=f"<U{size}").view(np.uint32).reshape(len(words), size)
+
+
 class Grams:
     """Which words share which letter pairs: the words a typo can be one or two edits from, found
     without comparing it with every word of similar length. (Corrections look for words one edit
@@ -52,12 +70,10 @@ class Grams:
     """
 
     def __init__(self, words: Iterable[str]) -> None:
-        self.words = sorted(words, key=len)  # as candidate pools list them: by length, then as given
+        # As candidate pools list them: by length, then as given. starts[n]: where the words of n
+        # letters or more begin, in the words and in each pair's list.
+        self.words, self.starts = _by_length(words)
         n = len(self.words)
-        lengths = np.fromiter(map(len, self.words), np.int64, count=n)
-        # starts[n]: where the words of n letters or more begin, in the words and in each pair's list
-        longest = int(lengths[-1]) if n else 0
-        self.starts: list[int] = np.searchsorted(lengths, np.arange(longest + 2)).tolist()
         # Every word's distinct pairs as numbers (two code points, 21 bits each), computed for all
         # the words of a length at once: a Python loop over the pairs of the 10k corpus's 40,000
         # words took ~0.12 s of the first misspelt question after every new index version, during
@@ -65,10 +81,9 @@ class Grams:
         codes: list[npt.NDArray[np.int64]] = []
         owners: list[npt.NDArray[np.int64]] = []
         distinct = np.zeros(n, dtype=np.int32)
-        for size in np.unique(lengths).tolist():
-            first, after = self.starts[size], self.starts[size + 1]
-            padded = np.array([f"^{w}$" for w in self.words[first:after]], dtype=f"<U{size + 2}")
-            points = padded.view(np.uint32).reshape(after - first, size + 2).astype(np.int64)
+        for size, first, after in _length_runs(self.starts):
+            padded = [f"^{w}$" for w in self.words[first:after]]
+            points = _code_points(padded, size + 2).astype(np.int64)
             pairs = np.sort((points[:, :-1] << 21) | points[:, 1:], axis=1)
             new = np.ones(pairs.shape, dtype=bool)
             new[:, 1:] = pairs[:, 1:] != pairs[:, :-1]
@@ -175,12 +190,6 @@ def _word_deletion_hashes(word: str) -> list[int]:
     ]
 
 
-def _code_points(words: list[str], size: int) -> npt.NDArray[np.uint64]:
-    """Words of `size` letters as a (words × size) array of their code points."""
-    points = np.array(words, dtype=f"<U{size}").view(np.uint32).reshape(len(words), size)
-    return points.astype(np.uint64)
-
-
 class Deletions:
     """The words one edit away from a typo, found by their deletion neighbourhoods (the idea of
     SymSpell): a word and a typo within one edit (insert, delete, substitute, or swap two
@@ -193,17 +202,14 @@ class Deletions:
     A hash shared by chance only adds a candidate that the edit distance then drops.
     """
 
-    def __init__(self, words: list[str], starts: list[int]) -> None:
-        """`words` sorted by length, the words of n letters from `starts[n]` (as Grams keeps them)."""
-        self.words = words
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words, starts = _by_length(words)  # in the order Grams keeps them (pool order)
         keys: list[npt.NDArray[np.uint64]] = []
         owners: list[npt.NDArray[np.int64]] = []
-        for size in range(1, len(starts) - 1):
-            first, after = starts[size], starts[size + 1]
-            if after > first:
-                hashes = _deletion_hashes(_code_points(words[first:after], size))
-                keys.append(hashes.ravel())
-                owners.append(np.repeat(np.arange(first, after), size + 1))
+        for size, first, after in _length_runs(starts):
+            hashes = _deletion_hashes(_code_points(self.words[first:after], size).astype(np.uint64))
+            keys.append(hashes.ravel())
+            owners.append(np.repeat(np.arange(first, after), size + 1))
         flat = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
         order = np.argsort(flat, kind="stable")
         flat = flat[order]
@@ -291,10 +297,7 @@ class Vocabulary:
     @cached_property
     def _deletions(self) -> Deletions:
         """Built on the first correction an index version makes (≈ 0.07 s on 40,000 words)."""
-        words = sorted(self._alphabetic, key=len)
-        lengths = [len(w) for w in words]
-        starts = [bisect_left(lengths, n) for n in range((lengths[-1] if words else 0) + 2)]
-        return Deletions(words, starts)
+        return Deletions(self._alphabetic)
 
     @property
     def _alphabetic(self) -> list[str]:

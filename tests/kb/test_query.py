@@ -263,13 +263,6 @@ def test_letter_pairs_bound_the_words_within_reach() -> None:
     assert grams.near("qqqq", 3, 5, 1) == []
 
 
-def _deletions(words: list[str]) -> Deletions:
-    ordered = sorted(words, key=len)
-    lengths = [len(w) for w in ordered]
-    longest = lengths[-1] if ordered else 0
-    return Deletions(ordered, [sum(n < size for n in lengths) for size in range(longest + 2)])
-
-
 def test_deletion_keys_find_every_word_one_edit_away(engine: SearchEngine) -> None:
     """Deletions.candidates holds every word within one edit of a typo (insert, delete, substitute,
     swap), in the words' order: for typos of the shipped vocabulary and for odd words (accents,
@@ -288,16 +281,16 @@ def test_deletion_keys_find_every_word_one_edit_away(engine: SearchEngine) -> No
             )
         )  # fmt: skip
     for words in (odd, [*shipped, *odd]):
-        deletions = _deletions(words)
+        deletions = Deletions(words)
         order = {w: i for i, w in enumerate(deletions.words)}
         for typo in typos:
             found = deletions.candidates(typo)
             assert found == sorted(found, key=order.__getitem__), typo
             within = [w for w in deletions.words if OSA.distance(w, typo) <= 1]
             assert set(within) <= set(found), typo
-    assert _deletions(odd).candidates("nave") == ["naïve", "naive"]  # as given, by length
-    assert _deletions(odd).candidates("strase") == ["straße", "strasse"]
-    assert _deletions([]).candidates("cat") == []
+    assert Deletions(odd).candidates("nave") == ["naïve", "naive"]  # as given, by length
+    assert Deletions(odd).candidates("strase") == ["straße", "strasse"]
+    assert Deletions([]).candidates("cat") == []
 
 
 def test_letter_pairs_are_counted_as_their_definition_says(engine: SearchEngine) -> None:
