@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import sqlalchemy as sa
@@ -122,8 +122,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@dataclass(frozen=True)
-class SearchRecord:
+class SearchRecord(NamedTuple):
+    """One search, its fields in the table's column order (top_article, the first answer, is derived).
+    A named tuple, not a frozen dataclass: the writer makes one per search, and a frozen dataclass
+    sets each field through object.__setattr__."""
+
     id: str
     at: datetime
     query: str
@@ -229,18 +232,19 @@ class Store:
     def write(self, records: Sequence[Record]) -> None:
         """Write records in one transaction; raises StoreUnavailableError (nothing written)."""
         self.ensure_schema()
-        search_rows = [_search_row(r) for r in records if isinstance(r, SearchRecord)]
+        found = [r for r in records if isinstance(r, SearchRecord)]
         event_rows = [_row(r) for r in records if isinstance(r, EventRecord)]
         votes = [r for r in records if isinstance(r, FeedbackRecord)]
         try:
             with self.engine.begin() as conn:
-                for table, rows in ((searches, search_rows), (events, event_rows)):
-                    if not rows:
-                        continue
-                    if self.is_sqlite:
-                        _sqlite_insert(conn, table, rows)
-                    else:
-                        conn.execute(table.insert(), rows)
+                if found and self.is_sqlite:
+                    _sqlite_insert_values(conn, searches, [_sqlite_search(r) for r in found])
+                elif found:
+                    conn.execute(searches.insert(), [_search_row(r) for r in found])
+                if event_rows and self.is_sqlite:
+                    _sqlite_insert(conn, events, event_rows)
+                elif event_rows:
+                    conn.execute(events.insert(), event_rows)
                 for vote in votes:
                     same = feedback.c.search_id == vote.search_id
                     if vote.article is None:
@@ -339,6 +343,21 @@ def _sqlite_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, An
     names = [c.name for c in table.columns if c.name in rows[0]]
     converts = [(i, f) for i, name in enumerate(names) if (f := _sqlite_value(table.c[name])) is not None]
     values_of = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    stored = []
+    for row in rows:
+        row_values = list(values_of(row))
+        for i, convert in converts:
+            row_values[i] = convert(row_values[i])
+        stored.append(row_values)
+    _sqlite_insert_values(conn, table, stored, names)
+
+
+def _sqlite_insert_values(
+    conn: sa.Connection, table: sa.Table, rows: Sequence[Sequence[Any]], names: list[str] | None = None
+) -> None:
+    """Rows of values as SQLite stores them, for the columns `names` (all, in order, by default),
+    in as few multi-row INSERT statements as SQLite's variable limit allows."""
+    names = names or [c.name for c in table.columns]
     limit = conn.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
     per_statement = max(1, min(SQLITE_ROWS, limit // len(names)))
     head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
@@ -347,11 +366,19 @@ def _sqlite_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, An
         chunk = rows[start : start + per_statement]
         values: list[Any] = []
         for row in chunk:
-            row_values = list(values_of(row))
-            for i, convert in converts:
-                row_values[i] = convert(row_values[i])
-            values += row_values
+            values += row
         conn.exec_driver_sql(head + ", ".join([one] * len(chunk)), tuple(values))
+
+
+def _sqlite_search(r: SearchRecord) -> tuple[Any, ...]:
+    """A search's values as SQLAlchemy's SQLite types store them, in the table's column order
+    (written straight, not through _sqlite_insert's per-column conversions: a busy server writes
+    one per search). test_store reads them back through SQLAlchemy."""
+    return (
+        r.id, r.at.isoformat(" ", "microseconds"), r.query, r.query_norm, r.endpoint, int(r.internal),
+        json_text(r.answers), r.answers[0] if r.answers else None, r.confidence, int(r.fallback),
+        r.channel, r.latency_ms, r.results,
+    )  # fmt: skip
 
 
 def _row(record: FeedbackRecord | EventRecord) -> dict[str, Any]:
@@ -359,7 +386,7 @@ def _row(record: FeedbackRecord | EventRecord) -> dict[str, Any]:
 
 
 def _search_row(r: SearchRecord) -> dict[str, Any]:
-    row = dict(r.__dict__)
+    row = r._asdict()
     row["top_article"] = r.answers[0] if r.answers else None
     return row
 
