@@ -35,6 +35,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.corpora import REPO
 from bench.measure import median
+from kb.cache import RESULTS
 
 REPLAY = Path(__file__).with_name("replay.lua")
 LIMIT = 10
@@ -128,7 +129,7 @@ def running(
             KB_INDEX_DIR=str(index),
             KB_CONTENT_DIR=str(content),
             KB_RATE_LIMIT_PER_MINUTE="0",
-            KB_CACHE_SIZE="0" if target.name == "kb-cold" else "2048",
+            KB_CACHE_SIZE="0" if target.name == "kb-cold" else str(RESULTS),
             # A database of its own: targets sharing one SQLite file wait on each other's writes.
             KB_DATABASE_URL=f"sqlite:///{logs / f'analytics-{target.name}-{target.workers}w.db'}",
             **(extra_env or {}),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import ratio
+from kb.cache import RESULTS
 
 MB = 1024 * 1024
 
@@ -426,7 +427,7 @@ def _search_section(results: dict[str, Any]) -> list[str]:
         "## Search in-process",
         "",
         "Top 10 answers per query. kb cold: `SearchEngine(cache_size=0)` on the first queries of the "
-        "log; kb warm: the whole log replayed with the default result cache (2048). Peers: the same "
+        f"log; kb warm: the whole log replayed with the default result cache ({RESULTS:,}). Peers: the same "
         "queries' words, OR'ed, top 60 chunks grouped by article. Where kb's time goes is in the "
         "profile below.",
         "",

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import Latency
+from kb.cache import RESULTS
 from kb.confidence import Model
 from kb.errors import KbError
 from kb.search import SearchEngine, SearchRequest
@@ -13,7 +14,7 @@ from kb.snapshot import SnapshotHolder
 
 LIMIT = 10
 WARMUP = 20  # queries run before measuring, so the first search's one-off loading is not counted
-DEFAULT_CACHE = 2048  # kb's default KB_CACHE_SIZE
+DEFAULT_CACHE = RESULTS  # kb's default KB_CACHE_SIZE
 
 
 def open_engine(index: Path, cache_size: int) -> SearchEngine:

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kb.cache import RESULTS
 from kb.errors import ConfigError
 from kb.lexicon import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -93,7 +94,7 @@ class Settings(BaseSettings):
         0.1, ge=0.05, le=60, description="How often a worker checks for a newly published index."
     )
     cache_size: int = Field(
-        2048, ge=0, le=1_000_000, description="Search results cached per worker (by text, and as many by meaning)."
+        RESULTS, ge=0, le=1_000_000, description="Search results cached per worker (by text, and as many by meaning)."
     )
     cors_origins: list[str] = Field(
         default_factory=list,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import pickle
 import struct
+import sys
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,11 +22,12 @@ import numpy.typing as npt
 from whoosh.reading import CorruptIndexError
 
 from kb import impacts
-from kb.cache import LRU
+from kb.cache import LRU, RESULTS
 from kb.confidence import Model
 from kb.errors import BadParameterError, EmptyQueryError, IndexCorruptError, QueryTooLongError
 from kb.lexicon import DEFAULT_LANGUAGE, Lexicon
 from kb.query import AnalyzedQuery, analyze
+from kb.schema import Section
 from kb.snapshot import Snapshot, SnapshotHolder
 from kb.snippet import snippet
 
@@ -71,6 +73,14 @@ class Candidate:
     exact: set[int] = field(default_factory=set)
     signals: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0
+
+
+def _heading(sections: dict[str, Section], anchor: str, title: str) -> str:
+    """A section's heading path ("Title › Section"), interned: headings and links are the same few
+    strings in answer after answer, and the result cache keeps thousands of answers (made afresh
+    for each, they were two fifths of a cached result's memory)."""
+    section = sections.get(anchor)
+    return sys.intern(section.heading_path) if section else title
 
 
 def clean_query(text: str, max_chars: int) -> str:
@@ -160,7 +170,7 @@ class SearchEngine:
         article_url: str = "/articles/{id}#{anchor}",
         filterable: list[str] | None = None,
         thresholds: Any = None,
-        cache_size: int = 2048,
+        cache_size: int = RESULTS,
         lexicon: Lexicon | None = None,
     ) -> None:
         self.holder = holder
@@ -178,7 +188,8 @@ class SearchEngine:
         return float(self.thresholds(topic)) if self.thresholds else 0.5
 
     def url(self, article_id: str, anchor: str) -> str:
-        return self.article_url.format(id=article_id, anchor=anchor)
+        """A section's link, interned (see _heading)."""
+        return sys.intern(self.article_url.format(id=article_id, anchor=anchor))
 
     def search(self, req: SearchRequest, max_chars: int | None = None) -> dict[str, Any]:
         """The response body of /search (without `took_ms`; channel chosen now, not cached)."""
@@ -419,12 +430,11 @@ class SearchEngine:
         best = c.hits[0]
         sections = {s.anchor: s for s in article.sections}
         section = sections.get(best.anchor)
-        heading = section.heading_path if section else article.title
         answer: dict[str, Any] = {
             "article": article.id,
             "section": best.anchor,
             "title": article.title,
-            "heading": heading,
+            "heading": _heading(sections, best.anchor, article.title),
             "snippet": snippet(section.text if section else "", stems),
             "url": self.url(article.id, best.anchor),
             "score": round(c.score, 4),
@@ -433,9 +443,7 @@ class SearchEngine:
             "more": [
                 {
                     "section": h.anchor,
-                    "heading": sections[h.anchor].heading_path
-                    if h.anchor in sections
-                    else article.title,
+                    "heading": _heading(sections, h.anchor, article.title),
                     "url": self.url(article.id, h.anchor),
                 }
                 for h in c.hits[1:4]
