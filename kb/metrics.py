@@ -3,39 +3,95 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
-from typing import Any
+import time
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.samples import Sample
+from prometheus_client.utils import floatToGoString
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+
+
+class Tally:
+    """A counter that every request updates, kept as plain numbers per label values and made into
+    a Prometheus family only when the metrics are rendered (a custom collector). prometheus_client's
+    own children take a lock and check the value on every update: with the histogram below, 3.4 µs
+    of a search's time in a tight loop, against ~0.5 µs here. Updated from the event loop only (every
+    route is async); the exposition is the same as a prometheus_client Counter's, `_created` included."""
+
+    def __init__(self, registry: CollectorRegistry, name: str, doc: str, labels: Iterable[str] = ()) -> None:
+        self.name, self.doc, self.labels = name, doc, tuple(labels)
+        self.counts: dict[tuple[str, ...], float] = {}
+        self.created: dict[tuple[str, ...], float] = {}
+        if not self.labels:  # as a Counter without labels: there, at 0, from the start
+            self.counts[()], self.created[()] = 0.0, time.time()
+        registry.register(self)
+
+    def inc(self, *values: str) -> None:
+        counts = self.counts
+        count = counts.get(values)
+        if count is None:
+            self.created[values] = time.time()
+            count = 0.0
+        counts[values] = count + 1
+
+    def collect(self) -> Iterable[Metric]:
+        family = CounterMetricFamily(self.name, self.doc, labels=self.labels)
+        for values, count in list(self.counts.items()):
+            family.add_metric(values, count, created=self.created[values])
+        yield family
+
+
+class LatencyTally:
+    """A histogram of seconds by endpoint, kept and exposed as Tally keeps its counts (the same
+    samples as a prometheus_client Histogram with these buckets: an observation counts in the
+    first bucket whose bound it does not exceed)."""
+
+    def __init__(self, registry: CollectorRegistry, name: str, doc: str, buckets: tuple[float, ...]) -> None:
+        self.name, self.doc, self.bounds = name, doc, buckets
+        self.le = [floatToGoString(b) for b in buckets] + ["+Inf"]  # type: ignore[no-untyped-call]
+        self.counts: dict[str, list[int]] = {}
+        self.sums: dict[str, float] = {}
+        self.created: dict[str, float] = {}
+        registry.register(self)
+
+    def observe(self, endpoint: str, seconds: float) -> None:
+        counts = self.counts.get(endpoint)
+        if counts is None:
+            counts = self.counts[endpoint] = [0] * len(self.le)
+            self.sums[endpoint] = 0.0
+            self.created[endpoint] = time.time()
+        counts[bisect_left(self.bounds, seconds)] += 1
+        self.sums[endpoint] += seconds
+
+    def collect(self) -> Iterable[Metric]:
+        family = HistogramMetricFamily(self.name, self.doc, labels=("endpoint",))
+        for endpoint, counts in list(self.counts.items()):
+            running, buckets = 0, []
+            for le, count in zip(self.le, counts, strict=True):
+                running += count
+                buckets.append((le, float(running)))
+            family.add_metric([endpoint], buckets, self.sums[endpoint])
+            family.samples.append(Sample(f"{self.name}_created", {"endpoint": endpoint}, self.created[endpoint], None))
+        yield family
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter(
-            "kb_http_requests_total", "HTTP requests.", ["endpoint", "method", "status"], registry=r
+        # What every request or search updates: plain numbers (see Tally).
+        self.requests = Tally(r, "kb_http_requests", "HTTP requests.", ["endpoint", "method", "status"])
+        self.latency = LatencyTally(
+            r, "kb_http_request_duration_seconds", "HTTP request latency.", LATENCY_BUCKETS
         )
-        self.latency = Histogram(
-            "kb_http_request_duration_seconds",
-            "HTTP request latency.",
-            ["endpoint"],
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-            registry=r,
-        )
-        self.searches = Counter("kb_searches_total", "Searches answered.", ["endpoint"], registry=r)
-        self.fallbacks = Counter(
-            "kb_search_fallbacks_total",
-            "Searches that fell back to a channel.",
-            ["channel"],
-            registry=r,
-        )
-        self.zero_results = Counter(
-            "kb_search_zero_results_total", "Searches with no answer.", registry=r
-        )
-        self.cache_hits = Counter(
-            "kb_search_cache_hits_total", "Searches served from the cache.", registry=r
-        )
+        self.searches = Tally(r, "kb_searches", "Searches answered.", ["endpoint"])
+        self.fallbacks = Tally(r, "kb_search_fallbacks", "Searches that fell back to a channel.", ["channel"])
+        self.zero_results = Tally(r, "kb_search_zero_results", "Searches with no answer.")
+        self.cache_hits = Tally(r, "kb_search_cache_hits", "Searches served from the cache.")
         self.index_documents = Gauge(
             "kb_index_documents", "Section chunks in the live index.", registry=r
         )
@@ -69,35 +125,24 @@ class Metrics:
             registry=r,
         )
 
-        # Labelled children, looked up once per label set: `labels()` checks and hashes its
-        # arguments under a lock on every call, a visible part of a cached search's cost.
-        self._children: dict[tuple[Any, ...], Any] = {}
-
     def follow_index(self, open_failures: Callable[[], float]) -> None:
         """Read the index holder's failed opens whenever the metrics are rendered."""
         self._open_failures.set_function(open_failures)
 
-    def _child(self, metric: Any, *labels: str) -> Any:
-        key = (id(metric), *labels)
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = metric.labels(*labels)
-        return child
-
     def request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         """One HTTP request answered."""
-        self._child(self.requests, endpoint, method, str(status)).inc()
-        self._child(self.latency, endpoint).observe(seconds)
+        self.requests.inc(endpoint, method, str(status))
+        self.latency.observe(endpoint, seconds)
 
     def searched(
         self, endpoint: str, *, cache_hit: bool, fallback_channel: str | None, zero_results: bool
     ) -> None:
         """One search answered: from the cache or not, falling back to a channel or not."""
-        self._child(self.searches, endpoint).inc()
+        self.searches.inc(endpoint)
         if cache_hit:
             self.cache_hits.inc()
         if fallback_channel is not None:
-            self._child(self.fallbacks, fallback_channel).inc()
+            self.fallbacks.inc(fallback_channel)
         if zero_results:
             self.zero_results.inc()
 

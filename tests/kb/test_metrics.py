@@ -52,3 +52,57 @@ def test_cache_hits_are_counted(http: httpx.Client) -> None:
     before = value(samples(http), "kb_search_cache_hits_total")
     http.get("/search", params={"q": "Change my  delivery address"})
     assert value(samples(http), "kb_search_cache_hits_total") - before == 1
+
+
+def test_request_tallies_expose_what_prometheus_clients_own_metrics_would() -> None:
+    """The counters and latency histogram every request updates are plain numbers (kb.metrics.Tally):
+    rendered, they are the families prometheus_client's Counter and Histogram write for the same
+    updates, bucket edges, `_created` series and all (only the creation times differ)."""
+    import re
+
+    from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+    from kb.metrics import LATENCY_BUCKETS, Metrics
+
+    theirs = CollectorRegistry()
+    requests = Counter("kb_http_requests_total", "HTTP requests.", ["endpoint", "method", "status"], registry=theirs)
+    latency = Histogram(
+        "kb_http_request_duration_seconds", "HTTP request latency.", ["endpoint"], buckets=LATENCY_BUCKETS,
+        registry=theirs,
+    )  # fmt: skip
+    searches = Counter("kb_searches_total", "Searches answered.", ["endpoint"], registry=theirs)
+    fallbacks = Counter(
+        "kb_search_fallbacks_total", "Searches that fell back to a channel.", ["channel"], registry=theirs
+    )
+    zero = Counter("kb_search_zero_results_total", "Searches with no answer.", registry=theirs)
+    hits = Counter("kb_search_cache_hits_total", "Searches served from the cache.", registry=theirs)
+
+    ours = Metrics()
+    # Every bucket edge exactly, just over and under it, beyond the last; several label sets.
+    near = [b * f for b in LATENCY_BUCKETS for f in (0.9999, 1.0001)]
+    seconds = [0.0, *LATENCY_BUCKETS, *near, 7.0]
+    for i, s in enumerate(seconds):
+        endpoint, status = ("/search", 200) if i % 3 else ("/deflect", 422 if i % 2 else 200)
+        ours.request(endpoint, "GET", status, s)
+        requests.labels(endpoint, "GET", str(status)).inc()
+        latency.labels(endpoint).observe(s)
+        channel = "chat" if i % 4 == 0 else "phone" if i % 5 == 0 else None
+        ours.searched(endpoint, cache_hit=i % 2 == 0, fallback_channel=channel, zero_results=i % 7 == 0)
+        searches.labels(endpoint).inc()
+        if i % 2 == 0:
+            hits.inc()
+        if channel:
+            fallbacks.labels(channel).inc()
+        if i % 7 == 0:
+            zero.inc()
+
+    def families(text: bytes) -> str:
+        created = re.sub(rb"^(\w+_created(?:\{[^}]*\})?) \S+$", rb"\1 T", text, flags=re.MULTILINE).decode()
+        wanted = {"kb_http_requests", "kb_http_request_duration_seconds", "kb_searches", "kb_search_fallbacks",
+                  "kb_search_zero_results", "kb_search_cache_hits"}  # fmt: skip
+        blocks = re.split(r"(?m)^(?=# HELP )", created)
+        return "".join(b for b in blocks if b.split(" ")[2:3] and b.split(" ")[2].removesuffix("_created") in wanted)
+
+    mine, expected = families(ours.render()), families(generate_latest(theirs))
+    assert "kb_http_request_duration_seconds_bucket" in expected and "_created" in expected
+    assert mine == expected
