@@ -151,11 +151,6 @@ class Answers:
             return
         self.by_text.put(key, body)
 
-    def clear(self) -> None:
-        self.by_text.clear()
-        self.by_meaning.clear()
-        self.seen.clear()
-
 
 class SearchEngine:
     """Answers questions against the live snapshot."""

@@ -167,7 +167,7 @@ class SnapshotHolder:
         self._backoff = 0.0
         self.segments = SegmentCache()
         # Called after each newly opened snapshot, in the thread that opened it (the poller's).
-        self.on_load: Callable[[], None] | None = None
+        self.on_load: Callable[[Snapshot], None] | None = None
         self._poller: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -243,7 +243,7 @@ class SnapshotHolder:
             self.reloads += 1
             log.info("index version loaded", extra={"version": snap.version, "chunks": snap.chunks})
         if self.on_load is not None:
-            self.on_load()
+            self.on_load(snap)
         return True
 
     def broken(self, snap: Snapshot, reason: str) -> None:

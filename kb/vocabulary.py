@@ -288,15 +288,19 @@ class Vocabulary:
         best = min(found, key=lambda f: (f[1], f[0][0] != word[0], -self.counts.get(f[0], 0)))
         return str(best[0])
 
+    def prepare(self) -> None:
+        """Build the typo-correction indexes now, not in the first question that needs them (which
+        then waited ≈ 0.07 s for each on 40,000 words, answering nothing else meanwhile)."""
+        self._deletions, self._grams  # noqa: B018 - cached properties, computed for their effect
+
     @cached_property
     def _grams(self) -> Grams:
-        """Built on the first two-edit correction an index version makes (≈ 0.07 s on 40,000
-        words)."""
+        """The long words' letter pairs, for two-edit corrections (≈ 0.07 s on 40,000 words)."""
         return Grams(self._alphabetic)
 
     @cached_property
     def _deletions(self) -> Deletions:
-        """Built on the first correction an index version makes (≈ 0.07 s on 40,000 words)."""
+        """The words' deletion keys, for one-edit corrections (≈ 0.07 s on 40,000 words)."""
         return Deletions(self._alphabetic)
 
     @property

@@ -260,6 +260,41 @@ def test_an_idle_worker_opens_a_new_version_in_its_poll_thread(tmp_path: Path) -
             assert c.get("/search", params={"q": "gift card"}).json()["answers"]
 
 
+def test_a_question_cached_before_a_new_version_is_answered_from_the_new_one(tmp_path: Path) -> None:
+    """The result cache is not emptied when a version is loaded (its keys hold the version): the same
+    question, asked before and after an edit that changes its answer, gets the edit's answer, and the
+    second asking is not counted as served from the cache."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    index = tmp_path / "index"
+    build_index(content, index)
+    question = {"q": "engraved brass plaque", "limit": 10}
+    with serve(make_settings(index, content)) as url, client(url) as c:
+        before = c.get("/search", params=question).json()
+        assert "engraving" not in [a["article"] for a in before["answers"]]
+        assert c.get("/search", params=question).json()["answers"] == before["answers"]  # now cached
+        (content / "engraving.md").write_text(
+            "---\nid: engraving\ntitle: Engraved brass plaques\n---\n## Order an engraved brass plaque\n\n"
+            "Choose the brass plaque and type the engraving.\n",
+            encoding="utf-8",
+        )
+        version = build_index(content, index, incremental=True).version
+        deadline = time.monotonic() + 10
+        while c.get("/readyz").json()["version"] != version and time.monotonic() < deadline:
+            time.sleep(0.02)
+        hits = _cache_hits(c)
+        after = c.get("/search", params=question).json()
+        assert after["index_version"] == version
+        assert after["answers"][0]["article"] == "engraving"
+        assert _cache_hits(c) == hits
+
+
+def _cache_hits(c: httpx.Client) -> float:
+    found = re.search(r"^kb_search_cache_hits_total (\S+)$", c.get("/metrics").text, re.MULTILINE)
+    assert found is not None
+    return float(found.group(1))
+
+
 def _loaded(log: Captured) -> dict[str, list[str]]:
     """The versions logged as loaded, and the threads that loaded each."""
     loaded: dict[str, list[str]] = {}
