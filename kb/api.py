@@ -255,10 +255,13 @@ def keys_match(given: str | None, keys: list[str]) -> bool:
     return found
 
 
-def settle() -> None:
-    """Take what the worker holds once it has opened an index version out of the garbage
-    collector's full collections (kb.collector): after a full collection, so that only live
-    objects are frozen, and after handing back what the load freed."""
+def settle(snap: Snapshot) -> None:
+    """Ready a newly opened index version, in the thread that opened it (the poll thread, or
+    start-up before the first request), so that a request seldom waits for this: its typo-correction
+    indexes built, then what the worker holds taken out of the garbage collector's full collections
+    (kb.collector), after a full collection, so that only live objects are frozen, and after
+    handing back what the load freed."""
+    snap.vocabulary.prepare()
     gc.collect()
     collector.return_freed_memory()
     collector.settle()
@@ -286,15 +289,7 @@ class Service:
             return float(live.open_failures) if live is not None else 0.0
 
         self.metrics.follow_index(open_failures)
-        holder = self.holder
-
-        def loaded(snap: Snapshot) -> None:
-            # In the thread that opened the version (the poll thread, or start-up before the first
-            # request): a request seldom waits for these.
-            snap.vocabulary.prepare()
-            settle()
-
-        holder.on_load = loaded
+        self.holder.on_load = settle
         self.engine = SearchEngine(
             self.holder,
             Model.load(),

@@ -406,3 +406,18 @@ def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_
     assert counts[-1] - counts[0] < 1_500, counts
     # All but the last: the holder keeps the version before the live one for requests in flight.
     assert [ref() for ref in replaced[:-1]] == [None] * 7
+
+
+def test_a_version_is_opened_with_its_typo_indexes_built(default_settings: Settings) -> None:
+    """The thread that opens an index version builds its typo-correction indexes (kb.api.settle),
+    so the first misspelt question does not wait for them; corrections are then those of indexes
+    built on demand."""
+    service = Service(default_settings)
+    try:
+        vocabulary = service.snapshot().vocabulary  # opened here, as the poll thread would
+        assert {"_deletions", "_grams"} <= vars(vocabulary).keys()
+        fresh = Vocabulary(vocabulary.counts)
+        for typo in ("paymnet", "refnud", "delivry", "acount", "subscribtion", "passwrod"):
+            assert vocabulary.correct(typo) == fresh.correct(typo) is not None
+    finally:
+        service.holder.close()
