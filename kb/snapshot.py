@@ -154,7 +154,7 @@ class SnapshotHolder:
         self._snapshot: Snapshot | None = None
         self._retired: Snapshot | None = None
         self._stamp: layout.Stamp | None = None
-        self._checked = 0.0
+        self._checked: float | None = None  # None: never looked, so look at the first get()
         self._lock = threading.Lock()
         self.error: str | None = None
         self.reloads = 0
@@ -163,7 +163,7 @@ class SnapshotHolder:
         # A version that failed to open is tried again after 1, 2, 4 … 60 s (at once when another
         # is published): opening a damaged 10k-chunk version costs a worker ~0.2 s each time.
         self._failed: tuple[Path, layout.Stamp | None] | None = None
-        self._retry_at = 0.0
+        self._retry_at: float | None = None  # set with _failed
         self._backoff = 0.0
         self.segments = SegmentCache()
         # Called after each newly opened snapshot, in the thread that opened it (the poller's).
@@ -191,7 +191,10 @@ class SnapshotHolder:
         now = time.monotonic()
         # Without a snapshot too, retry at most once per interval: a broken index must not be
         # reopened (and logged) on every request. With a poller, it does the looking.
-        if self._poller is None and now - self._checked >= self.interval_s:
+        # `time.monotonic()` counts from boot, so "never" cannot be a number: on a machine up for
+        # less than `interval_s`, 0.0 would read as "just checked" and no index would ever open.
+        due = self._checked is None or now - self._checked >= self.interval_s
+        if self._poller is None and due:
             self._checked = now
             self.refresh()
         if self._snapshot is None:
@@ -216,7 +219,8 @@ class SnapshotHolder:
                 return False
             if path == self._broken:
                 return False
-            if self._failed == (path, stamp) and time.monotonic() < self._retry_at:
+            waiting = self._retry_at is not None and time.monotonic() < self._retry_at
+            if self._failed == (path, stamp) and waiting:
                 return False
             try:
                 snap = Snapshot.open(path, self.default_tz, self.fallback_channels, self.segments)

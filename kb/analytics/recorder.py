@@ -87,7 +87,7 @@ class Analytics:
         self._reader: threading.Thread | None = None
         self._numbers = itertools.count(1)
         self._waiting: dict[int, _Flush] = {}  # flushes sent, not yet answered
-        self._respawn_at = 0.0
+        self._respawn_at: float | None = None  # monotonic; None: a new writer may start now
 
     # The request side: cheap, never raises.
 
@@ -232,7 +232,8 @@ class Analytics:
         """One message to the writer process, started anew if it is gone; False when it cannot be."""
         process = self._process
         if process is None or process.poll() is not None:
-            if self._closed or time.monotonic() < self._respawn_at:
+            waiting = self._respawn_at is not None and time.monotonic() < self._respawn_at
+            if self._closed or waiting:
                 return False
             self._respawn_at = time.monotonic() + RESPAWN_S
             if process is not None:

@@ -95,10 +95,12 @@ class Writer:
         self._closed = False
         self._hurry = threading.Event()  # set by flush and close: write now, do not linger
         self._down_since: float | None = None
-        self._last_warning = 0.0
-        self._retry_at = 0.0
+        # Moments on the monotonic clock, which counts from boot: None means "not set", never 0.0
+        # (a machine up for a few seconds reads less than any back-off or purge interval).
+        self._last_warning: float | None = None
+        self._retry_at: float | None = None
         self._retry_s = 0.5
-        self._purge_at = 0.0
+        self._purge_at: float | None = None
 
     def put(self, kind: str, data: Any, queued: float) -> bool:
         """Queue one record (`kind` search, feedback or event; `queued`: its time.time()); False when
@@ -158,9 +160,8 @@ class Writer:
     def _run(self) -> None:
         self._maintain(force=True)
         while True:
-            deadline = min(self._retry_at, self._purge_at) if self._pending else self._purge_at
             if not self._inbox:
-                self._wake.wait(max(0.05, deadline - time.monotonic()))
+                self._wake.wait(max(0.05, self._next_due() - time.monotonic()))
             self._wake.clear()  # before draining: a put after this sets it again
             first = self._inbox[0] if self._inbox else _NOTHING
             if isinstance(first, tuple) and len(self._inbox) < BATCH:
@@ -202,11 +203,19 @@ class Writer:
                 self._pending.popleft()
             self._drop(overflow)
 
+    def _next_due(self) -> float:
+        """When the thread must wake without a record: the next purge, or a write of the buffer."""
+        now = time.monotonic()
+        due = now if self._purge_at is None else self._purge_at
+        if self._pending:
+            due = min(due, now if self._retry_at is None else self._retry_at)
+        return due
+
     def _write(self, force: bool) -> bool:
         """Write the buffer unless waiting to retry; True when nothing is left to write."""
         if not self._pending:
             return True
-        if not force and time.monotonic() < self._retry_at:
+        if not force and self._retry_at is not None and time.monotonic() < self._retry_at:
             return False
         try:
             try:
@@ -238,7 +247,7 @@ class Writer:
 
     def _maintain(self, force: bool) -> None:
         now = time.monotonic()
-        if not force and now < self._purge_at:
+        if not force and self._purge_at is not None and now < self._purge_at:
             return
         try:
             deleted = self.store.purge_retention(self.retention_days)
@@ -263,7 +272,7 @@ class Writer:
         else:
             self._retry_s = min(self.retry_max_s, self._retry_s * 2)
         self._retry_at = now + self._retry_s
-        if now - self._last_warning >= WARN_EVERY_S or self._last_warning == 0.0:
+        if self._last_warning is None or now - self._last_warning >= WARN_EVERY_S:
             self._last_warning = now
             log.warning(
                 "analytics store unavailable; searches go on, %d records buffered: %s",
@@ -277,8 +286,8 @@ class Writer:
                 extra={"dropped": self.dropped},
             )  # fmt: skip
         self._down_since = None
-        self._last_warning = 0.0
-        self._retry_at = 0.0
+        self._last_warning = None
+        self._retry_at = None
 
     def _drop(self, n: int) -> None:
         self.dropped += n
