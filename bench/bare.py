@@ -24,7 +24,7 @@ ANSWER: dict[str, Any] = {
 
 
 def create() -> FastAPI:
-    """The bare app; logging set up as kb.main.create does (each worker process runs this)."""
+    """The bare app; logging set up as kb.server.main.create does (each worker process runs this)."""
     logs.configure("info", "json", "production")
     app = FastAPI()
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from kb.schema import STOPWORDS, words
+from indexer.schema import STOPWORDS, words
 
 GENERATOR_VERSION = 1
 REPO = Path(__file__).resolve().parent.parent

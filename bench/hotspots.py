@@ -14,17 +14,17 @@ from bench.search import WARMUP, measure, open_engine
 
 # (label, file suffix, function name): cumulative time of each phase of SearchEngine.search.
 PHASES: tuple[tuple[str, str, str], ...] = (
-    ("whole search (SearchEngine.search)", "kb/search.py", "search"),
-    ("query analysis (kb.query.analyze)", "kb/query.py", "analyze"),
-    ("  of which typo correction (Vocabulary.correct)", "kb/vocabulary.py", "correct"),
-    ("BM25F scoring over the postings (kb.impacts.score)", "kb/impacts.py", "score"),
-    ("  of which multi-word synonyms (phrase_docs)", "kb/impacts.py", "phrase_docs"),
-    ("top chunks (_top)", "kb/search.py", "_top"),
-    ("grouping hits by article (_group)", "kb/search.py", "_group"),
-    ("confidence (_score)", "kb/search.py", "_score"),
-    ("answers (_answer)", "kb/search.py", "_answer"),
-    ("  of which snippets (kb.snippet.snippet)", "kb/snippet.py", "snippet"),
-    ("channel choice (ChannelBook.choose)", "kb/channels.py", "choose"),
+    ("whole search (SearchEngine.search)", "kb/engine/search.py", "search"),
+    ("query analysis (kb.engine.query.analyze)", "kb/engine/query.py", "analyze"),
+    ("  of which typo correction (Vocabulary.correct)", "kb/engine/vocabulary.py", "correct"),
+    ("BM25F scoring over the postings (kb.engine.scoring.score)", "kb/engine/scoring.py", "score"),
+    ("  of which multi-word synonyms (phrase_docs)", "kb/engine/scoring.py", "phrase_docs"),
+    ("top chunks (_top)", "kb/engine/search.py", "_top"),
+    ("grouping hits by article (_group)", "kb/engine/search.py", "_group"),
+    ("confidence (_score)", "kb/engine/search.py", "_score"),
+    ("answers (_answer)", "kb/engine/search.py", "_answer"),
+    ("  of which snippets (kb.engine.snippet.snippet)", "kb/engine/snippet.py", "snippet"),
+    ("channel choice (ChannelBook.choose)", "kb/engine/channels.py", "choose"),
 )
 TOP = 25
 

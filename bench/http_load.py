@@ -35,7 +35,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.corpora import REPO
 from bench.measure import median
-from kb.cache import RESULTS
+from kb.engine.cache import RESULTS
 
 REPLAY = Path(__file__).with_name("replay.lua")
 LIMIT = 10

@@ -27,14 +27,13 @@ from urllib.parse import quote_plus
 
 from bench.corpora import Corpus
 from bench.measure import median, tree_bytes
-from indexer import build_index, parse_article
+from indexer import build_index, layout, parse_article
+from indexer.article_store import ArticleShards
 from indexer.loader import Source
-from kb import layout
-from kb.confidence import Model
-from kb.impacts import SegmentCache
-from kb.search import SearchEngine, SearchRequest
-from kb.shards import ArticleShards
-from kb.snapshot import Snapshot, SnapshotHolder
+from kb.engine.confidence import Model
+from kb.engine.scoring import SegmentCache
+from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.snapshot import Snapshot, SnapshotHolder
 
 EDITS = 3  # incremental rebuilds measured per corpus (median reported)
 
@@ -47,7 +46,7 @@ PHASES: tuple[tuple[str, str, str], ...] = (
     ("Whoosh segments + commit", "indexer.build", "_commit_segments"),
     ("Whoosh update", "indexer.build", "_update_whoosh"),
     ("vocabulary + articles", "indexer.build", "_write_metadata"),
-    ("fsync + publish", "kb.layout", "publish"),
+    ("fsync + publish", "indexer.layout", "publish"),
 )
 
 

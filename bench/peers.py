@@ -20,8 +20,8 @@ import tantivy
 
 from bench.measure import Latency, tree_bytes
 from bench.search import WARMUP
-from kb.schema import FIELD_BOOSTS, STOPWORDS, TEXT_FIELDS, words
-from kb.shards import ArticleShards
+from indexer.article_store import ArticleShards
+from indexer.schema import FIELD_BOOSTS, STOPWORDS, TEXT_FIELDS, words
 
 CANDIDATES = 60  # chunks looked at before grouping, as kb does
 LIMIT = 10

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import ratio
-from kb.cache import RESULTS
+from kb.engine.cache import RESULTS
 
 MB = 1024 * 1024
 

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import Latency
-from kb.cache import RESULTS
-from kb.confidence import Model
+from kb.engine.cache import RESULTS
+from kb.engine.confidence import Model
+from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.snapshot import SnapshotHolder
 from kb.errors import KbError
-from kb.search import SearchEngine, SearchRequest
-from kb.snapshot import SnapshotHolder
 
 LIMIT = 10
 WARMUP = 20  # queries run before measuring, so the first search's one-off loading is not counted

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import Latency
-from kb import layout
-from kb.schema import words
-from kb.snapshot import Snapshot
-from kb.suggest import Suggester
+from indexer import layout
+from indexer.schema import words
+from kb.engine.snapshot import Snapshot
+from kb.engine.suggest import Suggester
 
 LIMIT = 8
 

@@ -1,4 +1,4 @@
-"""Building an index version from a content folder, atomically (see `kb.layout`).
+"""Building an index version from a content folder, atomically (see `indexer.layout`).
 
 A full build writes every article; an incremental build starts from a copy of the live version and
 re-processes only the articles whose files changed. Either way the result is published only when it
@@ -20,21 +20,14 @@ import orjson
 import yaml
 from whoosh import index as whoosh_index
 
-from indexer import merge
+from indexer import article_store, layout, merge
+from indexer.article import Article
+from indexer.errors import ArticleError, BuildError, ContentError
 from indexer.loader import Source, find_sources
 from indexer.parallel import Progress, ShardedIndexing, parse_sources
+from indexer.safe_yaml import load_yaml
+from indexer.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, make_schema, plain_word
 from indexer.segment import chunk_docs, chunk_sections
-from kb import layout, shards
-from kb.errors import ArticleError, BuildError, ContentError
-from kb.schema import (
-    SCHEMA_VERSION,
-    STOPWORDS,
-    WORD_RE,
-    Article,
-    load_yaml,
-    make_schema,
-    plain_word,
-)
 
 
 @dataclass
@@ -300,7 +293,7 @@ def _previous_articles(live: Path | None) -> dict[str, Article] | None:
         manifest = orjson.loads((live / layout.MANIFEST).read_bytes())
         if manifest.get("schema_version") != SCHEMA_VERSION:
             return None
-        return shards.shared.read(live)
+        return article_store.shared.read(live)
     except (OSError, ValueError, KeyError, TypeError):
         return None  # an unreadable live version: fall back to a full build
 
@@ -362,7 +355,7 @@ def _write_metadata(
 ) -> None:
     """Everything of a version but its Whoosh segments and manifest. An incremental build passes
     the live version and its articles: the article shards it leaves unchanged are linked."""
-    shards.write_articles(build_dir, articles, live, previous)
+    article_store.write_articles(build_dir, articles, live, previous)
     _write_json(build_dir / layout.VOCAB, vocabulary or _vocabulary(articles.values()))
     if channels_path is not None:
         shutil.copyfile(channels_path, build_dir / layout.CHANNELS)

@@ -20,7 +20,7 @@ from markdown.extensions.toc import slugify
 from markdown.treeprocessors import InlineProcessor
 from markdown_it import MarkdownIt
 
-from kb.schema import Section
+from indexer.article import Section
 
 SPLIT_LEVELS = 3  # sections start at #, ## and ###; deeper headings stay inside their parent
 

@@ -16,9 +16,9 @@ from typing import Any
 import frontmatter
 import yaml
 
+from indexer.article import Article
 from indexer.chunker import split_sections
-from kb.errors import ArticleError, ContentError
-from kb.schema import Article
+from indexer.errors import ArticleError, ContentError
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")

@@ -26,10 +26,11 @@ from typing import Any
 from whoosh.codec.base import Segment
 from whoosh.filedb.filestore import FileStorage
 
+from indexer.article import Article
+from indexer.errors import ArticleError, BuildError
 from indexer.loader import Source, parse_article
+from indexer.schema import make_schema
 from indexer.segment import SegmentBuilder, chunk_docs
-from kb.errors import ArticleError, BuildError
-from kb.schema import Article, make_schema
 
 Progress = Callable[[int, int], None]
 

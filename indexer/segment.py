@@ -34,7 +34,8 @@ from whoosh.formats import Positions
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from kb.schema import Article, Section, facet_terms
+from indexer.article import Article, Section
+from indexer.schema import facet_terms
 
 # Whoosh's default token pattern without its capturing group, so that findall returns whole tokens.
 _DEFAULT_TOKENS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)

@@ -28,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-DEFAULT_CALIBRATION = Path(__file__).with_name("calibration.json")
+DEFAULT_CALIBRATION = Path(__file__).parent / "engine" / "calibration.json"
 err = Console(stderr=True)
 
 ContentOpt = Annotated[
@@ -128,7 +128,8 @@ def serve(
     index_dir: IndexOpt = None,
 ) -> None:
     """Serve the HTTP API (builds the index first when there is none)."""
-    from kb import layout, logs
+    from indexer import layout
+    from kb import logs
 
     settings = _settings(content, index_dir, host=host, port=port, workers=workers)
     try:
@@ -157,7 +158,7 @@ def serve(
         f"kb serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker(s))",
         highlight=False,
     )
-    run_server("kb.main:create", settings.host, settings.port, settings.workers)
+    run_server("kb.server.main:create", settings.host, settings.port, settings.workers)
 
 
 def server_config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Config:
@@ -165,7 +166,7 @@ def server_config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Con
     factory) on host:port; `options` are passed on (workers, factory, lifespan …)."""
     import uvicorn
 
-    from kb.protocol import JsonErrorsProtocol
+    from kb.server.protocol import JsonErrorsProtocol
 
     return uvicorn.Config(
         app,
@@ -177,18 +178,18 @@ def server_config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Con
         # loop stalls (a reindex in this process): they were dropped unanswered under load.
         timeout_keep_alive=30,
         proxy_headers=True,
-        http=JsonErrorsProtocol,  # uvicorn's own 400s as JSON problems (kb/protocol.py)
+        http=JsonErrorsProtocol,  # uvicorn's own 400s as JSON problems (kb/server/protocol.py)
         **options,
     )
 
 
 def run_server(app: str, host: str, port: int, workers: int) -> None:
     """Serve the ASGI app factory `app` with kb's uvicorn options: in this process for one worker,
-    else in `workers` processes with a listening socket each (kb.workers)."""
+    else in `workers` processes with a listening socket each (kb.server.workers)."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
-    from kb import workers as worker_processes
+    from kb.server import workers as worker_processes
 
     config = server_config(app, host, port, factory=True, workers=workers)
     if workers > 1 and worker_processes.shares_ports():
@@ -214,14 +215,14 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
 ) -> None:
     """Ask one question and print the answers, confidence and channel."""
-    from kb import layout
-    from kb.api import Service
+    from indexer import layout
+    from kb.web.app import Service
 
     settings = _settings(content, index_dir)
     try:
         if layout.current_version(settings.index_dir) is None:
             _build(settings, quiet=True)
-        from kb.search import SearchRequest
+        from kb.engine.search import SearchRequest
 
         body = Service(settings).engine.search(SearchRequest(q=question, limit=limit))
     except KbError as exc:
@@ -247,8 +248,8 @@ def search(
 
 
 def _engine(content: Path | None, index_dir: Path | None) -> Any:
-    from kb import layout
-    from kb.api import Service
+    from indexer import layout
+    from kb.web.app import Service
 
     settings = _settings(content, index_dir)
     if layout.current_version(settings.index_dir) is None:
@@ -333,7 +334,7 @@ def calibrate(
         typer.Option(
             "--output",
             "-o",
-            help="Where to write the model (default: the shipped kb/calibration.json).",
+            help="Where to write the model (default: the shipped kb/engine/calibration.json).",
         ),
     ] = DEFAULT_CALIBRATION,
     content: ContentOpt = None,
@@ -341,7 +342,7 @@ def calibrate(
 ) -> None:
     """Fit the ranking and confidence models on labeled queries, so that confidence is calibrated."""
     from kb import evaluate as ev
-    from kb.confidence import reliability
+    from kb.engine.confidence import reliability
 
     try:
         engine = _engine(content, index_dir)

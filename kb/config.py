@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kb.cache import RESULTS
+from kb.engine.cache import RESULTS
+from kb.engine.common_words import DEFAULT_LANGUAGE, LANGUAGES
 from kb.errors import ConfigError
-from kb.lexicon import DEFAULT_LANGUAGE, LANGUAGES
 
 EXAMPLE_KEY = "change-me"
 

@@ -17,50 +17,42 @@
         ├── BadParameterError
         └── NotFoundError        an unknown article id
 
-HTTP status codes are chosen in exactly one place, `kb.api`; the CLI turns these into one line and a
-non-zero exit.
+The errors of content and index files are defined in `indexer.errors` (the indexer depends on
+nothing of the service) and re-exported here. HTTP status codes are chosen in exactly one place,
+`kb.web.problems`; the CLI turns these into one line and a non-zero exit.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from indexer.errors import (
+    ArticleError,
+    BuildError,
+    ContentError,
+    IndexCorruptError,
+    IndexError_,
+    IndexMissingError,
+    KbError,
+)
 
-
-class KbError(Exception):
-    """Root of every error kb raises on purpose."""
+__all__ = [
+    "ArticleError",
+    "BadParameterError",
+    "BuildError",
+    "ConfigError",
+    "ContentError",
+    "EmptyQueryError",
+    "IndexCorruptError",
+    "IndexError_",
+    "IndexMissingError",
+    "KbError",
+    "NotFoundError",
+    "QueryError",
+    "QueryTooLongError",
+]
 
 
 class ConfigError(KbError):
     """Settings that cannot work."""
-
-
-class ContentError(KbError):
-    """A content folder that cannot be used at all."""
-
-
-class ArticleError(ContentError):
-    """One malformed article: carries its path and the reason."""
-
-    def __init__(self, path: Path | str, reason: str) -> None:
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-
-class IndexError_(KbError):  # noqa: N801 - trailing underscore: do not shadow the builtin IndexError
-    """Anything wrong with the index."""
-
-
-class IndexMissingError(IndexError_):
-    """No built index where one is expected."""
-
-
-class IndexCorruptError(IndexError_):
-    """An index version that cannot be opened or read."""
-
-
-class BuildError(IndexError_):
-    """A build that failed; the previous index is kept and served."""
 
 
 class QueryError(KbError):

@@ -13,13 +13,13 @@ from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
-from kb.confidence import FEATURES, ORDER_FREE, Model, fit, reliability
+from indexer.schema import words
+from kb.engine.common_words import Lexicon
+from kb.engine.confidence import FEATURES, ORDER_FREE, Model, fit, reliability
+from kb.engine.query import correction
+from kb.engine.search import RERANK, SearchEngine, SearchRequest
+from kb.engine.snapshot import Snapshot
 from kb.errors import ContentError, KbError
-from kb.lexicon import Lexicon
-from kb.query import correction
-from kb.schema import words
-from kb.search import RERANK, SearchEngine, SearchRequest
-from kb.snapshot import Snapshot
 
 METRICS = ("hit@1", "mrr@5", "answered", "fallback_acc", "channel_acc")
 # The confidence model is fitted on top answers: the response's confidence decides fallback.

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 import orjson
 
-ACCESS_LOGGER = "kb.access"  # kb.middleware's one line per request
+ACCESS_LOGGER = "kb.access"  # kb.web.middleware's one line per request
 FLUSH_S = 0.5
 MAX_BUFFERED = 64 * 1024  # characters waiting before a write regardless of the clock
 
@@ -128,7 +128,7 @@ class BufferedStreamHandler(logging.StreamHandler[TextIO]):
 
 
 class LineLogger:
-    """Logs INFO lines of one event (kb.middleware's line per request) to `logger`.
+    """Logs INFO lines of one event (kb.web.middleware's line per request) to `logger`.
 
     When the one handler the logger's records reach is a BufferedStreamHandler writing JSON lines
     and batching them (kb's production set-up, from `configure`), the line is made here, as

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from kb.schema import words
+from indexer.schema import words
 
 __all__ = ["PLACEHOLDERS", "mask", "normalize"]
 

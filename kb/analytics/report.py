@@ -27,7 +27,7 @@ from rich.text import Text
 
 from kb.analytics.privacy import PLACEHOLDERS
 from kb.analytics.store import Store, events, feedback, searches, utcnow
-from kb.vocabulary import stem
+from kb.engine.vocabulary import stem
 
 __all__ = ["Report", "build", "group_gaps", "print_report"]
 
@@ -296,7 +296,7 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
 def group_gaps(failing: Iterable[tuple[str, int, int]]) -> list[Gap]:
     """Group (normalized query, searches, zero-result searches) into content gaps, biggest first.
 
-    Queries are compared by the stems of their content words (kb.vocabulary.stem). Each joins the
+    Queries are compared by the stems of their content words (kb.engine.vocabulary.stem). Each joins the
     first group (in order of size) whose defining stems it shares: half of their union, or all of
     the smaller set. A group is defined by its most searched query, so the grouping does not drift
     as small queries join. Queries without content words stay together.

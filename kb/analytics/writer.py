@@ -33,7 +33,7 @@ from typing import Any
 import orjson
 from sqlalchemy.engine import make_url
 
-from kb import collector
+from kb import gc_policy
 from kb.analytics.privacy import mask, normalize
 from kb.analytics.store import (
     COMMENT_CHARS,
@@ -414,7 +414,7 @@ def main() -> None:
         capacity=int(config["capacity"]),
         retry_max_s=float(config["retry_max_s"]),
     )
-    collector.settle()  # what start-up made, frozen; young objects collected less often
+    gc_policy.settle()  # what start-up made, frozen; young objects collected less often
     writer.start()
     for line in stdin:
         message = orjson.loads(line)

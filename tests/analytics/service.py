@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 
 from kb.analytics.recorder import Analytics
-from kb.api import create_app
 from kb.config import Settings
+from kb.web.app import create_app
 from tests.helpers.server import client, serve_app
 
 ADMIN_KEY = "analytics-admin-key-0123456789"

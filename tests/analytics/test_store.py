@@ -35,7 +35,7 @@ def a_search(sid: str, at: datetime, query: str = "where is my refund") -> Searc
 
 
 def a_response(sid: str, query: str) -> dict[str, object]:
-    """What kb.api hands a search listener (the response body plus endpoint and internal)."""
+    """What kb.web.app hands a search listener (the response body plus endpoint and internal)."""
     return {
         "search_id": sid, "query": query, "answers": [{"article": "track-your-order", "section": "s"}],
         "confidence": 0.8, "fallback": False, "channel": {"id": "chat", "name": "Online chat"},

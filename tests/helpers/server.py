@@ -14,9 +14,9 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from kb.api import create_app
 from kb.cli import server_config
 from kb.config import Settings
+from kb.web.app import create_app
 
 
 def free_port() -> int:

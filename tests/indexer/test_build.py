@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 from whoosh.query import Term
 
-from indexer import build_index
-from kb import layout, shards
+from indexer import article_store, build_index, layout
+from indexer.schema import STOPWORDS, words
+from kb.engine.snapshot import Snapshot
 from kb.errors import BuildError, ContentError
-from kb.schema import STOPWORDS, words
-from kb.snapshot import Snapshot
 from tests.conftest import CONTENT, SHARED
 
 
@@ -123,7 +122,7 @@ def test_an_incremental_build_links_the_article_shards_it_leaves_unchanged(tmp_p
     after_version = index / build_index(content, index, incremental=True).version
     after = _shard_files(after_version)
 
-    touched = {f"{shards.shard_of(i):02d}.json" for i in ("art-2", "art-4")} | {shards.ORDER}
+    touched = {f"{article_store.shard_of(i):02d}.json" for i in ("art-2", "art-4")} | {article_store.ORDER}
     assert set(after) <= set(before) and len(after) > 20
     for name, st in after.items():
         linked = (st.st_ino, st.st_dev) == (before[name].st_ino, before[name].st_dev)
@@ -207,20 +206,20 @@ def test_a_reader_parses_only_the_shards_it_has_not_read(tmp_path: Path) -> None
     damaged in place is read again and fails."""
     content = make_content(tmp_path / "c", 30)
     index = tmp_path / "index"
-    reader = shards.ArticleShards()
+    reader = article_store.ArticleShards()
     first = reader.read(index / build_index(content, index).version)
     (content / "a7.md").write_text(article(7, extra="zebra"), encoding="utf-8")
     live = index / build_index(content, index, incremental=True).version
     second = reader.read(live)
 
     assert list(second) == [f"art-{p.stem[1:]}" for p in sorted(content.glob("a*.md"))]
-    changed = {i for i in second if shards.shard_of(i) == shards.shard_of("art-7")}
+    changed = {i for i in second if article_store.shard_of(i) == article_store.shard_of("art-7")}
     for article_id, got in second.items():
         assert (got is first[article_id]) is (article_id not in changed), article_id
     assert "zebra" in second["art-7"].sections[0].text
-    assert second == shards.ArticleShards().read(live)  # what a reader that read nothing gets
+    assert second == article_store.ArticleShards().read(live)  # what a reader that read nothing gets
 
-    damaged = live / layout.ARTICLES_DIR / f"{shards.shard_of('art-3'):02d}.json"
+    damaged = live / layout.ARTICLES_DIR / f"{article_store.shard_of('art-3'):02d}.json"
     os.truncate(damaged, damaged.stat().st_size // 2)
     with pytest.raises(ValueError):
         reader.read(live)
@@ -232,7 +231,7 @@ def test_a_version_built_before_the_shards_still_serves(tmp_path: Path) -> None:
     content = make_content(tmp_path / "c", 6)
     index = tmp_path / "index"
     live = index / build_index(content, index).version
-    articles = shards.ArticleShards().read(live)
+    articles = article_store.ArticleShards().read(live)
     shutil.rmtree(live / layout.ARTICLES_DIR)
     (live / layout.LEGACY_ARTICLES).write_text(
         json.dumps([a.to_json() for a in articles.values()]), encoding="utf-8"
@@ -331,7 +330,7 @@ def test_the_vocabulary_counts_every_indexable_word_in_order_of_first_use(tmp_pa
     report = build_index(CONTENT, tmp_path / "index")
     live = tmp_path / "index" / report.version
     expected: Counter[str] = Counter()
-    for a in shards.ArticleShards().read(live).values():
+    for a in article_store.ArticleShards().read(live).values():
         text = " ".join([a.title, a.summary, *a.questions, *(s.text for s in a.sections)])
         expected.update(
             w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()
@@ -346,7 +345,7 @@ def test_tokens_counted_by_piece_are_the_regex_matches_of_the_whole_text() -> No
     as WORD_RE over the whole text: on awkward text and every article of the help center."""
     from indexer.build import _article_text, _tokens
     from indexer.loader import find_sources, parse_article
-    from kb.schema import WORD_RE, plain_word
+    from indexer.schema import WORD_RE, plain_word
 
     awkward = [
         "where's my refund? isn't it 'quoted' — don’t, can't'' a'b'c a'b-a'b x’y’",

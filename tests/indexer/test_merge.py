@@ -9,12 +9,11 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
-from indexer import build_index
+from indexer import build_index, layout
 from indexer.merge import FACTOR, tier, to_merge
-from kb import layout
-from kb.schema import TEXT_FIELDS
-from kb.snapshot import Snapshot
-from kb.vocabulary import stem
+from indexer.schema import TEXT_FIELDS
+from kb.engine.snapshot import Snapshot
+from kb.engine.vocabulary import stem
 from tests.indexer.test_build import article, make_content
 
 

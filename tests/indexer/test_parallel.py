@@ -15,13 +15,13 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 
-from indexer import build_index, find_sources
+from indexer import build_index, find_sources, layout
+from indexer.article import Article
+from indexer.article_store import ArticleShards
 from indexer.loader import Source
 from indexer.parallel import PARALLEL_BYTES, PARALLEL_MIN, ShardedIndexing, parse_sources
-from kb import layout
+from indexer.schema import make_schema
 from kb.errors import ArticleError, BuildError
-from kb.schema import Article, make_schema
-from kb.shards import ArticleShards
 from tests.conftest import CONTENT
 from tests.indexer.test_build import article, make_content
 

@@ -10,8 +10,8 @@ from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 
 from indexer import find_sources, parse_article
+from indexer.schema import analyzer, make_schema
 from indexer.segment import SegmentBuilder, TextAnalysis, chunk_docs
-from kb.schema import analyzer, make_schema
 from tests.conftest import CONTENT
 
 TRICKY = [

@@ -14,10 +14,9 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from indexer import build_index
-from kb import layout
-from kb.middleware import new_id
-from kb.models import DeflectResponse, SearchResponse
+from indexer import build_index, layout
+from kb.web.middleware import new_id
+from kb.web.models import DeflectResponse, SearchResponse
 from tests.conftest import CONTENT
 from tests.helpers.logs import Captured, captured
 from tests.helpers.server import client, make_settings, serve

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from kb import evaluate
-from kb.api import Service
-from kb.confidence import FEATURES, Model
 from kb.config import Settings
+from kb.engine.confidence import FEATURES, Model
+from kb.web.app import Service
 
 OWN = Path(__file__).resolve().parent.parent / "relevance" / "queries.jsonl"
 

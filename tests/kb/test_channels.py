@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kb.channels import ChannelBook
+from kb.engine.channels import ChannelBook
 from kb.errors import ContentError
 from tests.conftest import CONTENT
 

@@ -15,7 +15,7 @@ import pytest
 from kb.analytics.recorder import Analytics
 from kb.analytics.store import Store
 from kb.analytics.writer import Writer
-from kb.snapshot import SnapshotHolder
+from kb.engine.snapshot import SnapshotHolder
 
 BOOTED_S_AGO = 5.0
 

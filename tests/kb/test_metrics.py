@@ -55,14 +55,14 @@ def test_cache_hits_are_counted(http: httpx.Client) -> None:
 
 
 def test_request_tallies_expose_what_prometheus_clients_own_metrics_would() -> None:
-    """The counters and latency histogram every request updates are plain numbers (kb.metrics.Tally):
+    """The counters and latency histogram every request updates are plain numbers (kb.web.metrics.Tally):
     rendered, they are the families prometheus_client's Counter and Histogram write for the same
     updates, bucket edges, `_created` series and all (only the creation times differ)."""
     import re
 
     from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-    from kb.metrics import LATENCY_BUCKETS, Metrics
+    from kb.web.metrics import LATENCY_BUCKETS, Metrics
 
     theirs = CollectorRegistry()
     requests = Counter("kb_http_requests_total", "HTTP requests.", ["endpoint", "method", "status"], registry=theirs)

@@ -13,16 +13,15 @@ from pydantic import ValidationError
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer import build_index
-from kb import layout
-from kb.api import Service
+from indexer import build_index, layout
 from kb.config import Settings
+from kb.engine.common_words import Lexicon
+from kb.engine.query import analyze, correction
+from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.vocabulary import Deletions, Grams, Vocabulary, max_typo_distance
 from kb.errors import ConfigError
-from kb.lexicon import Lexicon
-from kb.metrics import Metrics
-from kb.query import analyze, correction
-from kb.search import SearchEngine, SearchRequest
-from kb.vocabulary import Deletions, Grams, Vocabulary, max_typo_distance
+from kb.web.app import Service
+from kb.web.metrics import Metrics
 from tests.helpers.server import make_settings
 
 
@@ -319,7 +318,7 @@ def test_letter_pairs_are_counted_as_their_definition_says(engine: SearchEngine)
 def test_an_index_version_and_its_engine_hold_no_reference_cycles(
     default_settings: Settings,
 ) -> None:
-    """A worker freezes what it holds when it first serves a version (kb.api.settle): the version
+    """A worker freezes what it holds when it first serves a version (kb.web.app.settle): the version
     it replaces must then be freed by reference counting alone, so it may hold no reference cycle.
     Searched every way (typos, urgency and relaxed wording, explain), dropped with the collector
     off: a full collection finds nothing to free. The version is not frozen here (a frozen object
@@ -378,7 +377,7 @@ def test_a_service_let_go_frees_its_index_version_while_its_metrics_live(
 
 
 def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_path: Path) -> None:
-    """Each version a worker serves is frozen (kb.api.settle); after eight content edits, each
+    """Each version a worker serves is frozen (kb.web.app.settle); after eight content edits, each
     rebuilt and served, what is frozen has grown by less than one version's worth (the shipped help
     center's is ~1,500 objects): the replaced ones were freed. Each edit measured ~20 objects with
     Python's default collection thresholds and ~110–140 with kb's (tuples of plain values that a
@@ -409,7 +408,7 @@ def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_
 
 
 def test_a_version_is_opened_with_its_typo_indexes_built(default_settings: Settings) -> None:
-    """The thread that opens an index version builds its typo-correction indexes (kb.api.settle),
+    """The thread that opens an index version builds its typo-correction indexes (kb.web.app.settle),
     so the first misspelt question does not wait for them; corrections are then those of indexes
     built on demand."""
     service = Service(default_settings)

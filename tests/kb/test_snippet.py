@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from kb.schema import WORD_RE
-from kb.snippet import _hits, _hits_by_pattern, snippet
-from kb.vocabulary import stem
+from indexer.schema import WORD_RE
+from kb.engine.snippet import _hits, _hits_by_pattern, snippet
+from kb.engine.vocabulary import stem
 
 
 def test_marks_matched_words_by_stem() -> None:

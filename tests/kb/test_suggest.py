@@ -1,4 +1,4 @@
-"""kb.suggest: the prefix index ranks exactly as the plain definition of a suggestion does."""
+"""kb.engine.suggest: the prefix index ranks exactly as the plain definition of a suggestion does."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb import layout
-from kb.snapshot import Snapshot
-from kb.suggest import Entry, Suggester
+from indexer import layout
+from kb.engine.snapshot import Snapshot
+from kb.engine.suggest import Entry, Suggester
 
 
 def reference(s: Suggester, prefix: str, limit: int, internal: bool) -> list[Entry]:
     """The definition: every entry with the earlier words and a word starting with the last one;
     those starting with the typed text first, then titles, then shorter; one per text."""
-    from kb.schema import words
+    from indexer.schema import words
 
     typed = words(prefix)
     if not typed:

@@ -6,9 +6,8 @@ import threading
 import time
 from pathlib import Path
 
-from indexer import build_index
-from kb import layout
-from kb.snapshot import Snapshot
+from indexer import build_index, layout
+from kb.engine.snapshot import Snapshot
 from kb.watch import start_watcher
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from indexer import build_index
 from kb import evaluate
-from kb.api import Service
 from kb.config import Settings
+from kb.web.app import Service
 from tests.conftest import SHARED
 from tests.helpers.server import make_settings
 

@@ -20,14 +20,13 @@ from typing import Any
 import httpx
 import pytest
 
-from indexer import build_index
-from kb import layout
-from kb.api import create_app
-from kb.confidence import Model
+from indexer import build_index, layout
+from indexer.article_store import ORDER
+from kb.engine.confidence import Model
+from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.snapshot import Snapshot, SnapshotHolder
 from kb.errors import BuildError, KbError
-from kb.search import SearchEngine, SearchRequest
-from kb.shards import ORDER
-from kb.snapshot import Snapshot, SnapshotHolder
+from kb.web.app import create_app
 from tests.helpers.logs import captured
 from tests.helpers.server import free_port, make_settings, serve
 from tests.load.process import kb_serve

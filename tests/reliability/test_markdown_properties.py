@@ -11,12 +11,11 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from indexer import build_index
+from indexer import build_index, layout
+from indexer.article import Article
 from indexer.loader import Source, parse_article
-from kb import layout
+from kb.engine.snapshot import Snapshot
 from kb.errors import ArticleError, BuildError
-from kb.schema import Article
-from kb.snapshot import Snapshot
 from tests.reliability.budget import property_settings
 from tests.reliability.corpus import CONTENT, XSS_ARTICLE_BODIES
 from tests.reliability.sanitized import script_problems

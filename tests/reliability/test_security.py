@@ -301,7 +301,7 @@ def test_overlong_queries_are_a_json_413(server_url: str, contract: OpenApiContr
 
 def test_malformed_http_is_a_json_400(server_url: str) -> None:
     """Raw bytes, NULs and spaces in the request line, and a bad header, are refused by the HTTP
-    layer before kb's app sees them: with a JSON 400 like every other refusal (kb/protocol.py)."""
+    layer before kb's app sees them: with a JSON 400 like every other refusal (kb/server/protocol.py)."""
     for target, extra in (
         (b"/search?q=ref\xffund", b""), (b"/search?q=a\x00b", b""), (b"/articles/\xff\xfe", b""),
         (b"/search?q=a b", b""), (b"/search?q=refund", b"Bad Header: x\r\n"),

@@ -3,7 +3,7 @@
     INDEX_DIR/
       CURRENT              the name of the live version, replaced atomically (os.replace)
       v-<time>-<id>/       one complete, self-contained version: Whoosh segments, articles/ (in
-                           shards, see kb.shards), channels.yaml, synonyms.yaml, vocab.json,
+                           shards, see indexer.article_store), channels.yaml, synonyms.yaml, vocab.json,
                            manifest.json
       .build-<id>/         a version under construction; never read, removed when stale
       .lock                serializes builders (flock)
@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from kb.errors import BuildError
+from indexer.errors import BuildError
 
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"

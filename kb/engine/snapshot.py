@@ -21,12 +21,13 @@ import orjson
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
 from whoosh.searching import Searcher
 
-from kb import layout, shards
-from kb.channels import ChannelBook
+from indexer import article_store, layout
+from indexer.article import Article
+from indexer.safe_yaml import load_yaml
+from kb.engine.channels import ChannelBook
+from kb.engine.scoring import ImpactIndex, SegmentCache
+from kb.engine.vocabulary import Synonyms, Vocabulary
 from kb.errors import IndexCorruptError, IndexMissingError
-from kb.impacts import ImpactIndex, SegmentCache
-from kb.schema import Article, load_yaml
-from kb.vocabulary import Synonyms, Vocabulary
 
 log = logging.getLogger("kb.index")
 
@@ -53,12 +54,12 @@ class Snapshot:
         default_tz: str = "UTC",
         fallback_channels: Path | None = None,
         segments: SegmentCache | None = None,
-        article_shards: shards.ArticleShards | None = None,
+        article_shards: article_store.ArticleShards | None = None,
     ) -> Snapshot:
         try:
             manifest = orjson.loads((path / layout.MANIFEST).read_bytes())
             # Only the article shards not already read for an earlier version are parsed.
-            articles = (article_shards or shards.shared).read(path)
+            articles = (article_shards or article_store.shared).read(path)
             vocab = orjson.loads((path / layout.VOCAB).read_bytes())
             synonyms_data: Any = None
             if (path / layout.SYNONYMS).exists():

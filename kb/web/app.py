@@ -27,15 +27,18 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb import __version__, collector, errors, logs
-from kb.cache import LRU
-from kb.channels import ChannelBook
-from kb.confidence import Model
+from kb import __version__, errors, gc_policy, logs
 from kb.config import Settings, default_content_dir, get_settings
-from kb.lexicon import Lexicon
-from kb.metrics import Metrics
-from kb.middleware import DirectRoute, InputGuard, RateLimit, RequestContext, new_id
-from kb.models import (
+from kb.engine.cache import LRU
+from kb.engine.channels import ChannelBook
+from kb.engine.common_words import Lexicon
+from kb.engine.confidence import Model
+from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.snapshot import Snapshot, SnapshotHolder
+from kb.engine.suggest import Suggester
+from kb.web.metrics import Metrics
+from kb.web.middleware import DirectRoute, InputGuard, RateLimit, RequestContext, new_id
+from kb.web.models import (
     ArticleResponse,
     ChannelInfo,
     DeflectBody,
@@ -48,12 +51,9 @@ from kb.models import (
     SearchResponse,
     SuggestResponse,
 )
-from kb.pages import article_page
-from kb.search import SearchEngine, SearchRequest
-from kb.snapshot import Snapshot, SnapshotHolder
-from kb.suggest import Suggester
+from kb.web.pages import article_page
 
-log = logging.getLogger("kb.api")
+log = logging.getLogger("kb.web.app")
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 64 * 1024
 
@@ -259,12 +259,12 @@ def settle(snap: Snapshot) -> None:
     """Ready a newly opened index version, in the thread that opened it (the poll thread, or
     start-up before the first request), so that a request seldom waits for this: its typo-correction
     indexes built, then what the worker holds taken out of the garbage collector's full collections
-    (kb.collector), after a full collection, so that only live objects are frozen, and after
+    (kb.gc_policy), after a full collection, so that only live objects are frozen, and after
     handing back what the load freed."""
     snap.vocabulary.prepare()
     gc.collect()
-    collector.return_freed_memory()
-    collector.settle()
+    gc_policy.return_freed_memory()
+    gc_policy.settle()
 
 
 class Service:
@@ -685,8 +685,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for page, name in (("/", "demo.html"), ("/widget.js", "widget.js")):
         _static_route(app, page, name)
 
-    # Searches, feedback, events and the report (KB_DATABASE_URL); imported here: it imports kb.api.
-    from kb.analytics.routes import install
+    # Searches, feedback, events and the report (KB_DATABASE_URL); imported here: it imports kb.web.app.
+    from kb.web.routers.analytics import install
 
     install(app, service)
 

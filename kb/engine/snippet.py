@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from html import escape
 
-from kb.vocabulary import stem
+from kb.engine.vocabulary import stem
 
 SNIPPET_CHARS = 220
 

@@ -13,9 +13,9 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from kb.cache import LRU
+from indexer.schema import analyzer, words
+from kb.engine.cache import LRU
 from kb.errors import ContentError
-from kb.schema import analyzer, words
 
 _ANALYZER = analyzer()
 

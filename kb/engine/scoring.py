@@ -22,8 +22,8 @@ import numpy.typing as npt
 from whoosh.reading import CorruptIndexError, IndexReader
 from whoosh.searching import Searcher
 
-from kb.cache import LRU
-from kb.schema import TEXT_FIELDS
+from indexer.schema import TEXT_FIELDS
+from kb.engine.cache import LRU
 
 # Whoosh's BM25F defaults (whoosh.scoring.BM25F), the weighting kb's index is searched with.
 B = 0.75

@@ -1,16 +1,15 @@
-"""What the indexer writes and the service reads: the Whoosh schema, the analyzer, the article model.
+"""The index's format on the serving side's terms: the Whoosh schema of a section chunk and the
+analyzer that cuts documents and queries into the same words.
 
-Both sides import this module and nothing else of each other, so a change to the stored shape of a
-chunk is made here once.
+The indexer writes with it and kb.engine reads with it, so a change to a chunk's stored shape is
+made here once.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
@@ -104,55 +103,6 @@ def words(text: str) -> list[str]:
     return [plain_word(w) for w in WORD_RE.findall(text)]
 
 
-@dataclass
-class Section:
-    """One section of an article: what a search lands on."""
-
-    anchor: str
-    heading: str
-    level: int
-    path: list[str]
-    html: str
-    text: str
-    position: int
-
-    @property
-    def heading_path(self) -> str:
-        return " › ".join(self.path)
-
-
-@dataclass
-class Article:
-    """One help article as the indexer read it."""
-
-    id: str
-    title: str
-    summary: str
-    topic: str
-    channel: str | None
-    audience: str
-    questions: list[str]
-    source: str
-    digest: str
-    meta: dict[str, Any]
-    sections: list[Section] = field(default_factory=list)
-
-    @property
-    def html(self) -> str:
-        return "\n".join(s.html for s in self.sections)
-
-    def to_json(self) -> dict[str, Any]:
-        # Not dataclasses.asdict: its deep copy is most of a large build's metadata time.
-        data = {k: v for k, v in self.__dict__.items() if k != "sections"}
-        data["sections"] = [dict(s.__dict__) for s in self.sections]
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Article:
-        sections = [Section(**s) for s in data.pop("sections")]
-        return cls(**data, sections=sections)
-
-
 def facet_terms(meta: dict[str, Any]) -> list[str]:
     """`field=value` terms for every scalar (or list of scalars) front-matter field."""
     terms: list[str] = []
@@ -162,12 +112,3 @@ def facet_terms(meta: dict[str, Any]) -> list[str]:
             if isinstance(v, str | int | float | bool) and str(v).strip():
                 terms.append(f"{key}={str(v).strip()}".lower().replace(",", " "))
     return terms
-
-
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
-
-
-def load_yaml(text: str) -> Any:
-    """YAML read as `yaml.safe_load` reads it, by libyaml's parser where PyYAML was built with it
-    (channels and synonyms are read whenever a version is opened: ≈ 10 ms → 1 ms)."""
-    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader, C or Python

@@ -1,4 +1,4 @@
-"""kb.impacts scores as Whoosh's own searcher does (its mean field length aside), on real indexes,
+"""kb.engine.scoring scores as Whoosh's own searcher does (its mean field length aside), on real indexes,
 and an index edited incrementally answers exactly as a full build of the same content."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from indexer import build_index
-from kb import impacts, layout
-from kb.confidence import Model
-from kb.schema import TEXT_FIELDS
-from kb.search import SearchEngine, SearchRequest
-from kb.snapshot import Snapshot, SnapshotHolder
+from indexer import build_index, layout
+from indexer.schema import TEXT_FIELDS
+from kb.engine import scoring
+from kb.engine.confidence import Model
+from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.snapshot import Snapshot, SnapshotHolder
 
 REPO = Path(__file__).resolve().parents[2]
 QUERIES = [
@@ -44,8 +44,8 @@ def _assert_matches_whoosh(snap: Snapshot) -> None:
     for stems in QUERIES:
         q = wq.Or([wq.Or([wq.Term(f, s) for f in TEXT_FIELDS]) for s in stems])
         expected = {h.docnum: h.score for h in searcher.search(q, limit=None)}
-        clauses = [impacts.Clause([impacts.Leaf((s,), 1.0)]) for s in stems]
-        got = impacts.score(index, clauses, frozenset()).scores
+        clauses = [scoring.Clause([scoring.Leaf((s,), 1.0)]) for s in stems]
+        got = scoring.score(index, clauses, frozenset()).scores
         live = np.flatnonzero((got > 0) & index.alive)
         assert set(live.tolist()) == set(expected), stems
         for doc, score in expected.items():
@@ -64,8 +64,8 @@ def _chunk_scores(snap: Snapshot) -> dict[tuple[str, ...], dict[tuple[str, str],
     index = snap.impacts
     found = {}
     for stems in QUERIES:
-        clauses = [impacts.Clause([impacts.Leaf((s,), 1.0)]) for s in stems]
-        scores = impacts.score(index, clauses, frozenset()).scores
+        clauses = [scoring.Clause([scoring.Leaf((s,), 1.0)]) for s in stems]
+        scores = scoring.score(index, clauses, frozenset()).scores
         found[tuple(stems)] = {
             (index.stored[d]["article"], index.stored[d]["anchor"]): float(scores[d])
             for d in np.flatnonzero((scores > 0) & index.alive).tolist()
@@ -196,13 +196,13 @@ def test_postings_that_cannot_be_right_are_refused(
     """Damaged postings that still decode (ids beyond the segment, falling, bad weights) raise."""
     from whoosh.reading import CorruptIndexError
 
-    one_term = impacts.FieldPostings(
+    one_term = scoring.FieldPostings(
         {"word": (0, 2)}, np.array(docs, np.int32), np.array(weights, np.float32)
     )
     with pytest.raises(CorruptIndexError, match=why):
-        impacts._check("seg", "body", one_term, doccount=5)
+        scoring._check("seg", "body", one_term, doccount=5)
     # Two terms: each list starts afresh, so a lower id at a term's start is fine.
-    two_terms = impacts.FieldPostings(
+    two_terms = scoring.FieldPostings(
         {"a": (0, 2), "b": (2, 4)}, np.array([2, 4, 0, 1], np.int32), np.ones(4, np.float32)
     )
-    impacts._check("seg", "body", two_terms, doccount=5)
+    scoring._check("seg", "body", two_terms, doccount=5)

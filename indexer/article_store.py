@@ -21,8 +21,8 @@ from pathlib import Path
 
 import orjson
 
-from kb import layout
-from kb.schema import Article
+from indexer import layout
+from indexer.article import Article
 
 SHARDS = 64
 ORDER = "order.json"

@@ -1,12 +1,12 @@
-"""The ASGI entry point of `kb serve` (uvicorn factory) and of `uvicorn kb.main:create --factory`."""
+"""The ASGI entry point of `kb serve` (uvicorn factory) and of `uvicorn kb.server.main:create --factory`."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from kb import logs
-from kb.api import create_app
 from kb.config import get_settings
+from kb.web.app import create_app
 
 
 def create() -> FastAPI:

@@ -7,7 +7,7 @@ answers given confidence ≈ 0.8, about 80% are right:
   synonym; a word the content never uses counts by its specificity, so "ago" hardly dilutes it);
   strong_coverage: the share matched in its title, headings, questions or summary;
   weighted_coverage: the same share weighted by each word's IDF (a word the content never uses
-  counts as the rarest, scaled by how specific it is in the language, kb.lexicon);
+  counts as the rarest, scaled by how specific it is in the language, kb.engine.common_words);
 - rare_missed: how informative the most informative unmatched word is (1 when it is the query's
   rarest word; damped for long messages, where some words are always left over);
 - exact: the share matched as typed (no correction, no synonym);
@@ -16,7 +16,7 @@ answers given confidence ≈ 0.8, about 80% are right:
 - short: 1 / number of meaningful words (a one-word query is weaker evidence);
 - relative: the answer's score over the best answer's (1 for the best).
 
-A ranking model of the same form orders the leading answers (kb.search). `kb calibrate` fits it
+A ranking model of the same form orders the leading answers (kb.engine.search). `kb calibrate` fits it
 first, on every leading answer, from the signals that do not depend on the order (all but the
 margin); the confidence model is then fitted on the top answers that order gives. Each fit sees
 data that does not depend on its own result, so calibrating twice gives the same model.

@@ -1,9 +1,9 @@
 """Ranked answers for a question: one answer per article, a snippet, a confidence, a channel.
 
-Per query: analyze the words (kb.query), score every section chunk with Whoosh's BM25F over its
-postings held in memory (kb.impacts), group the hits by article (the best section first, other
-matching sections under it), compute each answer's signals and confidence (kb.confidence), and pick
-the contact channel (kb.channels).
+Per query: analyze the words (kb.engine.query), score every section chunk with Whoosh's BM25F over its
+postings held in memory (kb.engine.scoring), group the hits by article (the best section first, other
+matching sections under it), compute each answer's signals and confidence (kb.engine.confidence), and pick
+the contact channel (kb.engine.channels).
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ import numpy as np
 import numpy.typing as npt
 from whoosh.reading import CorruptIndexError
 
-from kb import impacts
-from kb.cache import LRU, RESULTS
-from kb.confidence import Model
+from indexer.article import Section
+from kb.engine import scoring
+from kb.engine.cache import LRU, RESULTS
+from kb.engine.common_words import DEFAULT_LANGUAGE, Lexicon
+from kb.engine.confidence import Model
+from kb.engine.query import AnalyzedQuery, analyze
+from kb.engine.snapshot import Snapshot, SnapshotHolder
+from kb.engine.snippet import snippet
 from kb.errors import BadParameterError, EmptyQueryError, IndexCorruptError, QueryTooLongError
-from kb.lexicon import DEFAULT_LANGUAGE, Lexicon
-from kb.query import AnalyzedQuery, analyze
-from kb.schema import Section
-from kb.snapshot import Snapshot, SnapshotHolder
-from kb.snippet import snippet
 
 # What reading damaged index files raises (found by fuzzing segment files): a 503, never a 500.
 UNREADABLE = (
@@ -247,7 +247,7 @@ class SearchEngine:
         facets: Counter[str] = Counter()
         owners = aq.stem_owners()  # which concepts each searched stem stands for
         if clauses:
-            scored = impacts.score(snap.impacts, clauses, STRONG_FIELDS)
+            scored = scoring.score(snap.impacts, clauses, STRONG_FIELDS)
             docs = self._top(scored.scores, self._allowed(snap, req), snap.impacts.order)
             candidates = self._group(snap, docs, scored, aq, owners)
             for c in candidates:
@@ -288,7 +288,7 @@ class SearchEngine:
         return body
 
     @staticmethod
-    def _allowed(snap: Snapshot, req: SearchRequest) -> impacts.Mask:
+    def _allowed(snap: Snapshot, req: SearchRequest) -> scoring.Mask:
         """The chunks this request may see: live ones, public unless internal, within filters."""
         index = snap.impacts
         allowed = index.alive
@@ -303,7 +303,7 @@ class SearchEngine:
 
     @staticmethod
     def _top(
-        scores: impacts.Floats, allowed: impacts.Mask, order: npt.NDArray[np.int64]
+        scores: scoring.Floats, allowed: scoring.Mask, order: npt.NDArray[np.int64]
     ) -> npt.NDArray[np.int64]:
         """The best CANDIDATES chunks that score at all, best first; ties go to the chunk a full
         build writes first (`order`), wherever an incremental build put it."""
@@ -321,7 +321,7 @@ class SearchEngine:
     def _group(
         snap: Snapshot,
         docs: npt.NDArray[np.int64],
-        scored: impacts.Scored,
+        scored: scoring.Scored,
         aq: AnalyzedQuery,
         owners: dict[str, set[int]],
     ) -> list[Candidate]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from kb.schema import Article
+from indexer.article import Article
 
 _STYLE = """
 body{font:16px/1.6 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2933;background:#f7f8fa}

@@ -26,7 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb.logs import ACCESS_LOGGER, LineLogger
-from kb.metrics import Metrics
+from kb.web.metrics import Metrics
 
 log = logging.getLogger(ACCESS_LOGGER)
 log_request = LineLogger(log, "request")
@@ -239,7 +239,7 @@ class InputGuard:
                 received += len(message.get("body", b""))
                 if received > self.max_body:
                     # An HTTPException: FastAPI re-raises it from body parsing (anything else it
-                    # turns into a 400 "error parsing the body"), and kb.api renders it as JSON 413.
+                    # turns into a 400 "error parsing the body"), and kb.web.app renders it as JSON 413.
                     raise HTTPException(413, f"request body over {self.max_body} bytes")
             return message
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from kb.schema import Article, words
+from indexer.article import Article
+from indexer.schema import words
 
 _END = "\U0010ffff"  # sorts after every character: prefix + _END bounds a prefix range
 

@@ -1,6 +1,6 @@
 """The analytics HTTP surface: POST /feedback, POST /events, GET /admin/report; and `install`.
 
-`install(app, service)` is called once by `kb.api.create_app`: it opens the store named by
+`install(app, service)` is called once by `kb.web.app.create_app`: it opens the store named by
 KB_DATABASE_URL, listens to every search, adds the routes and closes the writer at shutdown.
 """
 
@@ -17,12 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb import api as kb_api
 from kb.analytics.page import render_html
 from kb.analytics.recorder import Analytics
 from kb.analytics.report import Report, build
 from kb.analytics.store import Store, StoreError
-from kb.models import Problem
+from kb.web import app as kb_api
+from kb.web.models import Problem
 
 __all__ = ["install"]
 

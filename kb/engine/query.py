@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.impacts import Clause, Leaf
-from kb.lexicon import Lexicon
-from kb.schema import WORD_RE, plain_word, words
-from kb.vocabulary import Synonyms, Vocabulary, match_key, stem
+from indexer.schema import WORD_RE, plain_word, words
+from kb.engine.common_words import Lexicon
+from kb.engine.scoring import Clause, Leaf
+from kb.engine.vocabulary import Synonyms, Vocabulary, match_key, stem
 
 TYPED_WEIGHT = 1.0
 CORRECTION_WEIGHT = 0.75
@@ -29,7 +29,7 @@ class Concept:
     known: bool
     correction: str | None = None
     correction_stem: str | None = None
-    # How much the word tells about the topic when the content does not know it (kb.lexicon).
+    # How much the word tells about the topic when the content does not know it (kb.engine.common_words).
     specificity: float = 1.0
 
     @property

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from kb.cache import LRU
+from indexer.safe_yaml import load_yaml
+from kb.engine.cache import LRU
 from kb.errors import ContentError
-from kb.schema import load_yaml
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -1,0 +1,1 @@
+"""kb's search engine, a library: it knows nothing of HTTP."""

@@ -1,0 +1,1 @@
+"""Serving processes: uvicorn workers sharing one socket, and kb's HTTP protocol."""
