@@ -20,6 +20,8 @@ from kb.errors import ConfigError, KbError
 if TYPE_CHECKING:
     import uvicorn
 
+    from kb.engine import Engine
+
 app = typer.Typer(
     help="kb: help-center search. Index a folder of Markdown articles and serve answers — or the right "
     "contact channel when the content does not answer.",
@@ -215,48 +217,40 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON response.")] = False,
 ) -> None:
     """Ask one question and print the answers, confidence and channel."""
-    from indexer import layout
-    from kb.web.app import Service
+    from kb.engine import SearchRequest, SearchResult
 
-    settings = _settings(content, index_dir)
     try:
-        if layout.current_version(settings.index_dir) is None:
-            _build(settings, quiet=True)
-        from kb.engine.search import SearchRequest
-
-        body = Service(settings).engine.search(SearchRequest(q=question, limit=limit))
+        engine = _engine(content, index_dir)
+        body = engine.respond(SearchRequest(q=question, limit=limit))
     except KbError as exc:
         _fail(str(exc))
     if as_json:
         out.print_json(json.dumps(body))
         return
-    table = Table(title=f"“{body['query']}”", show_lines=False)
+    result = SearchResult.of(body)
+    table = Table(title=f"“{result.query}”", show_lines=False)
     for col in ("#", "article", "section", "confidence", "score"):
         table.add_column(col)
-    for i, a in enumerate(body["answers"], 1):
-        table.add_row(
-            str(i), a["article"], a["heading"], f"{a['confidence']:.2f}", f"{a['score']:.1f}"
-        )
+    for i, a in enumerate(result.answers, 1):
+        table.add_row(str(i), a.article, a.heading, f"{a.confidence:.2f}", f"{a.score:.1f}")
     out.print(table)
-    if body.get("did_you_mean"):
-        out.print(f"did you mean: {body['did_you_mean']}", highlight=False)
-    ch = body["channel"]
-    state = "open now" if ch["open_now"] else f"closed, opens {ch['opens_at'] or 'later'}"
-    verdict = "FALLBACK — not confident enough to answer" if body["fallback"] else "answered"
-    out.print(f"confidence {body['confidence']:.2f}: {verdict}", highlight=False)
-    out.print(f"contact: {ch['name']} ({state}) — {ch['how']}  [{ch['reason']}]", highlight=False)
+    if result.did_you_mean:
+        out.print(f"did you mean: {result.did_you_mean}", highlight=False)
+    ch = result.channel
+    state = "open now" if ch.open_now else f"closed, opens {ch.opens_at or 'later'}"
+    verdict = "FALLBACK — not confident enough to answer" if result.fallback else "answered"
+    out.print(f"confidence {result.confidence:.2f}: {verdict}", highlight=False)
+    out.print(f"contact: {ch.name} ({state}) — {ch.how}  [{ch.reason}]", highlight=False)
 
 
-def _engine(content: Path | None, index_dir: Path | None) -> Any:
+def _engine(content: Path | None, index_dir: Path | None, cached: bool = True) -> Engine:
+    """The engine over the index of these folders, built first when there is none."""
     from indexer import layout
-    from kb.web.app import Service
 
     settings = _settings(content, index_dir)
     if layout.current_version(settings.index_dir) is None:
         _build(settings, quiet=True)
-    service = Service(settings)
-    service.engine.cache.size = 0
-    return service.engine
+    return settings.open_engine() if cached else settings.open_engine(cache_size=0)
 
 
 def _fmt(v: float | int) -> str:
@@ -287,9 +281,9 @@ def evaluate(
     from kb import evaluate as ev
 
     try:
-        engine = _engine(content, index_dir)
+        searcher = _engine(content, index_dir, cached=False).searcher
         rows = [r for f in files for r in ev.load_labeled(f)]
-        result = ev.report(engine, rows, baseline)
+        result = ev.report(searcher, rows, baseline)
     except KbError as exc:
         _fail(str(exc))
     if as_json:
@@ -345,12 +339,12 @@ def calibrate(
     from kb.engine.confidence import reliability
 
     try:
-        engine = _engine(content, index_dir)
+        searcher = _engine(content, index_dir, cached=False).searcher
         rows = [r for f in files for r in ev.load_labeled(f)]
     except KbError as exc:
         _fail(str(exc))
 
-    model, data = ev.calibrate(engine, rows)
+    model, data = ev.calibrate(searcher, rows)
     model.save(output, {"fitted_on": [str(f) for f in files], "rows": len(data)})
     _, ece = reliability([(model.probability(s), ok) for s, ok in data])
     out.print(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kb.engine.cache import RESULTS
 from kb.engine.common_words import DEFAULT_LANGUAGE, LANGUAGES
 from kb.errors import ConfigError
+
+if TYPE_CHECKING:
+    from kb.engine import Engine
 
 EXAMPLE_KEY = "change-me"
 
@@ -139,6 +142,24 @@ class Settings(BaseSettings):
         if topic and topic in self.topic_thresholds:
             return self.topic_thresholds[topic]
         return self.fallback_threshold
+
+    def open_engine(self, **overrides: Any) -> Engine:
+        """The search engine these settings describe, over KB_INDEX_DIR (kb.engine's front door)."""
+        from kb.engine import open_engine
+
+        options: dict[str, Any] = {
+            "reload_interval_s": self.reload_interval_s,
+            "timezone": self.timezone,
+            "fallback_channels": default_content_dir() / "channels.yaml",
+            "max_query_chars": self.max_query_chars,
+            "max_limit": self.max_limit,
+            "article_url": self.article_url,
+            "filterable": self.filterable_fields,
+            "thresholds": self.threshold_for,
+            "cache_size": self.cache_size,
+            "typo_language": self.typo_language,
+        }
+        return open_engine(self.index_dir, **{**options, **overrides})
 
     @property
     def admin_enabled(self) -> bool:

@@ -8,16 +8,16 @@ from pathlib import Path
 from kb import evaluate
 from kb.config import Settings
 from kb.engine.confidence import FEATURES, Model
-from kb.web.app import Service
+from kb.web.service import Service
 
 OWN = Path(__file__).resolve().parent.parent / "relevance" / "queries.jsonl"
 
 
 def _engine(settings: Settings, model: Model) -> evaluate.SearchEngine:
     service = Service(settings)
-    service.engine.cache.size = 0
-    service.engine.model = model
-    return service.engine
+    service.searcher.cache.size = 0
+    service.searcher.model = model
+    return service.searcher
 
 
 def test_calibration_does_not_depend_on_the_model_it_starts_from(

@@ -20,16 +20,16 @@ from kb.engine.query import analyze, correction
 from kb.engine.search import SearchEngine, SearchRequest
 from kb.engine.vocabulary import Deletions, Grams, Vocabulary, max_typo_distance
 from kb.errors import ConfigError
-from kb.web.app import Service
 from kb.web.metrics import Metrics
+from kb.web.service import Service
 from tests.helpers.server import make_settings
 
 
 @pytest.fixture(scope="module")
 def engine(default_settings: Settings) -> SearchEngine:
     service = Service(default_settings)
-    service.engine.cache.size = 0
-    return service.engine
+    service.searcher.cache.size = 0
+    return service.searcher
 
 
 def test_a_common_word_is_not_corrected_into_a_content_word(engine: SearchEngine) -> None:
@@ -134,7 +134,7 @@ def test_an_exact_match_ranks_above_a_synonym_match_of_the_same_strength(tmp_pat
         )
     index = tmp_path / "index"
     build_index(content, index)
-    engine = Service(make_settings(index, content)).engine
+    engine = Service(make_settings(index, content)).searcher
     body = engine.search(SearchRequest(q="when is my refund paid"))
     assert [a["article"] for a in body["answers"]] == ["b-typed", "a-synonym"]
 
@@ -150,7 +150,7 @@ def test_dotted_and_underscored_names_are_found_as_typed(tmp_path: Path) -> None
     (content / "other.md").write_text("---\ntitle: Other\n---\n\n## Text\n\nSomething else.\n")
     index = tmp_path / "index"
     build_index(content, index)
-    engine = Service(make_settings(index, content)).engine
+    engine = Service(make_settings(index, content)).searcher
     for q in ("robots.txt", "robots txt", "hugo build"):
         body = engine.search(SearchRequest(q=q))
         assert body["answers"] and body["answers"][0]["article"] == "crawlers", q
@@ -163,7 +163,7 @@ def test_a_misspelling_is_kept_by_its_text_only_when_it_comes_back_soon(
     """A corrected question that comes back while it is among the last size/8 corrected questions
     is kept by its text; one that comes back after more of them than that is answered by meaning
     again (a one-off misspelling must not push out questions that come back)."""
-    engine = Service(default_settings).engine
+    engine = Service(default_settings).searcher
     engine.cache.size = 16  # `seen` remembers the last two corrected questions
     ask = lambda q: engine.search(SearchRequest(q=q, limit=10))  # noqa: E731
     for q in ("refnud status", "refnud status", "refnud status"):
@@ -184,9 +184,9 @@ def test_questions_with_the_same_meaning_share_one_cached_search(default_setting
     search with no cache; a question with another meaning is searched. A corrected question is kept
     by its text only once it comes back (most misspellings never do): the second time it is
     answered by meaning, from then on by its text; a question without a typo is kept at once."""
-    cold = Service(default_settings).engine
+    cold = Service(default_settings).searcher
     cold.cache.size = 0
-    warm = Service(default_settings).engine
+    warm = Service(default_settings).searcher
     asked = [
         "my payment was declined",
         "my paymnet was declined",  # corrected, not typed: another meaning (no exact match)
@@ -318,7 +318,7 @@ def test_letter_pairs_are_counted_as_their_definition_says(engine: SearchEngine)
 def test_an_index_version_and_its_engine_hold_no_reference_cycles(
     default_settings: Settings,
 ) -> None:
-    """A worker freezes what it holds when it first serves a version (kb.web.app.settle): the version
+    """A worker freezes what it holds when it first serves a version (kb.web.service.prepare_version): the version
     it replaces must then be freed by reference counting alone, so it may hold no reference cycle.
     Searched every way (typos, urgency and relaxed wording, explain), dropped with the collector
     off: a full collection finds nothing to free. The version is not frozen here (a frozen object
@@ -333,8 +333,8 @@ def test_an_index_version_and_its_engine_hold_no_reference_cycles(
         service.holder.on_load = None  # not settled: nothing of the version frozen
         metrics = service.metrics
         for q in ["refund", "paymnet declined", "URGENT my account was hacked", "no rush, invoice"]:
-            service.engine.search(SearchRequest(q=q, limit=10))
-        service.engine.search(SearchRequest(q="where is my parcel", limit=10, explain=True))
+            service.searcher.search(SearchRequest(q=q, limit=10))
+        service.searcher.search(SearchRequest(q="where is my parcel", limit=10, explain=True))
         service.snapshot().channels.choose("urgent help", None, None)
         service.holder.close()
         return metrics
@@ -362,7 +362,7 @@ def test_a_service_let_go_frees_its_index_version_while_its_metrics_live(
     as prometheus_client's set_function makes a Gauge, and frozen in a worker) are still about;
     they then report no failed opens."""
     service = Service(default_settings)
-    service.engine.search(SearchRequest(q="paymnet declined", limit=10))
+    service.searcher.search(SearchRequest(q="paymnet declined", limit=10))
     metrics = service.metrics
     holder, version = weakref.ref(service.holder), weakref.ref(service.snapshot())
     service.holder.close()
@@ -377,7 +377,7 @@ def test_a_service_let_go_frees_its_index_version_while_its_metrics_live(
 
 
 def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_path: Path) -> None:
-    """Each version a worker serves is frozen (kb.web.app.settle); after eight content edits, each
+    """Each version a worker serves is frozen (kb.web.service.prepare_version); after eight content edits, each
     rebuilt and served, what is frozen has grown by less than one version's worth (the shipped help
     center's is ~1,500 objects): the replaced ones were freed. Each edit measured ~20 objects with
     Python's default collection thresholds and ~110–140 with kb's (tuples of plain values that a
@@ -393,13 +393,13 @@ def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_
     counts = []
     replaced = []
     for i in range(8):
-        service.engine.search(SearchRequest(q="refnud", limit=10))
+        service.searcher.search(SearchRequest(q="refnud", limit=10))
         replaced.append(weakref.ref(service.snapshot().vocabulary))
         edited = files[i]
         edited.write_text(edited.read_text(encoding="utf-8") + f"\n\nEdit {i}.\n", encoding="utf-8")
         build_index(content_copy, index, incremental=True)
         assert service.snapshot().version == layout.current_version(index).name  # type: ignore[union-attr]
-        service.engine.search(SearchRequest(q="refund", limit=10))
+        service.searcher.search(SearchRequest(q="refund", limit=10))
         counts.append(gc.get_freeze_count())
     assert service.holder.reloads == 9
     assert counts[-1] - counts[0] < 1_500, counts
@@ -408,7 +408,7 @@ def test_versions_replaced_after_being_frozen_are_freed(content_copy: Path, tmp_
 
 
 def test_a_version_is_opened_with_its_typo_indexes_built(default_settings: Settings) -> None:
-    """The thread that opens an index version builds its typo-correction indexes (kb.web.app.settle),
+    """The thread that opens an index version builds its typo-correction indexes (kb.web.service.prepare_version),
     so the first misspelt question does not wait for them; corrections are then those of indexes
     built on demand."""
     service = Service(default_settings)

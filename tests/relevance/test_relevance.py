@@ -9,7 +9,7 @@ import pytest
 from indexer import build_index
 from kb import evaluate
 from kb.config import Settings
-from kb.web.app import Service
+from kb.web.service import Service
 from tests.conftest import SHARED
 from tests.helpers.server import make_settings
 
@@ -20,8 +20,8 @@ DEV = SHARED / "eval" / "dev.jsonl"
 @pytest.fixture(scope="module")
 def engine(default_settings: Settings) -> evaluate.SearchEngine:
     service = Service(default_settings)
-    service.engine.cache.size = 0
-    return service.engine
+    service.searcher.cache.size = 0
+    return service.searcher
 
 
 def test_own_labeled_set_is_large_and_well_formed() -> None:
@@ -87,11 +87,11 @@ def test_on_documentation_nobody_here_wrote_kb_still_beats_the_baseline(tmp_path
     index = tmp_path / "index"
     build_index(HUGO_DOCS, index)
     service = Service(make_settings(index, HUGO_DOCS))
-    service.engine.cache.size = 0
+    service.searcher.cache.size = 0
     rows = evaluate.load_labeled(HUGO_LABELS)
-    snap = service.engine.holder.get()
-    ours = evaluate.metrics(evaluate.run(service.engine, rows))
-    base = evaluate.metrics(evaluate.Baseline(snap).run(rows, snap, service.engine.lexicon))
+    snap = service.searcher.holder.get()
+    ours = evaluate.metrics(evaluate.run(service.searcher, rows))
+    base = evaluate.metrics(evaluate.Baseline(snap).run(rows, snap, service.searcher.lexicon))
     assert ours["hit@1"] >= 1.15 * base["hit@1"], (ours, base)
     assert ours["mrr@5"] >= base["mrr@5"], (ours, base)
     assert ours["fallback_acc"] >= 0.9, ours

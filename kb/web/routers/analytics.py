@@ -1,7 +1,7 @@
 """The analytics HTTP surface: POST /feedback, POST /events, GET /admin/report; and `install`.
 
 `install(app, service)` is called once by `kb.web.app.create_app`: it opens the store named by
-KB_DATABASE_URL, listens to every search, adds the routes and closes the writer at shutdown.
+KB_DATABASE_URL, listens to every search, adds this router and closes the writer at shutdown.
 """
 
 from __future__ import annotations
@@ -11,18 +11,20 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Header, Query
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.analytics.page import render_html
 from kb.analytics.recorder import Analytics
 from kb.analytics.report import Report, build
 from kb.analytics.store import Store, StoreError
-from kb.web import app as kb_api
+from kb.web.deps import ServiceDep, admin_refusal
+from kb.web.encoding import SafeJSONResponse
 from kb.web.models import Problem
+from kb.web.problems import problem
+from kb.web.service import Service
 
 __all__ = ["install"]
 
@@ -90,74 +92,92 @@ ANALYTICS_PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def install(app: FastAPI, service: Any) -> Analytics:
-    """Record this app's searches, feedback and events in the store of `service.settings`."""
+router = APIRouter(tags=["analytics"], default_response_class=SafeJSONResponse)
+
+
+def install(app: FastAPI, service: Service) -> Analytics:
+    """Record this app's searches, feedback and events in the store of `service.settings`, and
+    serve this router's routes."""
     settings = service.settings
     analytics = Analytics(Store.open(settings.database_url), settings.retention_days)
     service.listeners.append(analytics.on_search)
     app.state.analytics = analytics
     _chain_lifespan(app, analytics)
-
-    def queued(ok: bool) -> Response:
-        if ok:
-            return JSONResponse({"status": "recorded"}, status_code=202)
-        return kb_api.problem(503, "analytics_unavailable", "feedback cannot be recorded right now; try again later")
-
-    @app.post(
-        "/feedback", status_code=202, response_model=Recorded, responses=ANALYTICS_PROBLEMS,
-        tags=["analytics"], summary="Was this answer helpful?",
-    )  # fmt: skip
-    async def post_feedback(body: FeedbackBody) -> Response:
-        """Record a yes/no vote (and an optional comment) on a search's answer. A later vote on the
-        same search and article replaces the earlier one. Accepted (202) means queued for the store."""
-        return queued(analytics.feedback(body.search_id, body.helpful, body.article, body.comment))
-
-    @app.post(
-        "/events", status_code=202, response_model=Recorded, responses=ANALYTICS_PROBLEMS,
-        tags=["analytics"], summary="An answer or a contact channel was clicked",
-    )  # fmt: skip
-    async def post_event(body: EventBody) -> Response:
-        """Record what the customer did after a search: opened an answer (`answer_click`) or went to
-        a contact channel (`channel_click`). These make the report's deflection funnel."""
-        if isinstance(body, AnswerClick):
-            return queued(analytics.event(body.search_id, body.type, body.article, None))
-        return queued(analytics.event(body.search_id, body.type, None, body.channel))
-
-    @app.get(
-        "/admin/report", response_model=Report, tags=["analytics"], summary="The content team's report",
-        responses={
-            200: {"content": {"text/html": {}}, "description": "JSON, or the HTML page with format=html."},
-            401: {"model": Problem, "description": "Missing or wrong X-Admin-Key."},
-            404: {"model": Problem, "description": "Admin endpoints are off (no KB_ADMIN_KEY)."},
-            400: {"model": Problem, "description": "A query string that is not UTF-8."},
-            422: {"model": Problem, "description": "A parameter out of range."},
-            429: {"model": Problem, "description": "Rate limited; see Retry-After."},
-            503: {"model": Problem, "description": "The analytics store cannot be read."},
-        },
-    )  # fmt: skip
-    async def admin_report(
-        x_admin_key: Annotated[str | None, Header(description="KB_ADMIN_KEY.")] = None,
-        days: Annotated[int, Query(ge=1, le=3650, description="The last N days.")] = 30,
-        top: Annotated[int, Query(ge=1, le=200, description="Rows per list (queries, gaps).")] = 20,
-        format: Annotated[Literal["json", "html"], Query(description="`html`: a page with charts.")] = "json",
-    ) -> Any:
-        """Top queries, content gaps (questions that fell back or found nothing, grouped), the
-        deflection funnel and helpfulness per article, over the last `days` days."""
-        if not settings.admin_enabled:
-            raise StarletteHTTPException(404, "admin endpoints are disabled (set KB_ADMIN_KEY)")
-        if not kb_api.keys_match(x_admin_key, [settings.admin_key]):
-            return kb_api.problem(401, "unauthorized", "a valid X-Admin-Key header is required")
-        await run_in_threadpool(analytics.flush, 5.0)
-        try:
-            report = await run_in_threadpool(build, analytics.store, days, top=top)
-        except StoreError as exc:
-            log.warning("analytics report failed: %s", exc)
-            return kb_api.problem(503, "analytics_unavailable", "the analytics store cannot be read right now")
-        if format == "html":
-            return HTMLResponse(render_html(report), headers={"cache-control": "no-store"})
-        return JSONResponse(report.model_dump(mode="json"), headers={"cache-control": "no-store"})
-
+    app.router.routes.extend(router.routes)  # as kb.web.app.mount does
     return analytics
+
+
+def analytics_of(request: Request) -> Analytics:
+    """The app's analytics recorder (set by install)."""
+    analytics: Analytics = request.app.state.analytics
+    return analytics
+
+
+AnalyticsDep = Annotated[Analytics, Depends(analytics_of)]
+
+
+def queued(ok: bool) -> Response:
+    if ok:
+        return JSONResponse({"status": "recorded"}, status_code=202)
+    return problem(503, "analytics_unavailable", "feedback cannot be recorded right now; try again later")
+
+
+@router.post(
+    "/feedback", status_code=202, response_model=Recorded, responses=ANALYTICS_PROBLEMS,
+    summary="Was this answer helpful?",
+)  # fmt: skip
+async def post_feedback(body: FeedbackBody, analytics: AnalyticsDep) -> Response:
+    """Record a yes/no vote (and an optional comment) on a search's answer. A later vote on the
+    same search and article replaces the earlier one. Accepted (202) means queued for the store."""
+    return queued(analytics.feedback(body.search_id, body.helpful, body.article, body.comment))
+
+
+@router.post(
+    "/events", status_code=202, response_model=Recorded, responses=ANALYTICS_PROBLEMS,
+    summary="An answer or a contact channel was clicked",
+)  # fmt: skip
+async def post_event(body: EventBody, analytics: AnalyticsDep) -> Response:
+    """Record what the customer did after a search: opened an answer (`answer_click`) or went to
+    a contact channel (`channel_click`). These make the report's deflection funnel."""
+    if isinstance(body, AnswerClick):
+        return queued(analytics.event(body.search_id, body.type, body.article, None))
+    return queued(analytics.event(body.search_id, body.type, None, body.channel))
+
+
+@router.get(
+    "/admin/report", response_model=Report, summary="The content team's report",
+    responses={
+        200: {"content": {"text/html": {}}, "description": "JSON, or the HTML page with format=html."},
+        401: {"model": Problem, "description": "Missing or wrong X-Admin-Key."},
+        404: {"model": Problem, "description": "Admin endpoints are off (no KB_ADMIN_KEY)."},
+        400: {"model": Problem, "description": "A query string that is not UTF-8."},
+        422: {"model": Problem, "description": "A parameter out of range."},
+        429: {"model": Problem, "description": "Rate limited; see Retry-After."},
+        503: {"model": Problem, "description": "The analytics store cannot be read."},
+    },
+)  # fmt: skip
+async def admin_report(
+    service: ServiceDep,
+    analytics: AnalyticsDep,
+    x_admin_key: Annotated[str | None, Header(description="KB_ADMIN_KEY.")] = None,
+    days: Annotated[int, Query(ge=1, le=3650, description="The last N days.")] = 30,
+    top: Annotated[int, Query(ge=1, le=200, description="Rows per list (queries, gaps).")] = 20,
+    format: Annotated[Literal["json", "html"], Query(description="`html`: a page with charts.")] = "json",
+) -> Any:
+    """Top queries, content gaps (questions that fell back or found nothing, grouped), the
+    deflection funnel and helpfulness per article, over the last `days` days."""
+    refused = admin_refusal(service.settings, x_admin_key)
+    if refused is not None:
+        return refused
+    await run_in_threadpool(analytics.flush, 5.0)
+    try:
+        report = await run_in_threadpool(build, analytics.store, days, top=top)
+    except StoreError as exc:
+        log.warning("analytics report failed: %s", exc)
+        return problem(503, "analytics_unavailable", "the analytics store cannot be read right now")
+    if format == "html":
+        return HTMLResponse(render_html(report), headers={"cache-control": "no-store"})
+    return JSONResponse(report.model_dump(mode="json"), headers={"cache-control": "no-store"})
 
 
 def _chain_lifespan(app: FastAPI, analytics: Analytics) -> None:
