@@ -644,20 +644,15 @@
           var path = String(a.heading || "");
           if (path.indexOf(title + " › ") === 0) path = path.slice(title.length + 3);
           else if (path === title) path = "";
-          // Named by title and section, described by the snippet: a screen reader says the short
-          // part first, as a sighted reader skims it.
-          var oid = id + "-o" + self._options.length;
-          var snippet = el("span", { class: "snippet", id: oid + "-s" });
+          // Named by its content, in reading order (title, section, snippet): a screen reader
+          // says the short part first, and the name holds all the visible text, so a speech user
+          // can say what they see (WCAG 2.5.3 Label in Name).
+          var snippet = el("span", { class: "snippet" });
           snippet.appendChild(snippetFragment(a.snippet));
-          var node = el("a", {
-            role: "option",
-            href: url,
-            "aria-selected": "false",
-            tabindex: "-1",
-            "aria-labelledby": oid + "-t" + (path ? " " + oid + "-p" : ""),
-            "aria-describedby": oid + "-s",
-          }, [el("span", { class: "title", id: oid + "-t" }, [title])]);
-          if (path) node.appendChild(el("span", { class: "path", id: oid + "-p" }, [path]));
+          var node = el("a", { role: "option", href: url, "aria-selected": "false", tabindex: "-1" }, [
+            el("span", { class: "title" }, [title]),
+          ]);
+          if (path) node.appendChild(el("span", { class: "path" }, [path]));
           node.appendChild(snippet);
           node.addEventListener("click", function () {
             send(self._url("events", {}), {
@@ -686,12 +681,10 @@
         var lead = answers.length
           ? "Not what you need? Talk to a person."
           : "No answer found for “" + this._input.value.trim() + "”. Talk to a person:";
-        var cid = id + "-o" + this._options.length;
-        hours.id = cid + "-h";
         var body = el("span", { class: "body" }, [
-          el("span", { class: "lead", id: cid + "-l" }, [lead]),
-          el("span", { class: "name", id: cid + "-n" }, [String(channel.name || "Support")]),
-          el("span", { class: "how", id: cid + "-w" }, [String(channel.how || "")]),
+          el("span", { class: "lead" }, [lead]),
+          el("span", { class: "name" }, [String(channel.name || "Support")]),
+          el("span", { class: "how" }, [String(channel.how || "")]),
           hours,
         ]);
         var preferred = channel.preferred;
@@ -699,13 +692,8 @@
           var later = preferred.opens_at ? " (" + opensAtText(preferred.opens_at).replace(/^Opens/, "opens") + ")" : "";
           body.appendChild(el("span", { class: "note" }, [String(preferred.name) + " is closed now" + later + "."]));
         }
-        var card = el("div", {
-          role: "option",
-          class: "contact",
-          "aria-selected": "false",
-          "aria-labelledby": cid + "-l " + cid + "-n " + cid + "-h",
-          "aria-describedby": cid + "-w",
-        }, [
+        // Named by its content like an answer: lead, channel, how to reach it, hours, in that order.
+        var card = el("div", { role: "option", class: "contact", "aria-selected": "false" }, [
           el("span", { class: "avatar" }, [icon("chat")]),
           body,
         ]);
