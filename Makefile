@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test setup lint bench eval docker load clean
+.PHONY: serve test check setup lint bench eval docker load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,19 @@ serve: $(STAMP)
 ## Set up and run the whole test suite (installs what the tests need: Chromium, PostgreSQL, ...)
 test: $(STAMP)
 	bash scripts/test-deps.sh
-	$(BIN)/ruff check kb indexer tests bench
-	$(BIN)/mypy
+	$(MAKE) lint
 	$(BIN)/pytest
+
+## The fast lane: lint, types, import contracts and every test that needs no browser, database
+## server or Docker engine
+check: $(STAMP)
+	$(MAKE) lint
+	$(BIN)/pytest -q -m "not browser and not postgres and not docker and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check kb indexer tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 eval: $(STAMP)
 	$(BIN)/kb eval ../shared/eval/dev.jsonl
