@@ -6,6 +6,7 @@ brackets are just characters, so they can neither raise nor trigger a wildcard o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,12 +115,73 @@ class AnalyzedQuery:
         return clauses
 
 
-def correction(word: str, vocabulary: Vocabulary, lexicon: Lexicon) -> str | None:
+# Characters that join a name's parts with no space ("old-corp", "node.js", "x_box").
+_JOINERS = "-.‐_/+&@"
+_SENTENCE_END = re.compile(r"(?:^|[.!?:;\n])[\s\"'“‘(\[]*$")
+
+
+def names_in(text: str) -> set[str]:
+    """The words of a text written the way names are: mixed case ("iCloud", "BitLocker"),
+    capitalised away from a sentence's start ("my Icloud backup"; unless most of the text is
+    capitalised), or joined to another word or a digit without a space ("old-corp", "win11").
+    Words in capitals are emphasis ("where's my PARCLE"), not names. Lower-cased, as `words`
+    gives them."""
+    found = list(WORD_RE.finditer(text))
+    capitalised = sum(1 for m in found if m.group()[:1].isupper())
+    shouting = capitalised > len(found) / 2
+    names: set[str] = set()
+    for m in found:
+        w = m.group()
+        before = text[m.start() - 1] if m.start() else " "
+        after = text[m.end()] if m.end() < len(text) else " "
+        joined = (before in _JOINERS and m.start() > 1 and text[m.start() - 2].isalnum()) or (
+            after in _JOINERS and m.end() + 1 < len(text) and text[m.end() + 1].isalnum()
+        )
+        mixed = any(a.islower() and b.isupper() for a, b in zip(w, w[1:], strict=False))
+        capital = w[:1].isupper() and not w.isupper() and not shouting
+        if capital and _SENTENCE_END.search(text[: m.start()]):
+            capital = False
+        if joined or mixed or capital or any(ch.isdigit() for ch in w):
+            names.add(plain_word(w))
+    return names
+
+
+# One-letter prefixes brands put before a word ("iCloud", "eBay", "xBox").
+_BRAND_PREFIXES = ("i", "e", "x")
+
+
+def is_compound_name(word: str, fix: str, lexicon: Lexicon) -> bool:
+    """Whether `word` is two words of the language run together ("bitlocker", "icloud") and `fix`
+    keeps the longer of them and drops or changes the other ("blocker", "cloud"): a product's name,
+    not a typo of the word it contains (a typo rarely splits into two real words that way:
+    "cancell" → "cancel" keeps "can", the shorter)."""
+    for i in range(1, len(word)):
+        head, tail = word[:i], word[i:]
+        if not all(p in lexicon and (len(p) > 1 or p in _BRAND_PREFIXES) for p in (head, tail)):
+            continue
+        longer, shorter = (tail, head) if len(tail) >= len(head) else (head, tail)
+        if len(longer) > len(shorter) and len(longer) >= 4 and longer in fix and shorter not in fix:
+            return True
+    return False
+
+
+def correction(
+    word: str, vocabulary: Vocabulary, lexicon: Lexicon, name: bool = False
+) -> str | None:
     """The content word an unknown word was probably meant as; None for a word known to the content
-    or common in the language (meant as typed, just not covered)."""
+    or common in the language (meant as typed, just not covered), and for a name: a compound name
+    (see `is_compound_name`), or a word written as a name (`name`, see `names_in`) whose nearest
+    content word is a word of the language ("iCloud" is not a misspelt "cloud"; "Dropbux" may be
+    a misspelt "Dropbox", a name the content uses)."""
     if vocabulary.knows(word) or word in lexicon:
         return None
-    return vocabulary.correct(word)
+    fix = vocabulary.correct(word)
+    if fix is None or is_compound_name(word, fix, lexicon):
+        return None
+    # Without a lexicon, any content word may be a word of the language.
+    if name and (fix in lexicon or not len(lexicon)):
+        return None
+    return fix
 
 
 def analyze(
@@ -131,6 +193,7 @@ def analyze(
     seen: dict[str, int] = {}
     keys: list[str] = []
     owner: list[int | None] = []  # the concept each word of the text stands for, if any
+    names = names_in(text)
     for w in words(text):
         s = stem(w)
         keys.append(match_key(w))
@@ -143,7 +206,7 @@ def analyze(
         concept = Concept(word=w, stem=s, known=known)
         if not known:
             concept.specificity = lexicon.specificity(w)
-            fix = correction(w, vocabulary, lexicon)
+            fix = correction(w, vocabulary, lexicon, name=w in names)
             if fix is not None:
                 concept.correction, concept.correction_stem = fix, stem(fix) or fix
         concepts.append(concept)

@@ -86,6 +86,7 @@ class Snapshot:
         if not channels_path.exists() and fallback_channels is not None:
             channels_path = fallback_channels
         channels = ChannelBook.load(channels_path, default_tz)
+        channels.read_terms_from(articles, vocab)  # urgency words inside the content's own terms
         vocabulary = Vocabulary(vocab)
         return cls(
             version=path.name,

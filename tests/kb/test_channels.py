@@ -1,4 +1,5 @@
-"""Choosing the contact channel: urgency, relaxed wording, the article's channel, topic, hours."""
+"""Choosing the contact channel: explicit requests, urgency, relaxed wording, the article's channel,
+topic, hours."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from kb.config import Settings
 from kb.engine.channels import ChannelBook
+from kb.engine.search import SearchRequest
 from kb.errors import ContentError
+from kb.web.app import Service
 from tests.conftest import CONTENT
 
 # A Wednesday, 12:00 UTC, and the same day at 22:00 UTC.
@@ -167,3 +171,79 @@ def test_routing_words_are_operator_owned() -> None:
     )
     assert book.choose("dringend bitte", None, None).channel.id == "hotline"
     assert book.choose("urgent please", None, None).channel.id == "chat"
+
+
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        ("call customer support", "phone"),
+        ("can I ring someone at the company", "phone"),
+        ("what is your phone number", "phone"),
+        ("talk to a person", "phone"),
+        ("write to customer service", "email"),
+        ("can I email you about this", "email"),
+        ("send you an email with the photos", "email"),
+        ("chat with someone", "chat"),
+        ("talk to a real person online", "chat"),
+    ],
+)
+def test_an_explicit_request_picks_its_channel(book: ChannelBook, text: str, channel: str) -> None:
+    """Asking for a channel picks it over the article's channel and the topic's route."""
+    choice = book.choose(text, "billing-support", "billing")
+    assert choice.channel.id == channel and choice.reason == "asked for"
+
+
+def test_a_request_outweighs_urgency(book: ChannelBook) -> None:
+    """An explicit request is the strongest signal: urgent wording that asks for email gets email."""
+    assert book.choose("urgent: please email me the label", None, None).channel.id == "email"
+    assert book.choose("urgent: someone hacked my account", None, None).channel.id == "phone"
+
+
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        ("I'd like to write to you instead of calling", "email"),
+        ("I don't want to call anyone, just tell me", "chat"),
+        ("how do I change my phone number", "chat"),
+        ("the email address on my account is wrong", "chat"),
+        ("a phishing email asking for my password", "chat"),
+        ("I want to call off my order", "chat"),
+        ("should I call you or email you", "chat"),
+    ],
+)
+def test_what_is_not_a_request_is_not_one(book: ChannelBook, text: str, channel: str) -> None:
+    """A negated request, the customer's own contact details, a mention of a medium and a request
+    for two channels at once choose nothing: the usual rules decide (here, the default)."""
+    assert book.requested(text) == (None if channel == "chat" else channel)
+    assert book.choose(text, None, None).channel.id == channel
+
+
+def test_requests_follow_the_channels_names_and_can_be_replaced() -> None:
+    """A channel is asked for by the medium its id or name names; `routing: requests:` replaces a
+    channel's wording."""
+    book = ChannelBook.from_data(
+        {
+            "default": "help-form",
+            "channels": [
+                {"id": "help-form", "name": "Help form"},
+                {"id": "call-us", "name": "Call us"},
+                {"id": "inbox", "name": "Write an e-mail"},
+                {"id": "live", "name": "Live chat"},
+            ],
+            "routing": {"requests": {"help-form": ["fill in (a|the) form"]}},
+        }
+    )
+    assert book.choose("call customer support", None, None).channel.id == "call-us"
+    assert book.choose("write to customer service", None, None).channel.id == "inbox"
+    assert book.choose("chat with someone", None, None).channel.id == "live"
+    assert book.choose("can I fill in a form", "live", None).channel.id == "help-form"
+
+
+def test_shipped_content_answers_explicit_requests_with_their_channel(
+    default_settings: Settings,
+) -> None:
+    """Over the shipped help center, "call customer support" is phone and "write to customer
+    service" email, whatever article answers them."""
+    engine = Service(default_settings).engine
+    for q, channel in (("call customer support", "phone"), ("write to customer service", "email")):
+        assert engine.search(SearchRequest(q=q))["channel"]["id"] == channel, q
