@@ -20,10 +20,11 @@ import orjson
 import yaml
 from whoosh import index as whoosh_index
 
-from indexer import article_store, layout, merge
+from indexer import article_store, ingest, layout, merge
 from indexer.article import Article
 from indexer.errors import ArticleError, BuildError, ContentError
 from indexer.loader import Source, find_sources
+from indexer.loader import article_id as page_id
 from indexer.parallel import Progress, ShardedIndexing, parse_sources
 from indexer.safe_yaml import load_yaml
 from indexer.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, make_schema, plain_word
@@ -32,22 +33,37 @@ from indexer.segment import chunk_docs, chunk_sections
 
 @dataclass
 class BuildReport:
-    """What a build did: counts, the files it skipped and why, and how long it took."""
+    """What a build did: counts, the files it skipped and why, and how long it took.
+
+    `skipped` holds the malformed files (errors: --strict fails on them), `excluded` the pages the
+    site itself does not publish as articles (drafts, redirects, unlisted pages left out), and
+    `warnings` what was indexed with a problem, as "path:line: message" where a line is known.
+    """
 
     articles: int = 0
     chunks: int = 0
     skipped: list[ArticleError] = field(default_factory=list)
+    excluded: list[ArticleError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     version: str = ""
     incremental: bool = False
     changed: int = 0
 
+    def by_reason(self) -> dict[str, int]:
+        """How many files were left out, by kind: "malformed" and each publishing decision."""
+        counts = Counter(ingest.flags.kind_of(e.reason) for e in self.excluded)
+        if self.skipped:
+            counts["malformed"] = len(self.skipped)
+        return {str(kind): n for kind, n in counts.items()}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "articles": self.articles,
             "chunks": self.chunks,
             "skipped": [{"path": e.path, "reason": e.reason} for e in self.skipped],
+            "excluded": [{"path": e.path, "reason": e.reason} for e in self.excluded],
+            "left_out": self.by_reason(),
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
             "version": self.version,
@@ -145,8 +161,13 @@ def build_index(
     incremental: bool = False,
     default_channels: Path | None = None,
     progress: Progress | None = None,
+    content_format: str = "auto",
+    include_unlisted: bool = True,
 ) -> BuildReport:
     """Build a new index version from `content_dir` and publish it in `index_dir`.
+
+    `content_format` names the generator the articles were written for ("auto": found per file,
+    see `indexer.ingest`); `include_unlisted` keeps the pages a site publishes without listing.
 
     Raises ContentError when the folder cannot be used, BuildError when the build fails (or, under
     `strict`, when any article is malformed); in every failure the live version is untouched.
@@ -165,6 +186,13 @@ def build_index(
         live = layout.current_version(index_dir)
         previous = _previous_articles(live) if incremental else None
         sources = list(find_sources(content_dir))
+        site = ingest.scan(
+            content_dir, ((s.rel, s.raw) for s in sources), page_id,
+            forced=None if content_format == "auto" else _format(content_format),
+            include_unlisted=include_unlisted,
+        )  # fmt: skip
+        for source in sources:
+            source.site = site
         build_dir = layout.new_build_dir(index_dir)
         try:
             if previous is not None and live is not None:
@@ -226,9 +254,11 @@ def _accept(
     seen: dict[str, str] = {}
     for position, (source, result) in enumerate(zip(sources, results, strict=True)):
         if isinstance(result, ArticleError):
-            report.skipped.append(result)
+            left_out = ingest.flags.kind_of(result.reason) is not None
+            (report.excluded if left_out else report.skipped).append(result)
             continue
         article = result
+        report.warnings += ingest.take_warnings(article)
         if article.id in seen:
             reason = f"duplicate id {article.id!r} (first in {seen[article.id]})"
             report.skipped.append(ArticleError(source.rel, reason))
@@ -240,6 +270,12 @@ def _accept(
         if previous is None or previous.get(article.id, None) is not article:
             changed.append(article)
     return articles, changed
+
+
+def _format(name: str) -> ingest.Format:
+    if name not in ingest.FORMATS:
+        raise ContentError(f"unknown content format {name!r} (auto, {', '.join(ingest.FORMATS)})")
+    return name  # type: ignore[return-value]  # checked against the Literal's values above
 
 
 def _check_usable(

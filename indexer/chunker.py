@@ -75,7 +75,11 @@ def render(md_text: str) -> str:
     """Markdown to HTML (unsanitized). One converter per thread, reset between documents."""
     found = getattr(_local, "markdown", None)
     if found is None:
-        converter = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"])
+        # md_in_html: Markdown inside an HTML block marked markdown="1" (kramdown's tab panes,
+        # the notes of indexer.ingest) is rendered, as the generators render it.
+        converter = markdown.Markdown(
+            extensions=["tables", "fenced_code", "sane_lists", "md_in_html"]
+        )
         syntax = _inline_syntax(converter)
         if syntax is not None:
             converter.treeprocessors.register(_InlinePass(converter, syntax), "inline", 20)
@@ -102,7 +106,7 @@ _PIPELINE = {
     "preprocessors": {"normalize_whitespace", "html_block", "fenced_code_block"},
     "blockprocessors": {
         *("empty", "indent", "code", "table", "hashheader", "setextheader", "hr"),
-        *("olist", "quote", "reference", "paragraph", "ulist"),
+        *("olist", "quote", "reference", "paragraph", "ulist", "markdown_block"),
     },
     "treeprocessors": {"inline", "prettify", "unescape"},
     "postprocessors": {"raw_html", "amp_substitute"},
@@ -219,6 +223,16 @@ def strip_templates(md_text: str) -> str:
     return "".join(out)
 
 
+# A heading's own id suffix, `## Title {#id}` (Docusaurus, Hugo, kramdown): the section's anchor.
+_HEADING_ID_RE = re.compile(r"\s*\{#([\w-]+)\}\s*$")
+
+
+def heading_id(raw_heading: str) -> tuple[str, str | None]:
+    """A heading's text without its `{#id}` suffix, and the id it gives (None without one)."""
+    m = _HEADING_ID_RE.search(raw_heading)
+    return (raw_heading[: m.start()], m.group(1)) if m else (raw_heading, None)
+
+
 # A heading of plain words (any script) renders to itself; only other headings need Markdown.
 _PLAIN_HEADING_RE = re.compile(r"[^\W_]+(?: [^\W_]+)*\??")
 
@@ -279,7 +293,7 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
 
     title: str | None = None
     if heads and heads[0][1] == 1 and not "".join(lines[: heads[0][0]]).strip():
-        title = _heading_text(heads[0][2])
+        title = _heading_text(heading_id(heads[0][2])[0])
 
     used: set[str] = set()
     sections: list[Section] = []
@@ -288,6 +302,7 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
     for idx, (start, level, raw_heading) in enumerate(bounds):
         end = bounds[idx + 1][0] if idx + 1 < len(bounds) else len(lines)
         is_intro = idx == 0 and (level == 0 or (level == 1 and title is not None))
+        raw_heading, given_anchor = heading_id(raw_heading)
         heading = title or "" if is_intro else _heading_text(raw_heading)
         body_lines = lines[start + (1 if level else 0) : end]
         if _is_setext(lines, start, level):
@@ -300,7 +315,7 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
             path = [h for _, h in stack if h]
         else:
             path = []
-        anchor = _unique(slugify(heading, "-") or "top", used)
+        anchor = _unique(given_anchor or slugify(heading, "-") or "top", used)
         heading_level = max(level, 1)
         tag = f"h{heading_level}"
         heading_html = f'<{tag} id="{anchor}">{html.escape(heading)}</{tag}>\n' if heading else ""

@@ -10,12 +10,13 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import frontmatter
 import yaml
 
+from indexer import ingest
 from indexer.article import Article
 from indexer.chunker import split_sections
 from indexer.errors import ArticleError, ContentError
@@ -32,6 +33,7 @@ class Source:
     path: Path
     rel: str
     raw: bytes
+    site: ingest.Site | None = None  # the folder's pages, for links and includes; set by the build
 
     @property
     def digest(self) -> str:
@@ -62,6 +64,18 @@ def slug_id(rel: str) -> str:
         parts = parts[:-1]
     slug = re.sub(r"[^a-z0-9._-]+", "-", "-".join(parts).lower()).strip("-._")
     return slug[:128] or "article"
+
+
+def article_id(rel: str, meta: dict[str, Any]) -> str:
+    """A page's id: its `id`, else its single-segment `slug` in place of its file name, else its path
+    (`slug: /`, a home page, keeps the path's id)."""
+    given = _text(meta, "id")
+    if given:
+        return given
+    slug = _text(meta, "slug")
+    if slug and slug.strip("/") and "/" not in slug.strip("/"):
+        return slug_id(str(PurePosixPath(rel).with_name(slug.strip("/") + ".md")))
+    return slug_id(rel)
 
 
 def _text(meta: dict[str, Any], key: str) -> str | None:
@@ -101,25 +115,31 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
     if not isinstance(meta, dict):
         raise ArticleError(source.rel, "front matter is not a mapping")
     _check_size(meta)
-    if meta.get("draft") is True:
-        raise ArticleError(source.rel, "draft: true")
+    site = source.site or ingest.Site()
+    ingest.flags.check(source.rel, {**site.inherited(source.rel), **meta}, site.include_unlisted)
 
-    article_id = _text(meta, "id") or slug_id(source.rel)
-    if not ID_RE.match(article_id):
-        raise ArticleError(
-            source.rel, f"invalid id {article_id!r} (lower-case letters, digits, . _ -)"
-        )
+    page_id = article_id(source.rel, meta)
+    if not ID_RE.match(page_id):
+        raise ArticleError(source.rel, f"invalid id {page_id!r} (lower-case letters, digits, . _ -)")
 
     body = post.content
-    sections, body_title = split_sections(body)
-    title = _text(meta, "title") or body_title
+    first_line = text[: text.find(body)].count("\n") + 1 if body else 1
+    prepared = ingest.prepare(source.rel, meta, body, site, first_line)
+    sections, body_title = split_sections(prepared.body)
+    names = [_text(meta, key) for key in ("title", "linkTitle", "sidebar_label")]
+    title = next((n for n in names if n), None) or body_title
     if not title:
         raise ArticleError(source.rel, "no title (front matter 'title' or a '# ' heading)")
-    summary = _text(meta, "summary") or _text(meta, "description") or ""
+    summary = next(
+        (s for key in ("summary", "description", "excerpt") if (s := _text(meta, key))), ""
+    )
 
     questions_raw = meta.get("questions") or []
     if not isinstance(questions_raw, list) or not all(isinstance(q, str) for q in questions_raw):
         raise ArticleError(source.rel, "'questions' must be a list of strings")
+    # A navigation name other than the title (Hugo's linkTitle, Docusaurus's sidebar_label) is
+    # another name readers know the article by: searched as one of its questions.
+    questions_raw = questions_raw + [n for n in dict.fromkeys(names) if n and n != title]
     channel = _text(meta, "channel")
     if channel and known_channels is not None and channel not in known_channels:
         raise ArticleError(source.rel, f"unknown channel {channel!r}")
@@ -133,8 +153,8 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
     if not any(s.text.strip() for s in sections) and not summary:
         raise ArticleError(source.rel, "no text to index")
 
-    return Article(
-        id=article_id,
+    article = Article(
+        id=page_id,
         title=title,
         summary=summary,
         topic=topic,
@@ -146,6 +166,7 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
         meta={k: v for k, v in meta.items() if _jsonable(v)},
         sections=sections,
     )
+    return ingest.attach_warnings(article, prepared.warnings)
 
 
 _YAML = frontmatter.YAMLHandler()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -72,6 +73,7 @@ def _build(
             settings.content_dir, settings.index_dir, strict=strict, incremental=not full,
             default_channels=default_content_dir() / "channels.yaml",
             progress=lambda n, total: bar.update(task, completed=n, total=total),
+            content_format=settings.content_format, include_unlisted=settings.index_unlisted,
         )  # fmt: skip
     return report
 
@@ -105,8 +107,10 @@ def index(
         _fail(str(exc))
     for problem in report.skipped:
         err.print(f"[yellow]skipped[/yellow] {problem.path}: {problem.reason}", highlight=False)
+    for left_out in report.excluded:
+        err.print(f"left out {left_out.path}: {left_out.reason}", markup=False, emoji=False)
     for warning in report.warnings:
-        err.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+        err.print(f"[yellow]warning[/yellow] {escape(warning)}", highlight=False, emoji=False)
     if as_json:
         out.print_json(json.dumps(report.to_json()))
         return
@@ -114,6 +118,9 @@ def index(
     out.print(
         f"indexed {report.articles} articles into {report.chunks} chunks "
         f"({kind}, {report.changed} changed), skipped {len(report.skipped)}, "
+        f"left out {len(report.excluded)}"
+        + "".join(f", {n} {kind}" for kind, n in report.by_reason().items() if kind != "malformed")
+        + f", {len(report.warnings)} warnings, "
         f"in {report.seconds:.2f}s → {settings.index_dir / report.version}",
         highlight=False,
     )

@@ -122,6 +122,12 @@ class Settings(BaseSettings):
         description="Requests per client per minute; 0 turns the limit off.",
     )
     watch: bool = Field(False, description="Rebuild the index when the content folder changes.")
+    content_format: Literal["auto", "jekyll", "hugo", "docusaurus", "mkdocs", "plain"] = Field(
+        "auto", description="Generator the articles are written for; `auto` tells per file."
+    )
+    index_unlisted: bool = Field(
+        True, description="Index pages published but unlisted (`hidden`, `unlisted`, `sitemap: false`)."
+    )
 
     @field_validator("typo_language")
     @classmethod

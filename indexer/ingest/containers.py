@@ -1,0 +1,100 @@
+"""HTML and JSX around Markdown, as the site renders it: the text it shows, without the markup.
+
+MDX renders the Markdown between a component's or an HTML element's tags, so lines that are only
+such a tag are unwrapped: `<details>`'s `<summary>` becomes the label (or heading) of what follows,
+a `<TabItem label="…">` a labelled part, a component with children keeps its children, and a
+self-closing component with no text (`<CtaBox …/>`, a sales box) is left out. Images become their
+alt text everywhere (the image files are not served; their alt text is what they say), and video
+and embedded frames, which have no text, are left out.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from indexer.ingest.detect import Format
+from indexer.ingest.fences import outside_code
+
+_IMG_TAG_RE = re.compile(r"<img\b((?:[^>\"'{}]|\"[^\"]*\"|'[^']*'|\{[^}]*\})*)/?\s*>", re.I)
+_ALT_RE = re.compile(r"""\balt=(?:"([^"]*)"|'([^']*)'|\{['"]([^'"]*)['"]\})""")
+_MD_IMAGE_RE = re.compile(r"!\[([^\]\n]*)\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
+_MEDIA_RE = re.compile(
+    r"<(video|audio|iframe|picture)\b.*?</\1\s*>|<(?:source|track|iframe)\b[^>]*/?>", re.S | re.I
+)
+_CONTAINERS = "div|section|article|aside|main|center|span|p|figure|figcaption|details|summary"
+# A line that is one tag and nothing else: an opening tag (attributes on one or more lines) of a
+# container element or a component (capitalized), or a closing tag.
+_ATTRS = r"""((?:[^>"'{}]|"[^"]*"|'[^']*'|\{(?:[^{}]|\{[^{}]*\})*\})*?)"""
+_TAG_LINE_RE = re.compile(
+    r"^[ \t]*<(/?)(" + _CONTAINERS + r"|[A-Z][\w.]*)" + _ATTRS + r"(/?)>[ \t]*$",
+    re.M | re.S,
+)
+_SUMMARY_RE = re.compile(r"^[ \t]*<summary>([^\n]*?)</summary>[ \t]*$", re.M)
+# Inline Markdown on a line of HTML, which MDX renders and Python-Markdown leaves as written.
+_HTML_LINE_RE = re.compile(r"^[ \t]*<[a-zA-Z/].*$", re.M)
+_INLINE_LINK_RE = re.compile(r"\[([^\]\n]+)\]\(([^()\s]+)\)")
+_INLINE_STRONG_RE = re.compile(r"\*\*([^*\n]+)\*\*")
+_INLINE_CODE_RE = re.compile(r"`([^`\n]+)`")
+_INLINE_COMPONENT_RE = re.compile(r"<([A-Z][\w.]*)\b(?:[^>\"'{}]|\"[^\"]*\"|'[^']*'|\{[^}]*\})*/>")
+_PAIRED_INLINE_RE = re.compile(r"</?[A-Z][\w.]*\b(?:[^>\"'{}]|\"[^\"]*\"|'[^']*'|\{[^}]*\})*>")
+_JSX_ATTR_RE = re.compile(r"\s[\w-]+=\{(?:[^{}]|\{[^{}]*\})*\}")
+_EXPRESSION_LINE_RE = re.compile(r"^[ \t]*\{(?:[^{}]|\{[^{}]*\})*\}[ \t]*$", re.M)
+_LABEL_RE = re.compile(r"""\b(?:label|title)=(?:"([^"]*)"|'([^']*)')""")
+_VALUE_RE = re.compile(r"""\bvalue=(?:"([^"]*)"|'([^']*)')""")
+
+
+def alt_text(text: str) -> str:
+    """Images as their alt text (an image without one is left out); video and frames left out."""
+
+    def from_tag(m: re.Match[str]) -> str:
+        alt = _ALT_RE.search(m.group(1))
+        return html.escape(next((g for g in alt.groups() if g), ""), quote=False) if alt else ""
+
+    text = _MEDIA_RE.sub("", text)
+    text = _IMG_TAG_RE.sub(from_tag, text)
+    return _MD_IMAGE_RE.sub(lambda m: m.group(1), text)
+
+
+def unwrap(text: str, fmt: Format) -> str:
+    """`text` with images as alt text and, where the generator renders Markdown inside HTML and
+    components (MDX), their tags unwrapped (outside fenced code)."""
+    return outside_code(text, lambda run: _unwrap_run(run, fmt))
+
+
+def _unwrap_run(run: str, fmt: Format) -> str:
+    run = alt_text(run)
+    if fmt != "docusaurus":
+        return run
+    run = _SUMMARY_RE.sub(
+        lambda m: f"\n**{m.group(1).strip()}**\n" if m.group(1).strip() else "", run
+    )
+    run = _TAG_LINE_RE.sub(_tag_line, run)
+    run = _EXPRESSION_LINE_RE.sub("", run)
+    run = _INLINE_COMPONENT_RE.sub("", run)
+    run = _PAIRED_INLINE_RE.sub("", run)
+    run = _JSX_ATTR_RE.sub("", run)
+    return _HTML_LINE_RE.sub(lambda m: _inline_html(m.group(0)), run)
+
+
+def _inline_html(line: str) -> str:
+    """A line of HTML with its inline Markdown (links, bold, code) as HTML."""
+    line = _INLINE_CODE_RE.sub(
+        lambda m: f"<code>{html.escape(m.group(1), quote=False)}</code>", line
+    )
+    line = _INLINE_LINK_RE.sub(
+        lambda m: f'<a href="{html.escape(m.group(2))}">{m.group(1)}</a>', line
+    )
+    return _INLINE_STRONG_RE.sub(r"<strong>\1</strong>", line)
+
+
+def _tag_line(m: re.Match[str]) -> str:
+    """A line holding only a tag: a tab's label, or nothing (its children stay as they are)."""
+    closing, name, attrs, self_closing = m.groups()
+    if closing or self_closing:
+        return ""
+    if name in ("TabItem", "Tab"):
+        found = _LABEL_RE.search(attrs) or _VALUE_RE.search(attrs)
+        if found:
+            return f"\n**{found.group(1) or found.group(2)}**\n"
+    return ""

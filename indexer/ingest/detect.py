@@ -1,0 +1,50 @@
+"""Which static-site generator a file was written for, from what it holds.
+
+Each generator leaves marks no other one does: Docusaurus its MDX imports, `:::` admonitions and
+sidebar fields; Hugo its shortcodes and `linkTitle`/`_build` fields; Jekyll its Liquid tags and
+kramdown attribute lists; MkDocs its `!!!` admonitions, `===` tabs and snippets. The marks are
+counted and the generator with the most wins; a file with none is plain Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, get_args
+
+Format = Literal["jekyll", "hugo", "docusaurus", "mkdocs", "plain"]
+FORMATS: tuple[str, ...] = get_args(Format)
+
+_BODY_MARKS: dict[Format, re.Pattern[str]] = {
+    "docusaurus": re.compile(
+        r"^import\s.+\sfrom\s+['\"]|^export\s+(?:const|default|function)\s|^\s*:::[a-z]"
+        r"|useBaseUrl\(|^<[A-Z][A-Za-z]+[\s/>]|\{/\*",
+        re.M,
+    ),
+    "hugo": re.compile(r"\{\{[<%]"),
+    "jekyll": re.compile(
+        r"\{%-?\s*(?:comment|raw|include|link|post_url|highlight|capture)\b|\{:|"
+        r"\{\{-?\s*(?:site|page)\.|\{::"
+    ),  # fmt: skip
+    "mkdocs": re.compile(
+        r"^\s*(?:!!!|\?\?\?\+?)\s+[a-z]|^===\+?\s+\"|--8<--|\{!.+!\}|^///\s*[a-z]", re.M
+    ),
+}
+_META_MARKS: dict[Format, frozenset[str]] = {
+    "docusaurus": frozenset({"sidebar_label", "sidebar_position", "displayed_sidebar", "unlisted",
+                             "hide_title", "hide_table_of_contents", "toc_max_heading_level"}),
+    "hugo": frozenset({"linkTitle", "_build", "build", "aliases", "cascade", "weight", "headless"}),
+    "jekyll": frozenset({"layout", "permalink", "redirect_from", "redirect_to", "published",
+                         "sitemap", "nav_order", "parent", "has_children"}),
+    "mkdocs": frozenset({"hide", "search", "status", "icon"}),
+}  # fmt: skip
+
+
+def detect(rel: str, meta: dict[str, Any], body: str) -> Format:
+    """The generator whose conventions `body` and `meta` follow most; "plain" when none shows."""
+    if rel.endswith(".mdx"):
+        return "docusaurus"
+    scores: dict[Format, int] = {}
+    for fmt, pattern in _BODY_MARKS.items():
+        scores[fmt] = 2 * len(pattern.findall(body)) + len(_META_MARKS[fmt] & meta.keys())
+    best = max(scores, key=lambda f: scores[f])
+    return best if scores[best] > 0 else "plain"

@@ -1,0 +1,194 @@
+"""Each generator's conventions, indexed for real: what is searchable and what the page shows."""
+# ruff: noqa: E501 - fixtures are whole Markdown files written on one line each, as they read
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer import build_index, live_articles
+from indexer.article import Article
+from tests.conftest import CONTENT
+
+
+def index(
+    tmp_path: Path, files: dict[str, str], **options: object
+) -> tuple[dict[str, Article], object]:
+    """Build a real index of these files; the articles and the build report."""
+    content = tmp_path / "content"
+    for rel, text in files.items():
+        path = content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    shutil.copyfile(CONTENT / "channels.yaml", content / "channels.yaml")
+    report = build_index(content, tmp_path / "index", **options)  # type: ignore[arg-type]
+    articles = live_articles(tmp_path / "index")
+    assert articles is not None
+    return articles, report
+
+
+def text_of(article: Article) -> str:
+    return " ".join(s.text for s in article.sections)
+
+
+def test_liquid_comments_and_raw_markers_are_never_searched(tmp_path: Path) -> None:
+    """Text inside {% comment %} is gone (even a commented-out fence); {% raw %} markers vanish."""
+    arts, _ = index(tmp_path, {"a.md": "---\ntitle: A\nlayout: page\n---\nKept words.\n\n"
+                                       "{% comment %}\n```\nrm -rf secretcommand\n```\n{% endcomment %}\n\n"
+                                       "{% raw %}\n```\n{{ liquidexample }}\n```\n{% endraw %}\n"})  # fmt: skip
+    a = arts["a"]
+    assert "secretcommand" not in a.html and "Kept words" in text_of(a)
+    assert "{% raw" not in a.html and "{{ liquidexample }}" in a.html
+
+
+def test_kramdown_attribute_lists_disappear_and_give_heading_anchors(tmp_path: Path) -> None:
+    """{:target="_blank"} is never shown; `{: #id}` under a heading and `{#id}` become its anchor."""
+    arts, _ = index(tmp_path, {"a.md": "---\ntitle: A\npermalink: /a/\n---\nSee [docs](https://x.org){:target=\"_blank\"}.\n\n"
+                                       "## Setup\n{: #custom-setup}\n\nText.\n\n## Other {#other-id}\n\nMore.\n"})  # fmt: skip
+    a = arts["a"]
+    assert "{:" not in a.html and "target" not in text_of(a)
+    assert [s.anchor for s in a.sections][1:] == ["custom-setup", "other-id"]
+    assert a.sections[2].heading == "Other"
+
+
+def test_markdown_inside_html_blocks_with_markdown_1_is_rendered(tmp_path: Path) -> None:
+    """kramdown's markdown="1" tab panes render their headings, bold and links."""
+    arts, _ = index(tmp_path, {"a.md": "---\ntitle: A\nlayout: page\n---\nIntro.\n\n"
+                                       '<div class="tab-pane" id="mac" markdown="1">\n#### On a Mac\n\n'
+                                       "Press **Cmd** and see [billing](billing.md).\n</div>\n",
+                               "billing.md": "---\ntitle: Billing\n---\nPay.\n"})  # fmt: skip
+    html = arts["a"].html
+    assert "<h4>On a Mac</h4>" in html and "<strong>Cmd</strong>" in html
+    assert '<a href="/articles/billing"' in html and "**" not in html
+
+
+@pytest.mark.parametrize(
+    ("markup", "label"),
+    [
+        (":::tip Using WordPress?\nInstall the **plugin**.\n:::\n", "Tip: Using WordPress?"),
+        (":::tip[Not what you need?]\nInstall the **plugin**.\n:::\n", "Tip: Not what you need?"),
+        ('!!! warning "Careful now"\n    Install the **plugin**.\n', "Warning: Careful now"),
+        ("/// note | Heads up\nInstall the **plugin**.\n///\n", "Note: Heads up"),
+        ("> [!NOTE]\n> Install the **plugin**.\n", "Note"),
+        ("{% callout warning %}\nInstall the **plugin**.\n{% endcallout %}\n", "Warning"),
+    ],
+)
+def test_admonitions_of_every_generator_become_labelled_notes(
+    tmp_path: Path, markup: str, label: str
+) -> None:
+    """Docusaurus, MkDocs, PyMdown, GitHub and Liquid notes render as a bold label over their text."""
+    arts, _ = index(tmp_path, {"a.md": f"---\ntitle: A\n---\nIntro.\n\n{markup}\nAfter.\n"})
+    a = arts["a"]
+    assert f"<strong>{label}</strong>" in a.html
+    assert "<strong>plugin</strong>" in a.html
+    assert f"{label} Install the plugin" in text_of(a)
+    for leftover in (":::", "!!!", "///", "[!NOTE]", "{%"):
+        assert leftover not in a.html
+
+
+def test_mdx_imports_head_blocks_and_components_are_not_text(tmp_path: Path) -> None:
+    """MDX import lines, a <head> JSON-LD block and a self-closing <CtaBox> never reach the index;
+    an import inside a code fence is content and stays."""
+    arts, _ = index(tmp_path, {"a.md": "---\ntitle: A\nsidebar_label: Short name\n---\n"
+                                       "import CtaBox from '@site/src/components/CtaBox';\n\n"
+                                       '<head>\n  <script type="application/ld+json">{`{"name": "faqanswer"}`}</script>\n</head>\n\n'
+                                       "Body words.\n\n<CtaBox\n  headline=\"Start free trial\"\n  link=\"/x\"\n/>\n\n"
+                                       "```js\nimport x from 'y';\n```\n"})  # fmt: skip
+    a = arts["a"]
+    assert "faqanswer" not in a.html and "CtaBox" not in a.html and "free trial" not in a.html
+    assert "import CtaBox" not in a.html and "import x from" in a.html
+    assert "Short name" in a.questions
+
+
+def test_details_summary_tabs_and_images_show_their_text(tmp_path: Path) -> None:
+    """<details> keeps its summary as the heading of its text, TabItems become labelled parts,
+    images become their alt text."""
+    arts, _ = index(tmp_path, {"a.md": "---\ntitle: A\nsidebar_position: 2\n---\nIntro.\n\n<details>\n\n<summary>\n\n"
+                                       "## Manual check\n\n</summary>\n\nOpen the **console**.\n\n</details>\n\n"
+                                       "<Tabs>\n<TabItem value=\"npm\" label=\"Using npm\">\n\nRun npm.\n\n</TabItem>\n</Tabs>\n\n"
+                                       '<div class="browser">\n<img alt="Goal settings page" src={useBaseUrl(\'img/x.png\')} />\n</div>\n'})  # fmt: skip
+    a = arts["a"]
+    manual = next(s for s in a.sections if s.heading == "Manual check")
+    assert "<strong>console</strong>" in manual.html and "<details" not in manual.html
+    assert "Using npm Run npm" in manual.text and "Goal settings page" in manual.text
+    assert "useBaseUrl" not in a.html and "<img" not in a.html
+
+
+def test_publishing_flags_decide_what_is_indexed_and_are_reported(tmp_path: Path) -> None:
+    """Drafts, unpublished, never-rendered and redirect pages are left out and counted by reason;
+    unlisted pages are indexed unless the build leaves them out."""
+    files = {
+        "ok.md": "---\ntitle: Ok\n---\nText.\n",
+        "draft.md": "---\ntitle: D\ndraft: true\n---\nText.\n",
+        "unpub.md": "---\ntitle: U\npublished: false\n---\nText.\n",
+        "never.md": "---\ntitle: N\nbuild:\n  render: never\n---\nText.\n",
+        "old.md": "---\ntitle: Old\nredirect_to: /ok/\n---\n",
+        "hidden.md": "---\ntitle: H\nhidden: true\n---\nProvider guide.\n",
+    }
+    arts, report = index(tmp_path / "one", files)
+    assert set(arts) == {"ok", "hidden"}
+    assert report.by_reason() == {"never published": 3, "redirect": 1}  # type: ignore[attr-defined]
+    assert report.skipped == []  # type: ignore[attr-defined]
+    arts, report = index(tmp_path / "two", files, include_unlisted=False)
+    assert set(arts) == {"ok"} and report.by_reason()["unlisted, left out"] == 1  # type: ignore[attr-defined]
+
+
+def test_hugo_cascade_aliases_link_title_and_ref(tmp_path: Path) -> None:
+    """A folder's cascaded build.render: never leaves its pages out; aliases and relref resolve to
+    the article; linkTitle is a synonym; a description is the summary."""
+    arts, report = index(tmp_path, {
+        "_common/_index.md": "---\ncascade:\n  build:\n    render: never\n---\n",
+        "_common/snippet.md": "---\n---\nShared snippet words.\n",
+        "guide.md": "---\ntitle: The Guide\nlinkTitle: Guide\ndescription: All about it.\naliases: [/old/guide/]\n---\n"
+                    "Text.\n\n{{% include \"_common/snippet.md\" %}}\n",
+        "other.md": "---\ntitle: Other\nweight: 3\n---\nSee [the guide]({{< relref \"guide.md#x\" >}}) and "
+                    "[old](/old/guide/) and [gone](/nowhere/).\n",
+    })  # fmt: skip
+    assert set(arts) == {"guide", "other"}
+    assert arts["guide"].summary == "All about it." and "Guide" in arts["guide"].questions
+    assert "Shared snippet words" in text_of(arts["guide"])
+    html = arts["other"].html
+    assert 'href="/articles/guide#x"' in html and 'href="/articles/guide"' in html
+    assert any(w.startswith("other.md:5: dead link to /nowhere/") for w in report.warnings)  # type: ignore[attr-defined]
+
+
+def test_relative_and_base_path_links_resolve_and_dead_ones_are_warned(tmp_path: Path) -> None:
+    """../x.md, /docs/x, {{ site.baseurl }}/x and a top-level page named from a subfolder all point
+    at /articles/<id>; a link to nothing keeps its target and is reported with path:line."""
+    arts, report = index(tmp_path, {
+        "billing.md": "---\ntitle: Billing\nsidebar_label: Bills\n---\n## VAT\n\nText.\n",
+        "proxy/guides/nginx.md": "---\ntitle: Nginx\n---\nSee [vat](../../billing.md#vat), [b](/docs/billing),\n"
+                                 "[c]({{ site.baseurl }}/billing/), [d](billing.md) and [e](missing.md).\n",
+    })  # fmt: skip
+    html = arts["proxy-guides-nginx"].html
+    assert html.count('href="/articles/billing') == 4 and 'href="/articles/billing#vat"' in html
+    assert "proxy/guides/nginx.md:5: dead link to missing.md (no such article)" in report.warnings  # type: ignore[attr-defined]
+
+
+def test_includes_outside_the_content_folder_are_dropped_with_a_warning(tmp_path: Path) -> None:
+    """A --8<-- snippet inside the folder is inlined; one outside it is dropped and reported."""
+    (tmp_path / "secret.md").write_text("outside secret words\n", encoding="utf-8")
+    arts, report = index(tmp_path, {
+        "snippets/step.md": "Inlined step words.\n",
+        "a.md": "---\ntitle: A\nhide: [toc]\n---\nIntro.\n\n--8<-- \"snippets/step.md\"\n\n--8<-- \"../secret.md\"\n",
+    })  # fmt: skip
+    assert "Inlined step words" in text_of(arts["a"]) and "outside secret" not in text_of(arts["a"])
+    assert any(w.startswith("a.md:9: include ../secret.md dropped") for w in report.warnings)  # type: ignore[attr-defined]
+
+
+def test_html_comments_are_never_searched(tmp_path: Path) -> None:
+    """An HTML comment, even one spanning lines, is not in the page or the index."""
+    arts, _ = index(
+        tmp_path, {"a.md": "---\ntitle: A\n---\nShown.\n\n<!-- TODO\nhiddenword\n-->\n"}
+    )
+    assert "hiddenword" not in arts["a"].html and "TODO" not in text_of(arts["a"])
+
+
+def test_content_format_forces_the_generator(tmp_path: Path) -> None:
+    """With content_format="jekyll", an MDX import line is text as Jekyll would show it."""
+    files = {"a.md": "---\ntitle: A\n---\nimport Thing from 'thing';\n\nText.\n"}
+    forced, _ = index(tmp_path / "one", files, content_format="jekyll")
+    found, _ = index(tmp_path / "two", files)
+    assert "import Thing" in forced["a"].html and "import Thing" not in found["a"].html
