@@ -33,3 +33,32 @@ def test_every_cli_command_is_documented() -> None:
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     for name in names:
         assert f"kb {name}" in README, name
+
+
+DOCS = REPO / "docs"
+
+
+def test_readme_is_short_and_points_to_docs_that_exist() -> None:
+    """The README stays a user's page (at most 12 KB), and every docs/ page it names exists."""
+    assert len(README.encode("utf-8")) <= 12 * 1024
+    named = set(re.findall(r"`((?:docs/)[\w./-]+)`", README))
+    assert named, "the README names no docs pages"
+    for path in named:
+        assert (REPO / path).exists(), path
+
+
+def test_architecture_names_every_package_module() -> None:
+    """docs/architecture.md names every module of kb.engine, kb.web and indexer."""
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    for folder in ("kb/engine", "kb/web", "indexer"):
+        for module in sorted((REPO / folder).glob("*.py")):
+            if module.stem != "__init__":
+                assert f"`{module.stem}`" in text, f"{folder}/{module.name} is not in docs/architecture.md"
+
+
+def test_every_decision_record_is_listed() -> None:
+    """docs/decisions/README.md lists every record in the folder, and every record it lists exists."""
+    index = (DOCS / "decisions" / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"\]\(([\w-]+\.md)\)", index))
+    present = {p.name for p in (DOCS / "decisions").glob("*.md")} - {"README.md"}
+    assert listed == present
