@@ -9,6 +9,7 @@
 The index is built by `indexer.build_index`; the engine reads it through indexer's public names.
 """
 
+from kb.engine.browse import Page, Topic
 from kb.engine.engine import Engine, open_engine
 from kb.engine.results import Answer, ChannelChoice, MoreSection, SearchResult, Suggestion
 from kb.engine.search import SearchRequest
@@ -19,9 +20,11 @@ __all__ = [
     "ChannelChoice",
     "Engine",
     "MoreSection",
+    "Page",
     "SearchRequest",
     "SearchResult",
     "Snapshot",
     "Suggestion",
+    "Topic",
     "open_engine",
 ]

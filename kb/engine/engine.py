@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.article import Article
+from kb.engine import browse
 from kb.engine.cache import RESULTS
 from kb.engine.common_words import DEFAULT_LANGUAGE, Lexicon
 from kb.engine.confidence import Model
@@ -60,6 +61,24 @@ class Engine:
         if found is None or (found.audience == "internal" and not internal):
             return None
         return found
+
+    def articles(
+        self,
+        filters: dict[str, str] | None = None,
+        internal: bool = False,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> browse.Page:
+        """One page of the articles that have every `field: value` of `filters` (`topic` or any
+        front-matter field), in a stable order; `cursor` is the previous page's `next_cursor`."""
+        listed = browse.visible(self.snapshot().articles, internal)
+        if filters:
+            listed = [a for a in listed if browse.matches(a, filters)]
+        return browse.page(listed, limit, cursor)
+
+    def topics(self, internal: bool = False) -> list[browse.Topic]:
+        """Every topic with its article count and what it covers."""
+        return browse.topics(browse.visible(self.snapshot().articles, internal))
 
     def channels(self) -> list[dict[str, Any]]:
         """Every contact channel with whether it is open now and when it opens."""
