@@ -36,8 +36,9 @@ from kb.engine.confidence import Model
 from kb.engine.search import SearchEngine, SearchRequest
 from kb.engine.snapshot import Snapshot, SnapshotHolder
 from kb.engine.suggest import Suggester
+from kb.web import rate_limit
 from kb.web.metrics import Metrics
-from kb.web.middleware import DirectRoute, InputGuard, RateLimit, RequestContext, new_id
+from kb.web.middleware import DirectRoute, InputGuard, RequestContext, new_id
 from kb.web.models import (
     ArticleResponse,
     ChannelInfo,
@@ -272,7 +273,7 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.metrics = Metrics()
+        self.metrics = Metrics(settings.run_dir)
         self.holder = SnapshotHolder(
             settings.index_dir,
             interval_s=settings.reload_interval_s,
@@ -699,7 +700,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         DirectRoute, route=search_route, endpoint=search_get, handlers=app.exception_handlers
     )
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
+    rate_limit.install(app, settings)
     app.add_middleware(InputGuard, max_body=MAX_BODY)
     if settings.cors_origins:
         app.add_middleware(
