@@ -151,9 +151,13 @@ def serve(
             )
     except (KbError, ConfigError) as exc:
         _fail(str(exc))
+    from kb.server.workers import RunDir
+
+    run_dir = RunDir(settings.run_dir)
     # Workers are separate processes: hand them the resolved settings through the environment.
     os.environ["KB_CONTENT_DIR"] = str(settings.content_dir.resolve())
     os.environ["KB_INDEX_DIR"] = str(settings.index_dir.resolve())
+    os.environ["KB_RUN_DIR"] = str(run_dir.path)
     get_settings.cache_clear()  # one worker runs in this process: let it read them, not the cache
     logs.configure(settings.log_level, settings.log_format, settings.env)
     if settings.watch:
@@ -167,7 +171,10 @@ def serve(
         f"kb serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker(s))",
         highlight=False,
     )
-    run_server("kb.server.main:create", settings.host, settings.port, settings.workers)
+    try:
+        run_server("kb.server.main:create", settings.host, settings.port, settings.workers, run_dir.path)
+    finally:
+        run_dir.close()
 
 
 def server_config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Config:
@@ -186,15 +193,16 @@ def server_config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Con
         # uvicorn's 5 s default races requests already sent on a kept-alive connection when the
         # loop stalls (a reindex in this process): they were dropped unanswered under load.
         timeout_keep_alive=30,
-        proxy_headers=True,
+        # The client address behind trusted proxies is kb's own (KB_TRUSTED_PROXIES, kb.web.rate_limit).
+        proxy_headers=False,
         http=JsonErrorsProtocol,  # uvicorn's own 400s as JSON problems (kb/server/protocol.py)
         **options,
     )
 
 
-def run_server(app: str, host: str, port: int, workers: int) -> None:
+def run_server(app: str, host: str, port: int, workers: int, run_dir: Path | None = None) -> None:
     """Serve the ASGI app factory `app` with kb's uvicorn options: in this process for one worker,
-    else in `workers` processes with a listening socket each (kb.server.workers)."""
+    else in `workers` processes with a listening socket each (kb.server.workers) sharing `run_dir`."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
@@ -202,7 +210,7 @@ def run_server(app: str, host: str, port: int, workers: int) -> None:
 
     config = server_config(app, host, port, factory=True, workers=workers)
     if workers > 1 and worker_processes.shares_ports():
-        if not worker_processes.serve(config, workers):
+        if not worker_processes.serve(config, workers, run_dir):
             sys.exit(STARTUP_FAILURE)
     elif workers > 1:  # no SO_REUSEPORT here: uvicorn's supervisor, one shared socket
         from uvicorn.supervisors import Multiprocess
@@ -369,7 +377,7 @@ def settings_markdown() -> str:
             default = "the shipped help center"
         else:
             value = field.get_default(call_default_factory=True)
-            default = str(value) if value not in ("", [], {}) else "(empty)"
+            default = str(value) if value not in ("", [], {}, None) else "(empty)"
         lines.append(f"| `KB_{name.upper()}` | `{default}` | {field.description or ''} |")
     return "\n".join(lines) + "\n"
 

@@ -6,6 +6,7 @@ and the service. Unsafe values are refused outside development.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -119,7 +120,24 @@ class Settings(BaseSettings):
         600,
         ge=0,
         le=1_000_000,
-        description="Requests per client per minute; 0 turns the limit off.",
+        description="Requests per client per minute for the whole server, whatever the worker count "
+        "(bursts up to the same); the client is the address after `KB_TRUSTED_PROXIES`; 0 turns the "
+        "limit off.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Proxies whose `X-Forwarded-For` names the client (JSON list of addresses or "
+        "networks, e.g. `[\"10.0.0.0/8\"]`); from any other peer the header is ignored.",
+    )
+    rate_limit_exempt: list[str] = Field(
+        default_factory=list,
+        description="Client networks never rate limited, e.g. an office or an internal help desk "
+        "behind NAT (JSON list, e.g. `[\"192.168.0.0/16\"]`).",
+    )
+    run_dir: Path | None = Field(
+        None,
+        description="Folder the workers of `kb serve` share while it runs (metrics, rate-limit "
+        "counts), emptied of them at start; empty: a new temporary folder, removed at the end.",
     )
     watch: bool = Field(False, description="Rebuild the index when the content folder changes.")
     content_format: Literal["auto", "jekyll", "hugo", "docusaurus", "mkdocs", "plain"] = Field(
@@ -134,6 +152,13 @@ class Settings(BaseSettings):
     def _known_language(cls, value: str) -> str:
         if value not in (*LANGUAGES, "none"):
             raise ValueError(f"not one of: {', '.join(LANGUAGES)}, none")
+        return value
+
+    @field_validator("trusted_proxies", "rate_limit_exempt")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # a ValueError names the bad one
         return value
 
     @field_validator("topic_thresholds")

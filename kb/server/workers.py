@@ -11,6 +11,10 @@ The parent binds the sockets (so a port in use fails at once, before any worker 
 workers, replaces one that dies, and on SIGINT or SIGTERM stops them all and waits for their
 graceful shutdown. A worker that fails while starting (the app cannot load) stops the server with a
 non-zero exit, as uvicorn's supervisor does; one that dies later is replaced.
+
+What the workers share while serving (their metrics, the rate limit's table) lives in the server's
+run folder (`RunDir`), emptied when `kb serve` starts; the live gauges of a worker that died are
+removed from it when the worker is replaced (prometheus_client's `mark_process_dead`).
 """
 
 from __future__ import annotations
@@ -18,18 +22,24 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 from multiprocessing.context import SpawnProcess
+from pathlib import Path
 
 import uvicorn
+from prometheus_client.multiprocess import mark_process_dead
 from uvicorn.config import STARTUP_FAILURE
 
 from kb.errors import KbError
+from kb.web.metrics import metrics_dir
+from kb.web.rate_limit import table_path
 
-__all__ = ["serve", "shares_ports"]
+__all__ = ["RunDir", "serve", "shares_ports"]
 
 log = logging.getLogger("uvicorn.error")
 spawn = multiprocessing.get_context("spawn")
@@ -40,9 +50,31 @@ def shares_ports() -> bool:
     return hasattr(socket, "SO_REUSEPORT")
 
 
-def serve(config: uvicorn.Config, workers: int) -> bool:
+class RunDir:
+    """The folder a server's workers share while it runs: `configured` (KB_RUN_DIR), emptied, or a
+    new temporary folder that `close()` removes."""
+
+    def __init__(self, configured: Path | None) -> None:
+        self.temporary = configured is None
+        if configured is None:
+            self.path = Path(tempfile.mkdtemp(prefix="kb-run-"))
+        else:
+            self.path = configured.resolve()
+            self.path.mkdir(parents=True, exist_ok=True)
+            # A previous run's numbers are not this one's (only kb's own entries: the folder may
+            # hold others').
+            shutil.rmtree(metrics_dir(self.path), ignore_errors=True)
+            table_path(self.path).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self.temporary:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def serve(config: uvicorn.Config, workers: int, run_dir: Path | None = None) -> bool:
     """Run `workers` processes serving `config`'s app, each on its own socket, until SIGINT or
-    SIGTERM (True) or until a worker cannot start (False); returns when they have all stopped."""
+    SIGTERM (True) or until a worker cannot start (False); returns when they have all stopped.
+    A worker that dies has its live gauges removed from `run_dir`'s metrics."""
     sockets = [_listen(config) for _ in range(workers)]
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -65,6 +97,8 @@ def serve(config: uvicorn.Config, workers: int) -> bool:
                     process.pid,
                     process.exitcode,
                 )
+                if run_dir is not None and metrics_dir(run_dir).is_dir():
+                    mark_process_dead(process.pid, str(metrics_dir(run_dir)))  # type: ignore[no-untyped-call]
                 running[i] = _start(config, sockets[i])
     finally:
         for process in running:

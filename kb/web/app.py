@@ -16,9 +16,9 @@ from fastapi.telemetry import TelemetryConfig
 
 from kb import __version__, logs
 from kb.config import Settings, get_settings
-from kb.web import fast_search, problems
+from kb.web import fast_search, problems, rate_limit
 from kb.web.encoding import SafeJSONResponse
-from kb.web.middleware import InputGuard, RateLimit, RequestContext
+from kb.web.middleware import InputGuard, RequestContext
 from kb.web.routers import analytics, content, ops, search, widget
 from kb.web.service import Service
 
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     analytics.install(app, service)  # searches, feedback, events and the report (KB_DATABASE_URL)
 
     fast_search.serve_directly(app)  # innermost: inside every middleware below
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
+    rate_limit.install(app, settings)
     app.add_middleware(InputGuard, max_body=MAX_BODY)
     if settings.cors_origins:
         app.add_middleware(

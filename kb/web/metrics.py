@@ -1,138 +1,280 @@
-"""Prometheus metrics of one process, exposed at /metrics (prometheus_client's text format)."""
+"""Prometheus metrics of the whole server, exposed at /metrics (prometheus_client's text format).
+
+Every worker process writes its numbers to files of its own in one folder the workers share
+(`metrics_dir(run_dir)`), in the format of prometheus_client's multi-process mode; the worker that
+answers a scrape sums every file there with prometheus_client's `MultiProcessCollector`. So a scrape
+is the server's, whichever worker answers it:
+
+- counters and histograms are the sums over every worker the server has run, replaced ones
+  included (their files stay), so they never go down while the server runs;
+- the index gauges are the latest value a live worker published (`livemostrecent`: the files of a
+  worker that died are removed by `mark_process_dead` in kb.server.workers);
+- `kb_gc_frozen_objects` and `kb_index_open_failures` are the answering worker's own (every worker
+  freezes and opens the same versions alike).
+
+The numbers are written straight into each worker's memory-mapped file, not through
+prometheus_client's metric objects (see docs/decisions/metrics.md): an update is one dict lookup
+and one store into the map, with no lock, as every update runs on the worker's event loop thread.
+"""
 
 from __future__ import annotations
 
 import gc
+import json
+import mmap
+import os
+import shutil
+import struct
+import tempfile
 import time
+import weakref
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
-from prometheus_client.samples import Sample
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.utils import floatToGoString
 
+__all__ = ["LATENCY_BUCKETS", "Metrics", "metrics_dir"]
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+REINDEX_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+_HEADER = 8  # the used length (uint32), then padding to 8 bytes
+_USED = struct.Struct("i")
+_ENTRY_VALUES = struct.Struct("dd")  # value, timestamp
+
+
+def metrics_dir(run_dir: Path) -> Path:
+    """The folder in a server's run folder where its workers write their metrics."""
+    return run_dir / "metrics"
+
+
+class Store:
+    """One process's values of one metric kind: a file of prometheus_client's multi-process format
+    (entries of a length, a JSON key padded to 8 bytes, a value and a timestamp as doubles), mapped
+    into memory. `values` views the map as doubles: an entry's value is `values[slot]`, its
+    timestamp `values[slot + 1]`. Single writer: this process, from one thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with open(path, "a+b") as file:  # the map keeps a descriptor of its own
+            size = os.fstat(file.fileno()).st_size
+            if size == 0:
+                size = 1 << 16
+                file.truncate(size)
+            self.map = mmap.mmap(file.fileno(), size)
+        self.used = _USED.unpack_from(self.map, 0)[0] or _HEADER
+        self.slots: dict[str, int] = dict(self._entries())  # a reused pid's file: continue it
+        self.values = memoryview(self.map).cast("d")
+        self.owners: list[weakref.ref[object]] = []
+
+    def _entries(self) -> Iterable[tuple[str, int]]:
+        pos = _HEADER
+        while pos < self.used:
+            length = _USED.unpack_from(self.map, pos)[0]
+            key = self.map[pos + 4 : pos + 4 + length].decode("utf-8")
+            pos += 4 + length + (8 - (length + 4) % 8)
+            yield key, pos // 8
+            pos += 16
+
+    def slot(self, metric: str, sample: str, labels: dict[str, str], doc: str) -> int:
+        """The slot of one sample, added (at 0) if new. The key is prometheus_client's mmap_key."""
+        key = json.dumps([metric, sample, labels, doc], sort_keys=True)
+        slot = self.slots.get(key)
+        if slot is not None:
+            return slot
+        encoded = key.encode("utf-8")
+        entry = _USED.pack(len(encoded)) + encoded + b" " * (8 - (len(encoded) + 4) % 8)
+        entry += _ENTRY_VALUES.pack(0.0, 0.0)
+        if self.used + len(entry) > len(self.map):
+            self._grow(self.used + len(entry))
+        self.map[self.used : self.used + len(entry)] = entry
+        self.used += len(entry)
+        self.map[0:4] = _USED.pack(self.used)  # after the entry: a reader sees whole entries only
+        slot = self.slots[key] = (self.used - 16) // 8
+        return slot
+
+    def _grow(self, needed: int) -> None:
+        size = len(self.map)
+        while size < needed:
+            size *= 2
+        self.values.release()
+        self.map.resize(size)
+        self.values = memoryview(self.map).cast("d")
+        for ref in self.owners:  # the metrics keep the view itself, one lookup less per update
+            owner = ref()
+            if owner is not None:
+                owner.values = self.values  # type: ignore[attr-defined]
+
+    def own(self, owner: object) -> memoryview[float]:
+        """The values view, which `owner.values` is kept equal to when the map grows."""
+        self.owners.append(weakref.ref(owner))
+        return self.values
 
 
 class Tally:
-    """A counter that every request updates, kept as plain numbers per label values and made into
-    a Prometheus family only when the metrics are rendered (a custom collector). prometheus_client's
-    own children take a lock and check the value on every update: with the histogram below, 3.4 µs
-    of a search's time in a tight loop, against ~0.5 µs here. Updated from the event loop only (every
-    route is async); the exposition is the same as a prometheus_client Counter's, `_created` included."""
+    """A counter by label values (a prometheus_client Counter's samples, without `_created`)."""
 
-    def __init__(self, registry: CollectorRegistry, name: str, doc: str, labels: Iterable[str] = ()) -> None:
-        self.name, self.doc, self.labels = name, doc, tuple(labels)
-        self.counts: dict[tuple[str, ...], float] = {}
-        self.created: dict[tuple[str, ...], float] = {}
-        if not self.labels:  # as a Counter without labels: there, at 0, from the start
-            self.counts[()], self.created[()] = 0.0, time.time()
-        registry.register(self)
+    def __init__(self, store: Store, name: str, doc: str, labels: Iterable[str] = ()) -> None:
+        self.store, self.name, self.doc, self.label_names = store, name, doc, tuple(labels)
+        self.slots: dict[tuple[str, ...], int] = {}
+        self.values = store.own(self)
+        if not self.label_names:  # as a Counter without labels: there, at 0, from the start
+            self._add(())
+
+    def _add(self, values: tuple[str, ...]) -> int:
+        slot = self.slots[values] = self.store.slot(
+            self.name, f"{self.name}_total", dict(zip(self.label_names, values, strict=True)), self.doc
+        )
+        return slot
 
     def inc(self, *values: str) -> None:
-        counts = self.counts
-        count = counts.get(values)
-        if count is None:
-            self.created[values] = time.time()
-            count = 0.0
-        counts[values] = count + 1
+        slot = self.slots.get(values)
+        if slot is None:
+            slot = self._add(values)
+        self.values[slot] += 1.0
 
-    def collect(self) -> Iterable[Metric]:
-        family = CounterMetricFamily(self.name, self.doc, labels=self.labels)
-        for values, count in list(self.counts.items()):
-            family.add_metric(values, count, created=self.created[values])
-        yield family
+    def labels(self, *values: str) -> _Child:
+        """Whose `inc()` counts one for these label values (as prometheus_client's `labels`)."""
+        return _Child(self, values)
+
+
+class _Child:
+    def __init__(self, tally: Tally, values: tuple[str, ...]) -> None:
+        self.tally, self.label_values = tally, values
+
+    def inc(self) -> None:
+        self.tally.inc(*self.label_values)
 
 
 class LatencyTally:
-    """A histogram of seconds by endpoint, kept and exposed as Tally keeps its counts (the same
-    samples as a prometheus_client Histogram with these buckets: an observation counts in the
-    first bucket whose bound it does not exceed)."""
+    """A histogram of seconds by label values (a prometheus_client Histogram's samples with these
+    buckets, without `_created`: an observation counts in the first bucket whose bound it does not
+    exceed)."""
 
-    def __init__(self, registry: CollectorRegistry, name: str, doc: str, buckets: tuple[float, ...]) -> None:
-        self.name, self.doc, self.bounds = name, doc, buckets
+    def __init__(
+        self,
+        store: Store,
+        name: str,
+        doc: str,
+        buckets: tuple[float, ...],
+        labels: Iterable[str] = (),
+    ) -> None:
+        self.store, self.name, self.doc, self.bounds = store, name, doc, buckets
+        self.labels = tuple(labels)
         self.le = [floatToGoString(b) for b in buckets] + ["+Inf"]  # type: ignore[no-untyped-call]
-        self.counts: dict[str, list[int]] = {}
-        self.sums: dict[str, float] = {}
-        self.created: dict[str, float] = {}
-        registry.register(self)
+        self.slots: dict[tuple[str, ...], list[int]] = {}  # each bucket's, then the sum's
+        self.values = store.own(self)
+        if not self.labels:
+            self._add(())
 
-    def observe(self, endpoint: str, seconds: float) -> None:
-        counts = self.counts.get(endpoint)
-        if counts is None:
-            counts = self.counts[endpoint] = [0] * len(self.le)
-            self.sums[endpoint] = 0.0
-            self.created[endpoint] = time.time()
-        counts[bisect_left(self.bounds, seconds)] += 1
-        self.sums[endpoint] += seconds
+    def _add(self, values: tuple[str, ...]) -> list[int]:
+        labels = dict(zip(self.labels, values, strict=True))
+        slots = [
+            self.store.slot(self.name, f"{self.name}_bucket", {**labels, "le": le}, self.doc)
+            for le in self.le
+        ]
+        slots.append(self.store.slot(self.name, f"{self.name}_sum", labels, self.doc))
+        self.slots[values] = slots
+        return slots
+
+    def observe(self, seconds: float, *values: str) -> None:
+        slots = self.slots.get(values)
+        if slots is None:
+            slots = self._add(values)
+        v = self.values
+        v[slots[bisect_left(self.bounds, seconds)]] += 1.0
+        v[slots[-1]] += seconds
+
+
+class Level:
+    """A gauge without labels whose value is the one last set by any live worker."""
+
+    def __init__(self, store: Store, name: str, doc: str) -> None:
+        self.slot = store.slot(name, name, {}, doc)
+        self.values = store.own(self)
+
+    def set(self, value: float) -> None:
+        self.values[self.slot] = float(value)
+        self.values[self.slot + 1] = time.time()
+
+
+class ThisProcess:
+    """Gauges read from the answering worker when the metrics are rendered."""
+
+    def __init__(self) -> None:
+        self.open_failures: Callable[[], float] = lambda: 0.0
 
     def collect(self) -> Iterable[Metric]:
-        family = HistogramMetricFamily(self.name, self.doc, labels=("endpoint",))
-        for endpoint, counts in list(self.counts.items()):
-            running, buckets = 0, []
-            for le, count in zip(self.le, counts, strict=True):
-                running += count
-                buckets.append((le, float(running)))
-            family.add_metric([endpoint], buckets, self.sums[endpoint])
-            family.samples.append(Sample(f"{self.name}_created", {"endpoint": endpoint}, self.created[endpoint], None))
-        yield family
+        yield GaugeMetricFamily(
+            "kb_gc_frozen_objects",
+            "Objects kept out of garbage collections (what the worker answering the scrape held "
+            "when it first served its index version).",
+            value=gc.get_freeze_count(),
+        )
+        yield GaugeMetricFamily(
+            "kb_index_open_failures",
+            "Attempts of the worker answering the scrape to open a published index version that "
+            "failed (a version that fails is tried again after 1, 2, 4 … 60 s, at once when "
+            "another is published).",
+            value=self.open_failures(),
+        )
 
 
 class Metrics:
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        r = self.registry
-        # What every request or search updates: plain numbers (see Tally).
-        self.requests = Tally(r, "kb_http_requests", "HTTP requests.", ["endpoint", "method", "status"])
-        self.latency = LatencyTally(
-            r, "kb_http_request_duration_seconds", "HTTP request latency.", LATENCY_BUCKETS
-        )
-        self.searches = Tally(r, "kb_searches", "Searches answered.", ["endpoint"])
-        self.fallbacks = Tally(r, "kb_search_fallbacks", "Searches that fell back to a channel.", ["channel"])
-        self.zero_results = Tally(r, "kb_search_zero_results", "Searches with no answer.")
-        self.cache_hits = Tally(r, "kb_search_cache_hits", "Searches served from the cache.")
-        self.index_documents = Gauge(
-            "kb_index_documents", "Section chunks in the live index.", registry=r
-        )
-        self.index_articles = Gauge("kb_index_articles", "Articles in the live index.", registry=r)
-        self.index_built = Gauge(
-            "kb_index_built_timestamp_seconds",
-            "When the live index was built (Unix time).",
-            registry=r,
-        )
-        self.reindex = Counter(
-            "kb_reindex_total", "Index builds run by this process.", ["result"], registry=r
-        )
-        self.reindex_seconds = Histogram(
-            "kb_reindex_duration_seconds", "Index build duration.", registry=r,
-            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
-        )  # fmt: skip
-        self.index_loads = Counter(
-            "kb_index_loads_total", "Index versions loaded by this process.", registry=r
-        )
-        Gauge(
-            "kb_gc_frozen_objects",
-            "Objects kept out of garbage collections (what the process held when it first served "
-            "its index version).",
-            registry=r,
-        ).set_function(gc.get_freeze_count)
+    """This process's metrics, written where the other workers of the server (if any) write theirs:
+    `metrics_dir(run_dir)`; without a run folder, a private temporary one (a server of one process)."""
 
-        self._open_failures = Gauge(
-            "kb_index_open_failures",
-            "Attempts to open a published index version that failed (a version that fails is tried "
-            "again after 1, 2, 4 … 60 s, at once when another is published).",
-            registry=r,
+    def __init__(self, run_dir: Path | None = None) -> None:
+        if run_dir is None:
+            folder = Path(tempfile.mkdtemp(prefix="kb-metrics-"))
+            weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
+        else:
+            folder = metrics_dir(run_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        pid = os.getpid()
+        counters = Store(folder / f"counter_{pid}.db")
+        histograms = Store(folder / f"histogram_{pid}.db")
+        gauges = Store(folder / f"gauge_livemostrecent_{pid}.db")
+        self.registry = CollectorRegistry()
+        MultiProcessCollector(self.registry, path=str(folder))  # type: ignore[no-untyped-call]
+        self._this_process = ThisProcess()
+        self.registry.register(self._this_process)
+
+        # What every request or search updates.
+        self.requests = Tally(counters, "kb_http_requests", "HTTP requests.", ["endpoint", "method", "status"])
+        self.latency = LatencyTally(
+            histograms, "kb_http_request_duration_seconds", "HTTP request latency.", LATENCY_BUCKETS,
+            ["endpoint"],
+        )  # fmt: skip
+        self.searches = Tally(counters, "kb_searches", "Searches answered.", ["endpoint"])
+        self.fallbacks = Tally(counters, "kb_search_fallbacks", "Searches that fell back to a channel.", ["channel"])
+        self.zero_results = Tally(counters, "kb_search_zero_results", "Searches with no answer.")
+        self.cache_hits = Tally(counters, "kb_search_cache_hits", "Searches served from the cache.")
+
+        self.index_documents = Level(gauges, "kb_index_documents", "Section chunks in the live index.")
+        self.index_articles = Level(gauges, "kb_index_articles", "Articles in the live index.")
+        self.index_built = Level(
+            gauges, "kb_index_built_timestamp_seconds", "When the live index was built (Unix time)."
         )
+        self.reindex = Tally(counters, "kb_reindex", "Index builds run by the server.", ["result"])
+        self.reindex_seconds = LatencyTally(
+            histograms, "kb_reindex_duration_seconds", "Index build duration.", REINDEX_BUCKETS
+        )
+        self.index_loads = Tally(counters, "kb_index_loads", "Index versions loaded, by all workers.")
 
     def follow_index(self, open_failures: Callable[[], float]) -> None:
         """Read the index holder's failed opens whenever the metrics are rendered."""
-        self._open_failures.set_function(open_failures)
+        self._this_process.open_failures = open_failures
 
     def request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         """One HTTP request answered."""
         self.requests.inc(endpoint, method, str(status))
-        self.latency.observe(endpoint, seconds)
+        self.latency.observe(seconds, endpoint)
 
     def searched(
         self, endpoint: str, *, cache_hit: bool, fallback_channel: str | None, zero_results: bool
@@ -147,4 +289,5 @@ class Metrics:
             self.zero_results.inc()
 
     def render(self) -> bytes:
+        """The server's metrics: every worker's files summed, and this worker's own gauges."""
         return generate_latest(self.registry)

@@ -1,19 +1,17 @@
-"""ASGI middleware: request ids and access logs, metrics, security headers, size and rate limits,
+"""ASGI middleware: request ids and access logs, metrics, security headers, size limits,
 and the direct route that serves GET /search inside all of them but ahead of FastAPI's router.
 
 Written as plain ASGI (not BaseHTTPMiddleware) so that streaming, cancellation and graceful shutdown
-behave, and so the limits act before a body is read.
+behave, and so the limits act before a body is read. The rate limit is kb.web.rate_limit.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-import math
 import os
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -251,40 +249,6 @@ class InputGuard:
 
 class BodyTooLarge(Exception):
     pass
-
-
-class RateLimit:
-    """A token bucket per client address: `per_minute` requests, bursts up to the same; 429 after."""
-
-    EXEMPT = ("/healthz", "/readyz", "/metrics")
-
-    def __init__(self, app: ASGIApp, per_minute: int, max_clients: int = 10000) -> None:
-        self.app = app
-        self.rate = per_minute / 60.0
-        self.capacity = float(per_minute)
-        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self.max_clients = max_clients
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.rate <= 0 or scope["path"] in self.EXEMPT:
-            await self.app(scope, receive, send)
-            return
-        client = (scope.get("client") or ("unknown", 0))[0]
-        now = time.monotonic()
-        tokens, last = self.buckets.pop(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        if tokens < 1.0:
-            self.buckets[client] = (tokens, now)
-            retry = max(1, math.ceil((1.0 - tokens) / self.rate))
-            await send_problem(
-                send, 429, "rate_limited", "too many requests; slow down",
-                [(b"retry-after", str(retry).encode())],
-            )  # fmt: skip
-            return
-        self.buckets[client] = (tokens - 1.0, now)
-        while len(self.buckets) > self.max_clients:
-            self.buckets.popitem(last=False)
-        await self.app(scope, receive, send)
 
 
 def client_of(scope: dict[str, Any]) -> str:

@@ -36,7 +36,7 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.metrics = Metrics()
+        self.metrics = Metrics(settings.run_dir)
         self.engine: Engine = settings.open_engine(on_load=prepare_version)
         self.holder = self.engine.holder
         self.searcher = self.engine.searcher

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -68,3 +72,49 @@ def serve(settings: Settings) -> Iterator[str]:
 
 def client(base_url: str) -> httpx.Client:
     return httpx.Client(base_url=base_url, timeout=30)
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def serve_process(tmp_path: Path, content: Path, workers: int, **env: str) -> Iterator[str]:
+    """`kb serve --workers N` of this checkout (its own code, not an installed copy's) as a process on
+    a free loopback port, every worker ready; yields the base URL; it must end with 0 on SIGTERM."""
+    port = free_port()
+    environ = {**os.environ, "KB_ENV": "development", "KB_RATE_LIMIT_PER_MINUTE": "0",
+               "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}", **env}  # fmt: skip
+    cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", str(workers)]
+    cmd += ["--content", str(content), "--index", str(tmp_path / "index")]
+    log = tmp_path / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, env=environ, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not (_ready(base) and len(_spawned(proc.pid)) == (workers if workers > 1 else 0)):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, log.read_text()
+
+
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _spawned(parent: int) -> list[int]:
+    """The parent's worker processes (multiprocessing's spawned children)."""
+    found = []
+    for pid in Path(f"/proc/{parent}/task/{parent}/children").read_text().split():
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(int(pid))
+        except OSError:  # it ended meanwhile
+            pass
+    return found
