@@ -36,6 +36,11 @@
  *               channel (a help desk can open its chat window here).
  *   kb-answer   detail {article, url, search_id}: the visitor opened an answer.
  *
+ * <kb-topics>: a browse section built from the API (GET /topics, then GET /articles?topic= for each),
+ * rendered into the page itself (light DOM) so that the page's CSS styles it: a <div class="kb-topics">
+ * of <section class="kb-topic"> cards, each a heading, what the topic covers, and links to up to
+ * `per-topic` articles (default 4). Attributes: api (as above), per-topic, heading-level (default 3).
+ *
  * Host-page shortcuts: any element with data-kb-ask="question" asks that question when clicked, in
  * the kb-search named by data-kb-target="#id" or else the first one on the page. From script:
  * element.ask("question").
@@ -770,6 +775,102 @@
 
   customElements.define("kb-search", KbSearch);
   KbSearch.snippetFragment = snippetFragment;
+
+  /** Resolve an `api` attribute as kb-search does (a folder URL ending in "/"). */
+  function apiBase(element) {
+    var given = (element.getAttribute("api") || "").trim();
+    if (!given) return SCRIPT_BASE;
+    try {
+      var url = new URL(given, document.baseURI);
+      if (!/\/$/.test(url.pathname)) url.pathname += "/";
+      url.search = "";
+      url.hash = "";
+      return url.href;
+    } catch (e) {
+      return SCRIPT_BASE;
+    }
+  }
+
+  function getJSON(url) {
+    return fetch(url, { headers: { accept: "application/json" }, credentials: "omit" }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    });
+  }
+
+  function textElement(tag, text, className) {
+    var el = document.createElement(tag);
+    el.textContent = text;
+    if (className) el.className = className;
+    return el;
+  }
+
+  class KbTopics extends HTMLElement {
+    connectedCallback() {
+      if (this._started) return;
+      this._started = true;
+      this.setAttribute("aria-busy", "true");
+      var self = this;
+      var base = apiBase(this);
+      var per = parseInt(this.getAttribute("per-topic") || "", 10);
+      per = per >= 1 && per <= 50 ? per : 4;
+      var level = parseInt(this.getAttribute("heading-level") || "", 10);
+      level = level >= 2 && level <= 6 ? level : 3;
+      getJSON(new URL("topics", base).href)
+        .then(function (topics) {
+          return Promise.all(
+            topics.map(function (t) {
+              var url = new URL("articles", base);
+              url.searchParams.set("topic", t.topic);
+              url.searchParams.set("limit", String(per));
+              return getJSON(url.href).then(function (page) {
+                return { topic: t, page: page };
+              });
+            })
+          );
+        })
+        .then(function (cards) {
+          self._render(cards, base, level);
+        })
+        .catch(function () {
+          self.textContent = "";
+          self.appendChild(textElement("p", "Topics cannot be shown right now; please use the search.", "kb-topics-error"));
+        })
+        .then(function () {
+          self.setAttribute("aria-busy", "false");
+        });
+    }
+
+    _render(cards, base, level) {
+      var grid = document.createElement("div");
+      grid.className = "kb-topics";
+      cards.forEach(function (card) {
+        var t = card.topic;
+        var section = document.createElement("section");
+        section.className = "kb-topic";
+        section.setAttribute("data-topic", t.topic);
+        var heading = textElement("h" + level, t.title);
+        heading.id = "kb-topic-" + t.topic.replace(/[^A-Za-z0-9_-]/g, "-");
+        section.setAttribute("aria-labelledby", heading.id);
+        section.appendChild(heading);
+        section.appendChild(textElement("p", t.articles + (t.articles === 1 ? " article" : " articles"), "kb-topic-count"));
+        var list = document.createElement("ul");
+        card.page.articles.forEach(function (a) {
+          var item = document.createElement("li");
+          var link = textElement("a", a.title);
+          link.href = new URL(a.url.replace(/^\//, ""), base).href;
+          item.appendChild(link);
+          list.appendChild(item);
+        });
+        section.appendChild(list);
+        grid.appendChild(section);
+      });
+      this.textContent = "";
+      this.appendChild(grid);
+    }
+  }
+
+  customElements.define("kb-topics", KbTopics);
 
   // Host-page shortcut buttons: <button data-kb-ask="How do I return an item?">.
   document.addEventListener("click", function (e) {

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kb import errors
 from kb.config import Settings
 from kb.web.problems import problem
 from kb.web.service import Service
@@ -46,3 +47,18 @@ def admin_refusal(settings: Settings, admin_key: str | None) -> JSONResponse | N
     if not keys_match(admin_key, [settings.admin_key]):
         return problem(401, "unauthorized", "a valid X-Admin-Key header is required")
     return None
+
+
+def parse_filters(items: list[str], filterable: list[str] | None = None) -> dict[str, str]:
+    """`field:value` filters as a dict (a 400 for a malformed one, or for a field not in `filterable`)."""
+    filters: dict[str, str] = {}
+    for item in items:
+        field, sep, value = item.partition(":")
+        if not sep or not field or not value:
+            raise errors.BadParameterError(f"filter must look like field:value, not {item!r}")
+        if filterable is not None and field not in filterable:
+            raise errors.BadParameterError(
+                f"cannot filter on {field!r}; filterable fields: {', '.join(filterable)}"
+            )
+        filters[field] = value
+    return filters

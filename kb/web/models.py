@@ -166,6 +166,64 @@ class ArticleResponse(BaseModel):
     sections: list[ArticleSection]
 
 
+class ArticleSummary(BaseModel):
+    id: str
+    title: str
+    summary: str
+    topic: str
+    url: str = Field(..., description="The article's page (JSON for API clients, HTML for a browser).")
+
+
+class ArticleList(BaseModel):
+    """One page of articles in a stable order (topic, title, id)."""
+
+    articles: list[ArticleSummary]
+    total: int = Field(..., description="Articles that match, over every page.")
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "articles": [
+                        {
+                            "id": "returns-and-refunds",
+                            "title": "Returns and refunds",
+                            "summary": "Start a return, choose how to send it back and check your refund.",
+                            "topic": "returns",
+                            "url": "/articles/returns-and-refunds",
+                        }
+                    ],
+                    "total": 2,
+                    "next_cursor": "cmV0dXJucy1hbmQtcmVmdW5kcw",
+                }
+            ]
+        }
+    }
+
+
+class TopicInfo(BaseModel):
+    topic: str = Field(..., description="The topic as articles name it (filter with ?topic=).")
+    title: str = Field(..., description="The topic's name for display.")
+    articles: int = Field(..., description="Articles in this topic the caller may see.")
+    description: str = Field(..., description="What the topic covers: its first article titles.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "topic": "returns",
+                    "title": "Returns",
+                    "articles": 2,
+                    "description": "Cancel an order, Returns and refunds",
+                }
+            ]
+        }
+    }
+
+
 class ChannelInfo(BaseModel):
     id: str
     name: str

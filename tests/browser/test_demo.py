@@ -110,3 +110,30 @@ def test_choosing_a_suggestion_with_the_mouse_searches_it(
     w.settled(expected[0]["text"])
     expect(w.answers.first).to_be_visible()
     assert tab.errors == []
+
+
+def test_topic_cards_are_built_from_the_browse_api(tab: Tab, server_url: str, http: httpx.Client) -> None:
+    """The demo page's topic cards are GET /topics (title, count) with each topic's first articles
+    from GET /articles?topic=, linking to their pages."""
+    topics = http.get("/topics").json()
+    assert topics
+    response = tab.page.goto(server_url + "/")
+    assert response is not None and response.ok
+    cards = tab.page.locator("kb-topics section.kb-topic")
+    expect(tab.page.locator("kb-topics")).to_have_attribute("aria-busy", "false")
+    expect(cards).to_have_count(len(topics))
+    for i, topic in enumerate(topics):
+        card = cards.nth(i)
+        expect(card.locator("h3")).to_have_text(topic["title"])
+        expect(card.locator(".kb-topic-count")).to_contain_text(str(topic["articles"]))
+        listed = http.get("/articles", params={"topic": topic["topic"], "limit": 4}).json()["articles"]
+        links = card.locator("a")
+        expect(links).to_have_count(len(listed))
+        assert [links.nth(j).inner_text() for j in range(len(listed))] == [a["title"] for a in listed]
+    first = cards.first.locator("a").first
+    href = first.get_attribute("href")
+    assert href is not None and href.startswith(server_url + "/articles/")
+    first.click()
+    expect(tab.page.locator("h1")).to_be_visible()
+    tab.screenshot("demo-topics")
+    assert tab.errors == [] and tab.dialogs == []

@@ -11,7 +11,7 @@ from kb.config import Settings
 from kb.engine.channels import ChannelBook
 from kb.engine.search import SearchRequest
 from kb.errors import ContentError
-from kb.web.app import Service
+from kb.web.service import Service
 from tests.conftest import CONTENT
 
 # A Wednesday, 12:00 UTC, and the same day at 22:00 UTC.
@@ -244,6 +244,6 @@ def test_shipped_content_answers_explicit_requests_with_their_channel(
 ) -> None:
     """Over the shipped help center, "call customer support" is phone and "write to customer
     service" email, whatever article answers them."""
-    engine = Service(default_settings).engine
+    engine = Service(default_settings).searcher
     for q, channel in (("call customer support", "phone"), ("write to customer service", "email")):
         assert engine.search(SearchRequest(q=q))["channel"]["id"] == channel, q

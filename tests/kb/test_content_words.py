@@ -10,7 +10,7 @@ import pytest
 from indexer import build_index
 from kb.engine.query import correction
 from kb.engine.search import SearchEngine, SearchRequest
-from kb.web.app import Service
+from kb.web.service import Service
 from tests.conftest import CONTENT
 from tests.helpers.server import make_settings
 
@@ -70,7 +70,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
     for name, text in ARTICLES.items():
         (content / f"{name}.md").write_text(text, encoding="utf-8")
     build_index(content, root / "index")
-    engine = Service(make_settings(root / "index", content)).engine
+    engine = Service(make_settings(root / "index", content)).searcher
     engine.cache.size = 0
     return engine
 
@@ -131,6 +131,6 @@ def test_a_name_is_corrected_into_a_name_of_the_content(tmp_path: Path) -> None:
         "---\ntitle: Syncing with Dropbax\n---\n\n## Dropbax folders\n\nPick a Dropbax folder.\n"
     )
     build_index(content, tmp_path / "index")
-    engine = Service(make_settings(tmp_path / "index", content)).engine
+    engine = Service(make_settings(tmp_path / "index", content)).searcher
     snap = engine.holder.get()
     assert correction("dropbux", snap.vocabulary, engine.lexicon, name=True) == "dropbax"

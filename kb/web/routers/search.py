@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from kb import errors
 from kb.engine import SearchRequest
-from kb.web.deps import ServiceDep, internal_access
+from kb.web.deps import ServiceDep, internal_access, parse_filters
 from kb.web.encoding import EncodedAnswers, SafeJSONResponse, search_body
 from kb.web.fast_search import SEARCH_PARAMETERS, search_query
 from kb.web.middleware import new_id
@@ -78,12 +78,7 @@ async def search_get(request: Request) -> Response:
     recommended contact channel."""
     service: Service = request.app.state.service
     params = search_query(request)
-    filters: dict[str, str] = {}
-    for item in params.filter or []:
-        field, sep, value = item.partition(":")
-        if not sep or not field or not value:
-            raise errors.BadParameterError(f"filter must look like field:value, not {item!r}")
-        filters[field] = value
+    filters = parse_filters(params.filter or [])
     if params.topic:
         filters["topic"] = params.topic
     settings = service.settings
