@@ -115,7 +115,7 @@ class Store:
         return self.values
 
 
-class Tally:
+class SharedCounter:
     """A counter by label values (a prometheus_client Counter's samples, without `_created`)."""
 
     def __init__(self, store: Store, name: str, doc: str, labels: Iterable[str] = ()) -> None:
@@ -143,14 +143,14 @@ class Tally:
 
 
 class _Child:
-    def __init__(self, tally: Tally, values: tuple[str, ...]) -> None:
+    def __init__(self, tally: SharedCounter, values: tuple[str, ...]) -> None:
         self.tally, self.label_values = tally, values
 
     def inc(self) -> None:
         self.tally.inc(*self.label_values)
 
 
-class LatencyTally:
+class SharedHistogram:
     """A histogram of seconds by label values (a prometheus_client Histogram's samples with these
     buckets, without `_created`: an observation counts in the first bucket whose bound it does not
     exceed)."""
@@ -246,26 +246,26 @@ class Metrics:
         self.registry.register(self._this_process)
 
         # What every request or search updates.
-        self.requests = Tally(counters, "kb_http_requests", "HTTP requests.", ["endpoint", "method", "status"])
-        self.latency = LatencyTally(
+        self.requests = SharedCounter(counters, "kb_http_requests", "HTTP requests.", ["endpoint", "method", "status"])
+        self.latency = SharedHistogram(
             histograms, "kb_http_request_duration_seconds", "HTTP request latency.", LATENCY_BUCKETS,
             ["endpoint"],
         )  # fmt: skip
-        self.searches = Tally(counters, "kb_searches", "Searches answered.", ["endpoint"])
-        self.fallbacks = Tally(counters, "kb_search_fallbacks", "Searches that fell back to a channel.", ["channel"])
-        self.zero_results = Tally(counters, "kb_search_zero_results", "Searches with no answer.")
-        self.cache_hits = Tally(counters, "kb_search_cache_hits", "Searches served from the cache.")
+        self.searches = SharedCounter(counters, "kb_searches", "Searches answered.", ["endpoint"])
+        self.fallbacks = SharedCounter(counters, "kb_search_fallbacks", "Searches that fell back to a channel.", ["channel"])
+        self.zero_results = SharedCounter(counters, "kb_search_zero_results", "Searches with no answer.")
+        self.cache_hits = SharedCounter(counters, "kb_search_cache_hits", "Searches served from the cache.")
 
         self.index_documents = Level(gauges, "kb_index_documents", "Section chunks in the live index.")
         self.index_articles = Level(gauges, "kb_index_articles", "Articles in the live index.")
         self.index_built = Level(
             gauges, "kb_index_built_timestamp_seconds", "When the live index was built (Unix time)."
         )
-        self.reindex = Tally(counters, "kb_reindex", "Index builds run by the server.", ["result"])
-        self.reindex_seconds = LatencyTally(
+        self.reindex = SharedCounter(counters, "kb_reindex", "Index builds run by the server.", ["result"])
+        self.reindex_seconds = SharedHistogram(
             histograms, "kb_reindex_duration_seconds", "Index build duration.", REINDEX_BUCKETS
         )
-        self.index_loads = Tally(counters, "kb_index_loads", "Index versions loaded, by all workers.")
+        self.index_loads = SharedCounter(counters, "kb_index_loads", "Index versions loaded, by all workers.")
 
     def follow_index(self, open_failures: Callable[[], float]) -> None:
         """Read the index holder's failed opens whenever the metrics are rendered."""

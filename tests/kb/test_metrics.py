@@ -55,7 +55,7 @@ def test_cache_hits_are_counted(http: httpx.Client) -> None:
 
 
 def test_request_tallies_expose_what_prometheus_clients_own_metrics_would() -> None:
-    """The counters and latency histogram every request updates (kb.web.metrics.Tally, written to a
+    """The counters and latency histogram every request updates (kb.web.metrics.SharedCounter, written to a
     memory-mapped file) render as the samples prometheus_client's Counter and Histogram give for the
     same updates, bucket edges and all (`_created` aside: a multi-process server has none)."""
     from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
