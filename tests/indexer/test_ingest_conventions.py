@@ -102,6 +102,17 @@ def test_mdx_imports_head_blocks_and_components_are_not_text(tmp_path: Path) -> 
     assert "Short name" in a.questions
 
 
+def test_a_navigation_name_is_a_question_only_when_it_adds_words(tmp_path: Path) -> None:
+    """A sidebar_label or linkTitle with words the title lacks is searched as a question; one made
+    of the title's words (stemmed) is not, so a short menu name never outweighs the title."""
+    arts, _ = index(tmp_path, {
+        "visibility.md": "---\ntitle: Share your stats\nsidebar_label: Public dashboard\n---\nText.\n",
+        "links.md": "---\ntitle: Link render hooks\nlinkTitle: Links\n---\nText.\n",
+    })  # fmt: skip
+    assert arts["visibility"].questions == ["Public dashboard"]
+    assert arts["links"].questions == [] and arts["links"].title == "Link render hooks"
+
+
 def test_details_summary_tabs_and_images_show_their_text(tmp_path: Path) -> None:
     """<details> keeps its summary as the heading of its text, TabItems become labelled parts,
     images become their alt text."""
@@ -137,7 +148,8 @@ def test_publishing_flags_decide_what_is_indexed_and_are_reported(tmp_path: Path
 
 def test_hugo_cascade_aliases_link_title_and_ref(tmp_path: Path) -> None:
     """A folder's cascaded build.render: never leaves its pages out; aliases and relref resolve to
-    the article; linkTitle is a synonym; a description is the summary."""
+    the article; a linkTitle of the title's own words adds no question; a description is the
+    summary."""
     arts, report = index(tmp_path, {
         "_common/_index.md": "---\ncascade:\n  build:\n    render: never\n---\n",
         "_common/snippet.md": "---\n---\nShared snippet words.\n",
@@ -147,7 +159,7 @@ def test_hugo_cascade_aliases_link_title_and_ref(tmp_path: Path) -> None:
                     "[old](/old/guide/) and [gone](/nowhere/).\n",
     })  # fmt: skip
     assert set(arts) == {"guide", "other"}
-    assert arts["guide"].summary == "All about it." and "Guide" in arts["guide"].questions
+    assert arts["guide"].summary == "All about it." and arts["guide"].questions == []
     assert "Shared snippet words" in text_of(arts["guide"])
     html = arts["other"].html
     assert 'href="/articles/guide#x"' in html and 'href="/articles/guide"' in html
