@@ -46,9 +46,10 @@ _HIGHLIGHT_RE = re.compile(
     r"\{%-?\s*highlight\s+(\w+)[^%]*-?%\}\n?(.*?)\n?\{%-?\s*endhighlight\s*-?%\}", re.S
 )
 # Hugo's highlight shortcode and hugoDocs' code-toggle (one example shown in each config format):
-# code, shown as a code block.
+# code, shown as a code block. A self-closing one (`{{< code-toggle config=x />}}`, the site's
+# defaults read from data kb does not have) opens nothing and is left to the template stripping.
 _HUGO_CODE_RE = re.compile(
-    r"\{\{<\s*(highlight|code-toggle)\b([^>]*)>\}\}\n?(.*?)\n?\{\{<\s*/\1\s*>\}\}", re.S
+    r"\{\{<\s*(highlight|code-toggle)\b([^>]*?)(?<!/)>\}\}\n?(.*?)\n?\{\{<\s*/\1\s*>\}\}", re.S
 )
 _CAPTURE_RE = re.compile(r"\{%-?\s*capture\s.*?\{%-?\s*endcapture\s*-?%\}", re.S)
 
@@ -94,6 +95,8 @@ def _clean(
 
 
 def _hugo_code(m: re.Match[str]) -> str:
+    if "\n" not in m.group(0):  # within a line (`hl_inline`): a code span, not a block
+        return f"`{m.group(3).strip()}`"
     words = m.group(2).split()
     lang = words[0] if m.group(1) == "highlight" and words else "toml"
     lang = lang if lang.isidentifier() else ""

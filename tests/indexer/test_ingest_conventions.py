@@ -204,3 +204,45 @@ def test_content_format_forces_the_generator(tmp_path: Path) -> None:
     forced, _ = index(tmp_path / "one", files, content_format="jekyll")
     found, _ = index(tmp_path / "two", files)
     assert "import Thing" in forced["a"].html and "import Thing" not in found["a"].html
+
+
+def test_hugo_code_shortcodes_render_as_code_whatever_surrounds_them(tmp_path: Path) -> None:
+    """A code-toggle after a self-closing one, a code-toggle on a page whose fenced examples hold
+    JavaScript imports, and an inline highlight all show as code, never as `{{<` or stray text."""
+    arts, _ = index(tmp_path, {
+        "config.md": "---\ntitle: Config\nlinkTitle: Config\n---\nDefaults:\n\n{{< code-toggle file=hugo config=deployment />}}\n\n"
+                     "## Example\n\n{{< code-toggle file=hugo >}}\n[deployment]\n  order = ['.jpg$']\n{{< /code-toggle >}}\n",
+        "sanity.md": "---\ntitle: Sanity\n---\n```ts {file=\"a.ts\"}\nimport {a} from 'b'\nimport {c} from 'd'\n```\n\n"
+                     "Set it e.g:\n\n{{< code-toggle file=hugo >}}\n[polls]\n  includes = ['https://*.*.sanity.io/**']\n{{< /code-toggle >}}\n",
+        "hl.md": "---\ntitle: Hl\n---\nThis is some {{< highlight go \"hl_inline=true\" >}}fmt.Println(\"x\"){{< /highlight >}} code.\n\n"
+                 "Then {{< new-in 0.1.0 />}} more.\n",
+    })  # fmt: skip
+    for article in arts.values():
+        assert "{{" not in article.html and "<em>" not in article.html
+    assert "<pre><code" in arts["config"].sections[-1].html and "order = " in arts["config"].html
+    assert "includes = ['https://*.*.sanity.io/**']" in arts["sanity"].html
+    assert '<code>fmt.Println("x")</code> code.' in arts["hl"].html.replace("&quot;", '"')
+
+
+def test_a_fence_closes_as_commonmark_closes_it(tmp_path: Path) -> None:
+    """A fence opened with four backticks and never closed runs to the end of the page as code; a
+    shorter run inside it is code too."""
+    arts, _ = index(tmp_path, {
+        "a.md": "---\ntitle: A\n---\nIntro.\n\n````go-html-template\n{{ $t := now }}\n\n{{ $t.IsZero }} → false\n```\n",
+    })  # fmt: skip
+    html = arts["a"].html
+    assert html.count("<pre>") == 1 and "{{ $t.IsZero }} → false\n```" in html
+    assert "<p>{{" not in html
+
+
+def test_markdown_on_text_lines_inside_an_html_table_is_rendered(tmp_path: Path) -> None:
+    """MDX renders links, bold and code on a text line inside a <td>: the page shows them as such."""
+    arts, _ = index(tmp_path, {
+        "a.md": "---\ntitle: A\nsidebar_label: Tables\n---\nimport x from 'y';\n\n<table>\n  <tr>\n    <td>\n"
+                "      Uses `plausible.init` and the **official** [GTM template](https://example.org/gtm).\n"
+                "    </td>\n  </tr>\n</table>\n",
+    })  # fmt: skip
+    html = arts["a"].html
+    assert ">GTM template</a>" in html and "https://example.org/gtm" in html
+    assert "<strong>official</strong>" in html and "<code>plausible.init</code>" in html
+    assert "](" not in html and "**" not in html
