@@ -246,3 +246,18 @@ def test_markdown_on_text_lines_inside_an_html_table_is_rendered(tmp_path: Path)
     assert ">GTM template</a>" in html and "https://example.org/gtm" in html
     assert "<strong>official</strong>" in html and "<code>plausible.init</code>" in html
     assert "](" not in html and "**" not in html
+
+
+def test_reference_links_defined_at_the_foot_render_in_every_section(tmp_path: Path) -> None:
+    """`[text][label]`, `[label][]` and `[label]` in any section link to the definition at the
+    page's foot, which is itself never shown; a bracket with no definition stays as written."""
+    arts, _ = index(tmp_path, {
+        "a.md": "---\ntitle: A\nlinkTitle: A\n---\nSee [details][hugo deploy] and `m[0][1]`.\n\n## Storage\n\n"
+                "- [Ceph][]\n- [MinIO]\n- [not a link]\n\n## Example\n\nText.\n\n"
+                "[Ceph]: https://ceph.com/\n[minio]: https://min.io/\n[hugo deploy]: b.md\n",
+        "b.md": "---\ntitle: B\n---\nText.\n",
+    })  # fmt: skip
+    html = arts["a"].html
+    assert 'href="/articles/b"' in html and ">details</a>" in html and "m[0][1]" in html
+    assert ">Ceph</a>" in html and ">MinIO</a>" in html and "[not a link]" in html
+    assert "https://ceph.com/" in html and "]:" not in html
