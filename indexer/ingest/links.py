@@ -116,7 +116,9 @@ def _liquid_path(m: re.Match[str]) -> str:
     return f"/_posts/{path}.md" if m.group(1) == "post_url" else "/" + path.lstrip("/")
 
 
-_REF_DEF_LINE_RE = re.compile(r"^ {0,3}\[([^\]\n]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(\"[^\"\n]*\"))?[ \t]*$")
+_REF_DEF_LINE_RE = re.compile(
+    r"^ {0,3}\[([^\]\n]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(\"[^\"\n]*\"))?[ \t]*$"
+)
 _REF_USE_RE = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])+)\](?:\[([^\[\]\n]*)\])?(?![(:\[])")
 
 
