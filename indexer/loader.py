@@ -20,6 +20,7 @@ from indexer import ingest
 from indexer.article import Article
 from indexer.chunker import split_sections
 from indexer.errors import ArticleError, ContentError
+from indexer.schema import analyzer
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
@@ -137,9 +138,7 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
     questions_raw = meta.get("questions") or []
     if not isinstance(questions_raw, list) or not all(isinstance(q, str) for q in questions_raw):
         raise ArticleError(source.rel, "'questions' must be a list of strings")
-    # A navigation name other than the title (Hugo's linkTitle, Docusaurus's sidebar_label) is
-    # another name readers know the article by: searched as one of its questions.
-    questions_raw = questions_raw + [n for n in dict.fromkeys(names) if n and n != title]
+    questions_raw = questions_raw + other_names(title, names)
     channel = _text(meta, "channel")
     if channel and known_channels is not None and channel not in known_channels:
         raise ArticleError(source.rel, f"unknown channel {channel!r}")
@@ -169,6 +168,24 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
     return ingest.attach_warnings(article, prepared.warnings)
 
 
+def other_names(title: str, names: list[str | None]) -> list[str]:
+    """The navigation names (Hugo's `linkTitle`, Docusaurus's `sidebar_label`) that give the article
+    words its title lacks: searched as its questions.
+
+    A name made of the title's own words ("Links" for "Link render hooks") names nothing new; as a
+    question of a word or two it would only count those words twice and claim every query that
+    uses one of them.
+    """
+    title_terms = _terms(title)
+    return [n for n in dict.fromkeys(names) if n and n != title and _terms(n) - title_terms]
+
+
+def _terms(text: str) -> set[str]:
+    """The index's terms of a text (stemmed, stop words out), as its analyzer makes them."""
+    return {token.text for token in _ANALYZER(text)}
+
+
+_ANALYZER = analyzer()
 _YAML = frontmatter.YAMLHandler()
 
 

@@ -1,7 +1,8 @@
 """Help centers as their static-site generators publish them: Jekyll, Hugo, Docusaurus, MkDocs.
 
 `prepare` turns an article's Markdown, as written for its generator, into the Markdown kb renders:
-what the site never shows removed (`hidden`), links pointed at kb's article pages (`links`),
+what the site never shows removed (`hidden`), links pointed at kb's article pages and reference
+links made inline, so each section renders them alone (`links`),
 includes resolved (`includes`), notes and tabs labelled (`notes`), HTML and JSX unwrapped to their
 text (`containers`). `flags` decides from the front matter whether a page is an article at all, and
 `site` reads the whole folder once so that links and includes can be checked against it.
@@ -20,7 +21,7 @@ from indexer.ingest.detect import FORMATS, Format, detect
 from indexer.ingest.fences import plain_fences, sub_outside_code
 from indexer.ingest.hidden import remove_hidden
 from indexer.ingest.includes import resolve_includes
-from indexer.ingest.links import Warning, resolve_links
+from indexer.ingest.links import Warning, inline_references, resolve_links
 from indexer.ingest.notes import render_notes
 from indexer.ingest.site import Site, route_key, scan
 
@@ -46,9 +47,10 @@ _HIGHLIGHT_RE = re.compile(
     r"\{%-?\s*highlight\s+(\w+)[^%]*-?%\}\n?(.*?)\n?\{%-?\s*endhighlight\s*-?%\}", re.S
 )
 # Hugo's highlight shortcode and hugoDocs' code-toggle (one example shown in each config format):
-# code, shown as a code block.
+# code, shown as a code block. A self-closing one (`{{< code-toggle config=x />}}`, the site's
+# defaults read from data kb does not have) opens nothing and is left to the template stripping.
 _HUGO_CODE_RE = re.compile(
-    r"\{\{<\s*(highlight|code-toggle)\b([^>]*)>\}\}\n?(.*?)\n?\{\{<\s*/\1\s*>\}\}", re.S
+    r"\{\{<\s*(highlight|code-toggle)\b([^>]*?)(?<!/)>\}\}\n?(.*?)\n?\{\{<\s*/\1\s*>\}\}", re.S
 )
 _CAPTURE_RE = re.compile(r"\{%-?\s*capture\s.*?\{%-?\s*endcapture\s*-?%\}", re.S)
 
@@ -77,7 +79,7 @@ def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: i
     if fmt == "jekyll":
         text = _HIGHLIGHT_RE.sub(lambda m: f"```{m.group(1)}\n{m.group(2)}\n```", text)
         text = sub_outside_code(_CAPTURE_RE, lambda m: "", text)
-    text = render_notes(plain_fences(text))
+    text = render_notes(plain_fences(inline_references(text)))
     text = unwrap(text, fmt)
     return Prepared(text, fmt, warnings)
 
@@ -94,6 +96,8 @@ def _clean(
 
 
 def _hugo_code(m: re.Match[str]) -> str:
+    if "\n" not in m.group(0):  # within a line (`hl_inline`): a code span, not a block
+        return f"`{m.group(3).strip()}`"
     words = m.group(2).split()
     lang = words[0] if m.group(1) == "highlight" and words else "toml"
     lang = lang if lang.isidentifier() else ""

@@ -74,7 +74,23 @@ def _unwrap_run(run: str, fmt: Format) -> str:
     run = _INLINE_COMPONENT_RE.sub("", run)
     run = _PAIRED_INLINE_RE.sub("", run)
     run = _JSX_ATTR_RE.sub("", run)
-    return _HTML_LINE_RE.sub(lambda m: _inline_html(m.group(0)), run)
+    return _inline_in_html_blocks(run)
+
+
+def _inline_in_html_blocks(run: str) -> str:
+    """Inline Markdown rendered on every line of an HTML block (from a line that starts with a tag
+    to the next blank line, as CommonMark bounds it): MDX renders the text of a `<td>` on its own
+    line, Python-Markdown passes the whole block through as written."""
+    lines = run.split("\n")
+    in_block = False
+    for i, line in enumerate(lines):
+        if not line.strip():
+            in_block = False
+            continue
+        in_block = in_block or bool(_HTML_LINE_RE.match(line))
+        if in_block:
+            lines[i] = _inline_html(line)
+    return "\n".join(lines)
 
 
 def _inline_html(line: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, get_args
 
+from indexer.ingest.fences import code_mask
+
 Format = Literal["jekyll", "hugo", "docusaurus", "mkdocs", "plain"]
 FORMATS: tuple[str, ...] = get_args(Format)
 
@@ -40,11 +42,15 @@ _META_MARKS: dict[Format, frozenset[str]] = {
 
 
 def detect(rel: str, meta: dict[str, Any], body: str) -> Format:
-    """The generator whose conventions `body` and `meta` follow most; "plain" when none shows."""
+    """The generator whose conventions `body` (outside fenced code) and `meta` follow most; "plain"
+    when none shows."""
     if rel.endswith(".mdx"):
         return "docusaurus"
+    # Marks inside fenced code are examples (a Hugo page showing JavaScript imports), not syntax.
+    lines = body.split("\n")
+    prose = "\n".join(line for line, code in zip(lines, code_mask(lines), strict=True) if not code)
     scores: dict[Format, int] = {}
     for fmt, pattern in _BODY_MARKS.items():
-        scores[fmt] = 2 * len(pattern.findall(body)) + len(_META_MARKS[fmt] & meta.keys())
+        scores[fmt] = 2 * len(pattern.findall(prose)) + len(_META_MARKS[fmt] & meta.keys())
     best = max(scores, key=lambda f: scores[f])
     return best if scores[best] > 0 else "plain"

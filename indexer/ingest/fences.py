@@ -86,19 +86,34 @@ def plain_fences(text: str) -> str:
     """Each fence's info string reduced to its language: the attributes generators add after it
     (Docusaurus's `title="…"`, Hugo's `{file="…" copy=true}`) make Python-Markdown read the fence
     as paragraph text. An indented fence (in a definition or list item) is moved to the margin:
-    Python-Markdown reads fences there only."""
+    Python-Markdown reads fences there only. Each fence is closed by its own run of backticks or
+    tildes, as Python-Markdown needs: a longer closing run is shortened, and a fence left open runs
+    to the end of the text (CommonMark), where it is closed."""
     lines = text.split("\n")
     openings: set[int] = set()
     mask = code_mask(lines, openings)
-    for i in sorted(openings):
+    for i in sorted(openings, reverse=True):
         m = _INFO_RE.match(lines[i])
         if not m:
             continue
+        end = i + 1
+        while end < len(lines) and mask[end] and end not in openings:
+            end += 1
+        closed = end - 1 > i and _is_closer(lines[end - 1], m.group(2))
+        if closed:
+            lines[end - 1] = m.group(2)
+        else:
+            lines.insert(end, m.group(2))
         lines[i] = f"{m.group(1)}{m.group(2)}{m.group(3)}"
         width = len(m.group(1).expandtabs())
-        j = i
-        while width and j < len(lines) and mask[j] and (j == i or j not in openings):
+        for j in range(i + 1, end) if width else ():
             lead = len(lines[j]) - len(lines[j].lstrip(" "))
             lines[j] = lines[j][min(width, lead) :]
-            j += 1
+        if width:
+            lines[i] = lines[i].lstrip()
     return "\n".join(lines)
+
+
+def _is_closer(line: str, fence: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and set(stripped) == {fence[0]} and len(stripped) >= len(fence)

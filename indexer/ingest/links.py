@@ -14,7 +14,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from indexer.ingest.fences import sub_outside_code
+from indexer.ingest.fences import code_mask, outside_code, sub_outside_code
 from indexer.ingest.site import PAGE_SUFFIXES, Site, route_key
 
 _MD_LINK_RE = re.compile(r"(\]\(\s*<?)([^()\s<>]+)(>?(?:\s+\"[^\"]*\")?\s*\))")
@@ -114,3 +114,46 @@ def _liquid_path(m: re.Match[str]) -> str:
     """`{% link _docs/x.md %}` as the file's path, `{% post_url name %}` as its post's path."""
     path = m.group(2)
     return f"/_posts/{path}.md" if m.group(1) == "post_url" else "/" + path.lstrip("/")
+
+
+_REF_DEF_LINE_RE = re.compile(
+    r"^ {0,3}\[([^\]\n]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(\"[^\"\n]*\"))?[ \t]*$"
+)
+_REF_USE_RE = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])+)\](?:\[([^\[\]\n]*)\])?(?![(:\[])")
+
+
+def inline_references(text: str) -> str:
+    """Reference links (`[text][label]`, `[label][]`, `[label]`) written as inline links and their
+    definitions removed (outside fenced code and code spans). kb renders an article section by
+    section, and a definition at the page's foot serves every section of it on the site."""
+    lines = text.split("\n")
+    mask = code_mask(lines)
+    defs: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        m = None if mask[i] else _REF_DEF_LINE_RE.match(line)
+        if m:
+            target = m.group(2) + (f" {m.group(3)}" if m.group(3) else "")
+            defs.setdefault(_label(m.group(1)), target)
+            lines[i] = ""
+    if not defs:
+        return text
+
+    def use(m: re.Match[str]) -> str:
+        label = m.group(3) if m.group(3) else m.group(2)
+        target = defs.get(_label(label))
+        return f"{m.group(1)}[{m.group(2)}]({target})" if target else m.group(0)
+
+    def in_prose(run: str) -> str:
+        out, last = [], 0
+        for span in _CODE_SPAN_RE.finditer(run):
+            out.append(_REF_USE_RE.sub(use, run[last : span.start()]))
+            out.append(span.group(0))
+            last = span.end()
+        out.append(_REF_USE_RE.sub(use, run[last:]))
+        return "".join(out)
+
+    return outside_code("\n".join(lines), in_prose)
+
+
+def _label(label: str) -> str:
+    return " ".join(label.split()).casefold()

@@ -102,6 +102,17 @@ def test_mdx_imports_head_blocks_and_components_are_not_text(tmp_path: Path) -> 
     assert "Short name" in a.questions
 
 
+def test_a_navigation_name_is_a_question_only_when_it_adds_words(tmp_path: Path) -> None:
+    """A sidebar_label or linkTitle with words the title lacks is searched as a question; one made
+    of the title's words (stemmed) is not, so a short menu name never outweighs the title."""
+    arts, _ = index(tmp_path, {
+        "visibility.md": "---\ntitle: Share your stats\nsidebar_label: Public dashboard\n---\nText.\n",
+        "links.md": "---\ntitle: Link render hooks\nlinkTitle: Links\n---\nText.\n",
+    })  # fmt: skip
+    assert arts["visibility"].questions == ["Public dashboard"]
+    assert arts["links"].questions == [] and arts["links"].title == "Link render hooks"
+
+
 def test_details_summary_tabs_and_images_show_their_text(tmp_path: Path) -> None:
     """<details> keeps its summary as the heading of its text, TabItems become labelled parts,
     images become their alt text."""
@@ -137,7 +148,8 @@ def test_publishing_flags_decide_what_is_indexed_and_are_reported(tmp_path: Path
 
 def test_hugo_cascade_aliases_link_title_and_ref(tmp_path: Path) -> None:
     """A folder's cascaded build.render: never leaves its pages out; aliases and relref resolve to
-    the article; linkTitle is a synonym; a description is the summary."""
+    the article; a linkTitle of the title's own words adds no question; a description is the
+    summary."""
     arts, report = index(tmp_path, {
         "_common/_index.md": "---\ncascade:\n  build:\n    render: never\n---\n",
         "_common/snippet.md": "---\n---\nShared snippet words.\n",
@@ -147,7 +159,7 @@ def test_hugo_cascade_aliases_link_title_and_ref(tmp_path: Path) -> None:
                     "[old](/old/guide/) and [gone](/nowhere/).\n",
     })  # fmt: skip
     assert set(arts) == {"guide", "other"}
-    assert arts["guide"].summary == "All about it." and "Guide" in arts["guide"].questions
+    assert arts["guide"].summary == "All about it." and arts["guide"].questions == []
     assert "Shared snippet words" in text_of(arts["guide"])
     html = arts["other"].html
     assert 'href="/articles/guide#x"' in html and 'href="/articles/guide"' in html
@@ -192,3 +204,60 @@ def test_content_format_forces_the_generator(tmp_path: Path) -> None:
     forced, _ = index(tmp_path / "one", files, content_format="jekyll")
     found, _ = index(tmp_path / "two", files)
     assert "import Thing" in forced["a"].html and "import Thing" not in found["a"].html
+
+
+def test_hugo_code_shortcodes_render_as_code_whatever_surrounds_them(tmp_path: Path) -> None:
+    """A code-toggle after a self-closing one, a code-toggle on a page whose fenced examples hold
+    JavaScript imports, and an inline highlight all show as code, never as `{{<` or stray text."""
+    arts, _ = index(tmp_path, {
+        "config.md": "---\ntitle: Config\nlinkTitle: Config\n---\nDefaults:\n\n{{< code-toggle file=hugo config=deployment />}}\n\n"
+                     "## Example\n\n{{< code-toggle file=hugo >}}\n[deployment]\n  order = ['.jpg$']\n{{< /code-toggle >}}\n",
+        "sanity.md": "---\ntitle: Sanity\n---\n```ts {file=\"a.ts\"}\nimport {a} from 'b'\nimport {c} from 'd'\n```\n\n"
+                     "Set it e.g:\n\n{{< code-toggle file=hugo >}}\n[polls]\n  includes = ['https://*.*.sanity.io/**']\n{{< /code-toggle >}}\n",
+        "hl.md": "---\ntitle: Hl\n---\nThis is some {{< highlight go \"hl_inline=true\" >}}fmt.Println(\"x\"){{< /highlight >}} code.\n\n"
+                 "Then {{< new-in 0.1.0 />}} more.\n",
+    })  # fmt: skip
+    for article in arts.values():
+        assert "{{" not in article.html and "<em>" not in article.html
+    assert "<pre><code" in arts["config"].sections[-1].html and "order = " in arts["config"].html
+    assert "includes = ['https://*.*.sanity.io/**']" in arts["sanity"].html
+    assert '<code>fmt.Println("x")</code> code.' in arts["hl"].html.replace("&quot;", '"')
+
+
+def test_a_fence_closes_as_commonmark_closes_it(tmp_path: Path) -> None:
+    """A fence opened with four backticks and never closed runs to the end of the page as code; a
+    shorter run inside it is code too."""
+    arts, _ = index(tmp_path, {
+        "a.md": "---\ntitle: A\n---\nIntro.\n\n````go-html-template\n{{ $t := now }}\n\n{{ $t.IsZero }} → false\n```\n",
+    })  # fmt: skip
+    html = arts["a"].html
+    assert html.count("<pre>") == 1 and "{{ $t.IsZero }} → false\n```" in html
+    assert "<p>{{" not in html
+
+
+def test_markdown_on_text_lines_inside_an_html_table_is_rendered(tmp_path: Path) -> None:
+    """MDX renders links, bold and code on a text line inside a <td>: the page shows them as such."""
+    arts, _ = index(tmp_path, {
+        "a.md": "---\ntitle: A\nsidebar_label: Tables\n---\nimport x from 'y';\n\n<table>\n  <tr>\n    <td>\n"
+                "      Uses `plausible.init` and the **official** [GTM template](https://example.org/gtm).\n"
+                "    </td>\n  </tr>\n</table>\n",
+    })  # fmt: skip
+    html = arts["a"].html
+    assert ">GTM template</a>" in html and "https://example.org/gtm" in html
+    assert "<strong>official</strong>" in html and "<code>plausible.init</code>" in html
+    assert "](" not in html and "**" not in html
+
+
+def test_reference_links_defined_at_the_foot_render_in_every_section(tmp_path: Path) -> None:
+    """`[text][label]`, `[label][]` and `[label]` in any section link to the definition at the
+    page's foot, which is itself never shown; a bracket with no definition stays as written."""
+    arts, _ = index(tmp_path, {
+        "a.md": "---\ntitle: A\nlinkTitle: A\n---\nSee [details][hugo deploy] and `m[0][1]`.\n\n## Storage\n\n"
+                "- [Ceph][]\n- [MinIO]\n- [not a link]\n\n## Example\n\nText.\n\n"
+                "[Ceph]: https://ceph.com/\n[minio]: https://min.io/\n[hugo deploy]: b.md\n",
+        "b.md": "---\ntitle: B\n---\nText.\n",
+    })  # fmt: skip
+    html = arts["a"].html
+    assert 'href="/articles/b"' in html and ">details</a>" in html and "m[0][1]" in html
+    assert ">Ceph</a>" in html and ">MinIO</a>" in html and "[not a link]" in html
+    assert "https://ceph.com/" in html and "]:" not in html
