@@ -252,7 +252,9 @@ class Metrics:
             ["endpoint"],
         )  # fmt: skip
         self.searches = SharedCounter(counters, "kb_searches", "Searches answered.", ["endpoint"])
-        self.fallbacks = SharedCounter(counters, "kb_search_fallbacks", "Searches that fell back to a channel.", ["channel"])
+        self.fallbacks = SharedCounter(
+            counters, "kb_search_fallbacks", "Searches that fell back to a channel.", ["channel"]
+        )
         self.zero_results = SharedCounter(counters, "kb_search_zero_results", "Searches with no answer.")
         self.cache_hits = SharedCounter(counters, "kb_search_cache_hits", "Searches served from the cache.")
 
