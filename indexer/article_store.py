@@ -7,9 +7,8 @@ An incremental build writes only the shards holding an article that changed, cam
 other shard is a hard link to the live version's file (a published version never changes, so the
 bytes are the same). A reader (a worker opening a version, the next incremental build) keeps what it
 parsed per shard file, by the file's fingerprint (inode, mtime, size): a linked shard is the same
-file, so after one article changes a worker parses one shard of 64 instead of every article (30 MB
-of JSON on 10k chunks). A file damaged in place has another fingerprint: it is read again, and fails
-as it should.
+file, so after one article changes a worker parses one shard of SHARDS, not every article. A file
+damaged in place has another fingerprint: it is read again, and fails as it should.
 """
 
 from __future__ import annotations
@@ -118,7 +117,7 @@ class ArticleShards:
 
 
 def _read_single_file(version: Path) -> dict[str, Article]:
-    """A version built before the articles were sharded (index schema 4): one articles.json."""
+    """A version of index schema 4 or lower, whose articles are in one articles.json."""
     data = orjson.loads((version / layout.LEGACY_ARTICLES).read_bytes())
     return {a["id"]: Article.from_json(a) for a in data}
 

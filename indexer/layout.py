@@ -28,7 +28,7 @@ from indexer.errors import BuildError
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 ARTICLES_DIR = "articles"
-LEGACY_ARTICLES = "articles.json"  # index schema 4 and before: every article in one file
+LEGACY_ARTICLES = "articles.json"  # index schema 4 and lower: every article in one file
 VOCAB = "vocab.json"
 CHANNELS = "channels.yaml"
 SYNONYMS = "synonyms.yaml"

@@ -1,8 +1,8 @@
 """Which Whoosh segments an incremental build merges, so that edits do not pile segments up.
 
-An incremental build writes the changed articles' chunks as a new segment and marks their old
-chunks deleted where they were. Without merging, a served index gains a segment per edit for as
-long as it lives (a full build is the only other thing that compacts), and every search and every
+An incremental build writes the changed articles' chunks as a new segment and marks their old chunks
+deleted in the segments that hold them. Without merging, a served index gains a segment per edit for
+as long as it lives (a full build is the only other thing that compacts), and every search and every
 build pays per segment: a query term's postings are looked up in each, deleted chunks keep their
 place in every score array, and each build's Whoosh writer opens them all.
 

@@ -2,12 +2,12 @@
 
 `IndexWriter.add_document` analyzes every field through a chain of token generators, puts each
 posting through a sorting pool and, when the segment is written, reads each posting's field length
-back from disk. For a full build that was most of the build's time. A `SegmentBuilder` produces the
-same segment: the same terms, positions, weights, field lengths and stored fields, written by the
-same codec objects (`W3Codec`'s per-document and field writers), so Whoosh reads it as its own. It
-gets there by analyzing each distinct text once (an article's title, summary and questions are in
-every one of its chunks), with a tokenizer equivalent to the schema's analyzer (`TextAnalysis`,
-checked against Whoosh's in the tests), and by keeping postings in memory, already grouped by term.
+back from disk: on a full build, most of the build's time. A `SegmentBuilder` produces the same
+segment: the same terms, positions, weights, field lengths and stored fields, written by the same
+codec objects (`W3Codec`'s per-document and field writers), so Whoosh reads it as its own. It gets
+there by analyzing each distinct text once (an article's title, summary and questions are in every
+one of its chunks), with a tokenizer equivalent to the schema's analyzer (`TextAnalysis`, checked
+against Whoosh's in the tests), and by keeping postings in memory, already grouped by term.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from indexer.schema import facet_terms
 # Whoosh's default token pattern without its capturing group, so that findall returns whole tokens.
 _DEFAULT_TOKENS = re.compile(r"[\w\*]+(?:\.?[\w\*]+)*", re.UNICODE)
 
-ENCODED_MEMO = 100_000  # encoded position lists remembered (a few MB)
+ENCODED_MEMO = 100_000  # encoded position lists remembered: bounds the memo's memory
 
 _TERM_INFO = W3TermInfo._struct  # flags, weight, frequency, lengths, max weight, first and last id
 _KEY_VALUE_LENGTHS = filetables._lengths  # before each key and value in a hash file
@@ -278,9 +278,10 @@ def _write_field(
 
     Per term, Whoosh's path makes a term info and a block buffer of arrays, loops over the postings
     in Python for each block's statistics, asks the file for its position a few times and writes
-    each piece separately. Here each term's blocks are assembled in memory with C-speed builtins
-    and written at once, and its term info is packed directly: a fifth less time writing a
-    segment. whoosh3 is pinned exactly; a test compares the files with those Whoosh's path writes.
+    each piece separately. Here each term's blocks are assembled in memory with C-speed builtins and
+    written at once, and its term info is packed directly, which writes a segment in less time
+    (docs/performance.md, "Builds"). whoosh3 is pinned exactly; a test compares the files with those
+    Whoosh's path writes.
     """
     terms_writer.start_field(name, field)
     postwriter = terms_writer._postwriter

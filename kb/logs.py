@@ -2,10 +2,10 @@
 
 The per-request lines (logger kb.access, below WARNING) reach stderr in batches, at most FLUSH_S late
 (BufferedStreamHandler); any other line is written at once, with the request lines before it. A write
-per request cost a cached search more than the search: each write releases the GIL, and the analytics
-writer thread takes it and makes the request wait to get it back. `flush()` writes what waits: the
-app calls it at shutdown, after the last request (uvicorn may end the process by re-raising SIGTERM,
-so no exit handler would run).
+per request would cost a cached search more than the search: each write releases the GIL, and any
+other thread of the worker may take it and make the request wait to get it back. `flush()` writes
+what waits: the app calls it at shutdown, after the last request (uvicorn may end the process by
+re-raising SIGTERM, so no exit handler would run).
 """
 
 from __future__ import annotations
@@ -133,8 +133,8 @@ class LineLogger:
     When the one handler the logger's records reach is a BufferedStreamHandler writing JSON lines
     and batching them (kb's production set-up, from `configure`), the line is made here, as
     JsonFormatter makes it, and queued in that handler directly: a LogRecord and the handler chain
-    cost a cached search ≈ 10 µs, about a tenth of the app's time. Any other set-up (text lines,
-    other handlers or filters, another level) goes through `logging` as usual.
+    are a noticeable share of a cached search's time (docs/decisions/log-fast-path.md). Any other
+    set-up (text lines, other handlers or filters, another level) goes through `logging` as usual.
     """
 
     def __init__(self, logger: logging.Logger, event: str) -> None:
@@ -211,7 +211,7 @@ def configure(level: str = "info", fmt: str = "auto", env: str = "production") -
     """Route kb's and uvicorn's logs to stderr in the chosen format."""
     use_json = fmt == "json" or (fmt == "auto" and env != "development")
     # Neither formatter prints a record's thread, process or source line: not collecting them for
-    # every record (the logging HOWTO's "Optimization" switches) takes a third off a request's line.
+    # every record (the logging HOWTO's "Optimization" switches) makes a request's line cheaper.
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False

@@ -20,10 +20,10 @@ def start_watcher(content_dir: Path, index_dir: Path, stop: threading.Event) -> 
 
     def loop() -> None:
         # Read ahead of the first edit, as its incremental build would: that edit then goes live
-        # as quickly as the next ones (10k chunks: ~0.2 s sooner).
+        # as quickly as the next ones.
         live_articles(index_dir)
-        # A save is a write or two: 50 ms without another ends a burst (a copy of many files
-        # goes on writing, and is built once, up to 0.5 s after its first change).
+        # A save is a write or two: a `step` without another ends a burst (a copy of many files
+        # goes on writing, and is built once, at most `debounce` after its first change).
         for changes in watch(content_dir, stop_event=stop, debounce=500, step=50):
             try:
                 report = build_index(

@@ -8,14 +8,14 @@ that process's answers: flush results, and its log records, logged here as this 
 
 Why a process and not a thread: a writer thread's Python work (masking, rows, the database driver)
 holds the GIL, and every time a request lets the GIL go (a socket write, a numpy sort) the writer
-took it and the request waited up to the interpreter's switch interval (5 ms) to get it back: that
-cost kb about 40% of its throughput and most of its latency tail. The threads left here do almost
-nothing in Python, and wait in the kernel.
+takes it and the request waits up to the interpreter's switch interval to get it back: a large share
+of a worker's throughput and most of its latency tail (docs/decisions/analytics-writer-process.md).
+The threads left here do almost nothing in Python, and wait in the kernel.
 
-If the writer process dies, the next batch starts a new one (what was in the dead one's buffer is
-lost and a warning says so). Shutdown (`close`) sends what is queued, ends the pipe and waits for
-the process to write it; a worker killed outright ends the pipe too, and the writer still writes
-what it received.
+If the writer process dies, the next batch starts a new one (what the dead one held is lost and a
+warning says so). Shutdown (`close`) sends what is queued, ends the pipe and waits for the process
+to write it; a worker killed outright ends the pipe too, and the writer still writes what it
+received.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Analytics:
         self.skipped = 0  # records the database refused (as of the last flush)
         self.written = 0  # as of the last flush
         self._inbox: deque[Any] = deque()
-        self._wake = threading.Event()  # set when something was put into an empty inbox
+        self._wake = threading.Event()  # set when something is put into an empty inbox
         self._hurry = threading.Event()  # set by flush and close: send now, do not linger
         self._lock = threading.Lock()
         self._closed = False

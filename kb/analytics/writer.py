@@ -7,10 +7,10 @@ own), and at the end of stdin writes what it holds and exits. It ignores SIGINT 
 signal to the server's process group must not cut its last write short; stdin's end stops it.
 
 `Writer` does the work, in a thread of that process. Records are appended to a bounded inbox (a
-deque: no lock; the thread is woken only when the inbox was empty). The thread masks, batches and
-writes. It lets records gather for up to LINGER_S before a write (a flush or shutdown cuts that
-short): a busy server then writes a few large transactions a second instead of one per search (a
-transaction costs as much CPU as hundreds of rows). When the database is away, the batch waits in
+deque: no lock; the thread is woken only by a record put into an empty inbox). The thread masks,
+batches and writes. It lets records gather for up to LINGER_S before a write (a flush or shutdown
+cuts that short): a busy server then writes a few large transactions a second instead of one per
+search (a transaction costs far more CPU than a row). When the database is away, the batch waits in
 a bounded buffer and is retried with growing pauses; one warning is logged when it goes away (and
 every minute while it stays away), one line when it is back. What overflows the buffer is dropped
 and counted. Retention runs when the store first answers and then hourly, on the same thread.
@@ -84,11 +84,11 @@ class Writer:
         self.retention_days = retention_days
         self.capacity = capacity
         self.retry_max_s = retry_max_s
-        self.dropped = 0  # records lost: the buffer was full
+        self.dropped = 0  # records lost to a full buffer
         self.skipped = 0  # records the database refused
         self.written = 0
         self._inbox: deque[_Item] = deque()  # appended by requests, drained by the writer thread
-        self._wake = threading.Event()  # set when something was put into an empty inbox
+        self._wake = threading.Event()  # set when something is put into an empty inbox
         self._pending: deque[Record] = deque()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -333,7 +333,8 @@ def slim_search(response: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
 
 
 def _record(kind: str, data: Any, queued: float) -> Record:
-    at = _EPOCH + timedelta(seconds=queued)  # naive UTC, as the store keeps (a third of fromtimestamp's cost)
+    # naive UTC, as the store keeps; cheaper than fromtimestamp
+    at = _EPOCH + timedelta(seconds=queued)
     if kind == "search" and isinstance(data, list | tuple):  # slim_search's tuple
         sid, text, endpoint, internal, answers, confidence, fallback, channel, took_ms, total = data
         query, query_norm = _query(str(text))

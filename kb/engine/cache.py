@@ -9,9 +9,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-# KB_CACHE_SIZE's default: search results kept per worker by text, and as many by meaning. On the
-# benchmark's 10k-chunk log, searches no level answered: 2.07% with 2,048, 1.62% with 3,072, 1.59%
-# with 4,096 or 6,144 (replayed in-process after a 40,000-entry warm-up).
+# KB_CACHE_SIZE's default: search results kept per worker by text, and as many by meaning. The
+# size past which a larger cache hardly answers more of a help center's log (docs/performance.md,
+# "Per query").
 RESULTS = 3072
 
 K = TypeVar("K")

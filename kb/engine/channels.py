@@ -355,8 +355,8 @@ class ChannelBook:
         self._terms: ContentTerms | None = None
         # Choices by (wording, article channel, topic, minute): every search asks for one, and the
         # hours are whole minutes (see _parse_range) in zones whose offsets have been whole minutes
-        # since 1972, so a choice holds for the rest of its minute (with opening hours in three
-        # zones, ≈ 5.0 → 1.5 µs a search).
+        # since 1972, so a choice holds for the rest of its minute: each channel's hours are read
+        # in its zone once a minute, not once a search.
         self._choices: LRU[
             tuple[str | None, str | None, str | None, str | None, int], ChannelChoice
         ] = LRU(1024)

@@ -1,7 +1,7 @@
 """Whoosh's postings, held as arrays: BM25F scoring of a whole query in a few vectorized steps.
 
-Whoosh answers an OR over five fields by walking a tree of Python matchers document by document;
-on 10k chunks that is most of a search's time. Here the same postings are read once per index
+Whoosh answers an OR over five fields by walking a tree of Python matchers document by document; on
+a large help center that is most of a search's time. Here the same postings are read once per index
 segment (`SegmentPostings`, kept across index versions, so an incremental build only reads its new
 segment) and a query is scored with numpy over all chunks at once: the same BM25F formula, inputs
 (stored term weights, Whoosh's quantized field lengths, its IDF) and parameters as Whoosh's own
@@ -223,9 +223,9 @@ class Scored:
     strong: dict[str, Mask]  # stem → chunks with it in a title, heading, question or summary
 
 
-# (field, term) scores kept per version. Replaying the 10k corpus's log, the terms its searches
-# read came to ~14,300 (13 MB of scores): 4,096 kept (7.7 MB) left 46% of the reads to be made
-# again from the postings (≈ 8 per search not cached), 16,384 leave 3%.
+# (field, term) scores kept per version: room for the distinct terms a large help center's log
+# searches, so that a search not cached seldom reads a term's postings again (docs/performance.md,
+# "Per query").
 TERMS_KEPT = 16_384
 
 
@@ -261,8 +261,8 @@ class ImpactIndex:
         # where each chunk's length is kept to within a one-byte encoding (a merge adds up the
         # encoded ones). The mean length is taken here from the same encoded lengths BM25F reads
         # for each chunk, over the live chunks: an edited index then scores every chunk exactly as
-        # a full build does (a test holds it), and scores differ from Whoosh's searcher's by under
-        # 2% (its mean is of the exact lengths; no top answer to the labeled questions changed).
+        # a full build does (a test holds it), and scores differ slightly from Whoosh's
+        # searcher's, whose mean is of the exact lengths (docs/performance.md, "Scoring").
         self.dead = np.flatnonzero(~self.alive)  # the chunks an incremental build marked deleted
         self.live = self.size - len(self.dead)
         self.avg_length = {
@@ -363,7 +363,7 @@ class ImpactIndex:
     def phrase_docs(self, fieldname: str, stems: tuple[str, ...]) -> npt.NDArray[np.int64]:
         """Chunks where the stems stand next to each other, in order, in a field.
 
-        Only phrases named when the index was opened (the synonyms' phrases) were looked for.
+        Only phrases named when the index is opened (the synonyms' phrases) are looked for.
         """
         found = [
             seg.phrases[(fieldname, stems)].astype(np.int64) + offset

@@ -11,7 +11,7 @@ from kb.engine.vocabulary import stem
 SNIPPET_CHARS = 220
 
 
-@lru_cache(maxsize=32768)  # ≈ 0.6 KB each; replaying the 10k log, 8,192 missed 75% of the time, this 22%
+@lru_cache(maxsize=32768)  # room for the snippets a log's searches show again (docs/performance.md)
 def snippet(text: str, stems: tuple[str, ...], width: int = SNIPPET_CHARS) -> str:
     """An HTML-escaped passage of about `width` characters with the most distinct matched words.
 

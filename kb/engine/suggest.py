@@ -2,8 +2,8 @@
 
 Ranking: completions that start with what was typed come first, then those that contain its words
 anywhere (the last word as a prefix); titles before questions; shorter first. Both lookups are
-binary searches over sorted lists built once per index version, so a keystroke costs about the
-same on 10k sections as on 100.
+binary searches over sorted lists built once per index version, so a keystroke's cost hardly
+grows with the number of sections.
 """
 
 from __future__ import annotations

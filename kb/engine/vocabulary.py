@@ -62,11 +62,11 @@ class Grams:
     swap two neighbours) removes at most three of a word's pairs, so two words within k edits have
     at least max(distinct pairs of either) - 3k distinct pairs in common. Counting the pairs a typo
     shares with each word keeps every word that can be within reach, in the words' order, and drops
-    the rest before any edit distance is computed (on 40,000 words, ≈ 1.9 ms became ≈ 0.2 ms).
+    the rest before any edit distance, the costly step, is computed.
 
     The words are sorted by length, so the words of a length are one run of them and one run of
-    each pair's list: only the runs of the lengths within reach are counted (counting whole lists
-    into a vocabulary-sized array took ~40% of a correction on 10k chunks).
+    each pair's list: only the runs of the lengths within reach are counted, never whole lists into
+    a vocabulary-sized array.
     """
 
     def __init__(self, words: Iterable[str]) -> None:
@@ -74,10 +74,9 @@ class Grams:
         # letters or more begin, in the words and in each pair's list.
         self.words, self.starts = _by_length(words)
         n = len(self.words)
-        # Every word's distinct pairs as numbers (two code points, 21 bits each), computed for all
-        # the words of a length at once: a Python loop over the pairs of the 10k corpus's 40,000
-        # words took ~0.12 s of the first misspelt question after every new index version, during
-        # which its worker answered nothing else; this takes ~0.04 s.
+        # Every word's distinct pairs as numbers (two code points, 21 bits each), computed with
+        # numpy for all the words of a length at once, not in a Python loop over the pairs, which
+        # is far slower and holds the GIL all the while, so its worker answers nothing else.
         codes: list[npt.NDArray[np.int64]] = []
         owners: list[npt.NDArray[np.int64]] = []
         distinct = np.zeros(n, dtype=np.int32)
@@ -172,8 +171,8 @@ def _deletion_hashes(points: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 
 
 def _word_deletion_hashes(word: str) -> list[int]:
-    """_deletion_hashes of one word, in Python's integers (≈ 3 µs; numpy's calls on one row took
-    ≈ 90)."""
+    """_deletion_hashes of one word, in Python's integers: on one row, numpy's per-call overhead
+    costs far more than the arithmetic."""
     size, base, mask = len(word), int(_BASE), (1 << 64) - 1
     points = [ord(c) for c in word]
     powers = [1]
@@ -195,10 +194,9 @@ class Deletions:
     SymSpell): a word and a typo within one edit (insert, delete, substitute, or swap two
     neighbours) always share a key, a key being the word itself or the word with one letter
     deleted (a substitution deletes the changed letter from both; a swap deletes the same letter
-    from both). The keys are kept as 64-bit hashes in a hash table of flat arrays (on the 10k
-    corpus's 40,000 words: 378,000 keys, 6.5 MB, built in ≈ 0.07 s). A typo's dozen keys are
-    looked up in ≈ 15 µs (≈ 35 µs in a serving worker, whose caches other requests have filled),
-    where Grams.near counted letter pairs over thousands of words (≈ 30 µs; ≈ 120 µs in a worker).
+    from both). The keys are kept as 64-bit hashes in a hash table of flat arrays, built with numpy
+    (docs/performance.md, "Per query"). A typo's dozen keys are looked up one by one, where
+    Grams.near counts letter pairs over thousands of words: so corrections try Deletions first.
     A hash shared by chance only adds a candidate that the edit distance then drops.
     """
 
@@ -247,8 +245,8 @@ class Vocabulary:
         self.stems = {stem(w) for w in counts} - {""}
         self.total = sum(counts.values()) or 1
         # This version's corrections ("" for none). Kept on the instance: a functools.lru_cache on
-        # the method is one cache for the class, whose keys held every replaced version's
-        # vocabulary (≈ 8 MB on 10k chunks, typo grams included) alive after its index was gone.
+        # the method is one cache for the class, whose keys would hold every replaced version's
+        # vocabulary (its typo indexes included) alive after its index is gone.
         self._corrections: LRU[str, str] = LRU(8192)
 
     def __len__(self) -> int:
@@ -289,19 +287,19 @@ class Vocabulary:
         return str(best[0])
 
     def prepare(self) -> None:
-        """Build the typo-correction indexes now, not in the first question that needs them (which
-        then waited ≈ 0.07 s for each on 40,000 words, answering nothing else meanwhile)."""
+        """Build the typo-correction indexes here, not in the first question that needs them (which
+        would wait for them, and its worker would answer nothing else meanwhile)."""
         self._deletions, self._grams  # noqa: B018 - cached properties, computed for their effect
 
     @cached_property
     def _grams(self) -> Grams:
-        """The words' letter pairs, for a long typo's two-edit corrections (≈ 0.07 s on 40,000
-        words)."""
+        """The words' letter pairs, for a long typo's two-edit corrections (built once: see
+        `prepare`)."""
         return Grams(self._alphabetic)
 
     @cached_property
     def _deletions(self) -> Deletions:
-        """The words' deletion keys, for one-edit corrections (≈ 0.07 s on 40,000 words)."""
+        """The words' deletion keys, for one-edit corrections (built once: see `prepare`)."""
         return Deletions(self._alphabetic)
 
     @property

@@ -2,8 +2,8 @@
 
 uvicorn's own supervisor hands every worker one shared listening socket. A burst of new connections
 (a load balancer's pool, a load test's clients) then mostly goes to whichever worker wakes first,
-and a kept-alive connection stays with the worker that accepted it: in kb's HTTP benchmark, one
-worker of two served all sixteen connections in one run of three while the other sat idle. Here
+and a kept-alive connection stays with the worker that accepted it, so one worker can end up
+serving every connection while another sits idle (docs/performance.md, "Per query"). Here
 every worker listens on a socket of its own bound to the same address (SO_REUSEPORT), and the
 kernel spreads new connections over them.
 

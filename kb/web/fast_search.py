@@ -20,7 +20,7 @@ from kb.web.middleware import DirectRoute
 from kb.web.models import SearchQuery
 
 AGENT_KEY_DOC = "Agent key: also searches internal articles."
-KEPT_QUERY_BYTES = 2048  # longer query strings are read every time: what is kept stays under ~16 MB
+KEPT_QUERY_BYTES = 2048  # longer query strings are read every time, so what is kept stays bounded
 
 
 def query_parameters(model: type[SearchQuery]) -> list[dict[str, Any]]:

@@ -50,10 +50,10 @@ os.register_at_fork(after_in_child=_ids.clear)  # a forked worker must not hand 
 
 def new_id() -> str:
     """32 hex digits: the time in milliseconds (12), then 80 random bits (20). Ids that grow with
-    time are appended to the analytics table's primary-key index, where random ones landed all
-    over it and each batch rewrote most of its pages (≈ 2.5× the insert cost on SQLite; B-trees
-    elsewhere alike). The random part is drawn 256 at a time: os.urandom releases the GIL, and
-    each release on the request path can make the request wait for another thread."""
+    time are appended to the analytics table's primary-key index, where random ones would land all
+    over it and each batch would rewrite most of its pages (on SQLite and in any other B-tree). The
+    random part is drawn 256 at a time: os.urandom releases the GIL, and each release on the request
+    path can make the request wait for another thread."""
     try:
         tail = _ids.pop()
     except IndexError:
