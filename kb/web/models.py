@@ -37,7 +37,7 @@ class SearchBody(BaseModel):
 
 
 class SearchQuery(BaseModel):
-    """The query parameters of GET /search (kb.web.app validates them itself: see search_query)."""
+    """The query parameters of GET /search (kb.web.fast_search reads and validates them itself)."""
 
     q: str = Field(..., description="The question, as typed (plain text, never query syntax).")
     limit: int | None = Field(None, description="Answers to return (1..KB_MAX_LIMIT).")
