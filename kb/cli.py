@@ -29,6 +29,7 @@ app = typer.Typer(
 )
 out = Console()
 DEFAULT_CALIBRATION = Path(__file__).parent / "engine" / "calibration.json"
+DEFAULT_BLEND = Path(__file__).parent / "engine" / "blend.json"
 err = Console(stderr=True)
 
 ContentOpt = Annotated[
@@ -60,7 +61,7 @@ def _fail(message: str, code: int = 1) -> None:
 def _build(
     settings: Settings, strict: bool = False, full: bool = False, quiet: bool = False
 ) -> Any:
-    from indexer import build_index
+    from indexer import build_index, encoder
 
     show = sys.stderr.isatty() and not quiet
     with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -70,6 +71,7 @@ def _build(
             settings.content_dir, settings.index_dir, strict=strict, incremental=not full,
             default_channels=default_content_dir() / "channels.yaml",
             progress=lambda n, total: bar.update(task, completed=n, total=total),
+            semantic=settings.semantic and encoder.available(),
         )  # fmt: skip
     return report
 
@@ -256,6 +258,7 @@ def _engine(content: Path | None, index_dir: Path | None) -> Any:
         _build(settings, quiet=True)
     service = Service(settings)
     service.engine.cache.size = 0
+    service.engine.semantic = settings.semantic
     return service.engine
 
 
@@ -277,6 +280,10 @@ def evaluate(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     misses: Annotated[bool, typer.Option("--misses", help="List the queries that missed.")] = False,
+    blend: Annotated[
+        Path | None,
+        typer.Option("--blend", help="Blend weights to re-rank with (`kb fit-blend`'s output)."),
+    ] = None,
     content: ContentOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
@@ -288,6 +295,10 @@ def evaluate(
 
     try:
         engine = _engine(content, index_dir)
+        if blend is not None:
+            from kb.engine.blend import Blend
+
+            engine.blend = Blend.load(blend)
         rows = [r for f in files for r in ev.load_labeled(f)]
         result = ev.report(engine, rows, baseline)
     except KbError as exc:
@@ -357,6 +368,43 @@ def calibrate(
         f"fitted on {len(data)} answered queries; in-sample ECE {ece:.3f} → {output}",
         highlight=False,
     )
+    out.print_json(json.dumps({"bias": model.bias, "weights": model.weights}))
+
+
+@app.command("fit-blend")
+def fit_blend(
+    corpora: Annotated[
+        list[str],
+        typer.Argument(
+            help="Labeled query files, each as FILE or FILE@CONTENT_DIR@INDEX_DIR (built if absent)."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the blend's weights.")
+    ] = DEFAULT_BLEND,
+) -> None:
+    """Fit the blend of words and meaning that re-ranks the leading answers, on labeled queries of
+    one or more help centers (a help center's own labels left out when measuring it)."""
+    from kb import evaluate as ev
+    from kb.engine.blend import FEATURES, Blend
+    from kb.engine.confidence import fit
+
+    data: list[Any] = []
+    try:
+        for spec in corpora:
+            file, *where = spec.split("@")
+            content = Path(where[0]) if where else None
+            index_dir = Path(where[1]) if len(where) > 1 else None
+            engine = _engine(content, index_dir)
+            found = ev.blend_rows(engine, ev.load_labeled(Path(file)))
+            if not found:
+                _fail(f"{spec}: the index has no vectors (is kb[semantic] installed?)")
+            data.extend(found)
+    except KbError as exc:
+        _fail(str(exc))
+    model = fit(data, features=FEATURES)
+    Blend(model.weights, model.bias).save(output, {"fitted_on": corpora, "rows": len(data)})
+    out.print(f"fitted on {len(data)} answers → {output}", highlight=False)
     out.print_json(json.dumps({"bias": model.bias, "weights": model.weights}))
 
 

@@ -119,6 +119,11 @@ class Settings(BaseSettings):
         description="Requests per client per minute; 0 turns the limit off.",
     )
     watch: bool = Field(False, description="Rebuild the index when the content folder changes.")
+    semantic: bool = Field(
+        True,
+        description="Match meaning as well as words where the `kb[semantic]` extra is installed "
+        "(sentence vectors stored with the index); `off` searches by words alone.",
+    )
 
     @field_validator("typo_language")
     @classmethod
