@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -72,8 +73,37 @@ def _build(
             default_channels=default_content_dir() / "channels.yaml",
             progress=lambda n, total: bar.update(task, completed=n, total=total),
             semantic=settings.semantic and encoder.available(),
+            before_publish=lambda version: _practice(settings, version),
         )  # fmt: skip
     return report
+
+
+def _practice(settings: Settings, version: Path) -> None:
+    """Fit the new version's own confidence model on questions derived from its content (kept
+    from the live version by an incremental build that changed a tenth of the articles or less).
+    Only on the semantic path: the prior it is pooled with was taken there."""
+    from indexer import layout, vectors
+    from kb.engine import practice
+    from kb.engine.common_words import Lexicon
+    from kb.engine.confidence import Model
+    from kb.engine.search import SearchEngine
+    from kb.engine.snapshot import SnapshotHolder
+
+    if not (settings.semantic and (version / vectors.ROWS).exists()):
+        return  # the words path keeps the shipped confidence model
+    manifest = json.loads((version / layout.MANIFEST).read_text(encoding="utf-8"))
+    live = layout.current_version(settings.index_dir)
+    small = manifest.get("incremental") and manifest["changed"] * 10 <= manifest["articles"]
+    if small and live is not None and (live / layout.CONFIDENCE).exists():
+        shutil.copyfile(live / layout.CONFIDENCE, version / layout.CONFIDENCE)
+        return
+    engine = SearchEngine(
+        SnapshotHolder(settings.index_dir),
+        Model.load(),
+        lexicon=Lexicon.load(settings.typo_language),
+        semantic=settings.semantic,
+    )
+    practice.fit_version(version, engine)
 
 
 @app.command()
@@ -382,30 +412,54 @@ def fit_blend(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the blend's weights.")
     ] = DEFAULT_BLEND,
+    prior: Annotated[
+        Path | None,
+        typer.Option(
+            "--prior",
+            help="Also write the top answers' signals under the new blend: the labeled rows every "
+            "index's own confidence is fitted with (kb/engine/confidence-prior.json).",
+        ),
+    ] = None,
 ) -> None:
     """Fit the blend of words and meaning that re-ranks the leading answers, on labeled queries of
     one or more help centers (a help center's own labels left out when measuring it)."""
     from kb import evaluate as ev
     from kb.engine.blend import FEATURES, Blend
     from kb.engine.confidence import fit
+    from kb.engine.practice import cosine_scale, save_prior
 
     data: list[Any] = []
+    engines: list[tuple[Any, list[Any]]] = []
     try:
         for spec in corpora:
             file, *where = spec.split("@")
             content = Path(where[0]) if where else None
             index_dir = Path(where[1]) if len(where) > 1 else None
             engine = _engine(content, index_dir)
-            found = ev.blend_rows(engine, ev.load_labeled(Path(file)))
+            engine.holder.get().confidence = {}  # the rows are taken with the shipped model
+            labeled = ev.load_labeled(Path(file))
+            found = ev.blend_rows(engine, labeled)
             if not found:
                 _fail(f"{spec}: the index has no vectors (is kb[semantic] installed?)")
             data.extend(found)
+            engines.append((engine, labeled))
     except KbError as exc:
         _fail(str(exc))
     model = fit(data, features=FEATURES)
-    Blend(model.weights, model.bias).save(output, {"fitted_on": corpora, "rows": len(data)})
+    blend = Blend(model.weights, model.bias)
+    blend.save(output, {"fitted_on": corpora, "rows": len(data)})
     out.print(f"fitted on {len(data)} answers → {output}", highlight=False)
     out.print_json(json.dumps({"bias": model.bias, "weights": model.weights}))
+    if prior is not None:
+        rows = []
+        for engine, labeled in engines:
+            engine.blend = blend
+            snap = engine.holder.get()
+            # each help center's cosine on its own scale, as its own index will have it
+            snap.cosine_scale = cosine_scale(snap, engine)
+            rows.extend(ev.top_rows(engine, labeled))
+        save_prior(prior, rows, {"fitted_on": corpora})
+        out.print(f"{len(rows)} labeled top answers → {prior}", highlight=False)
 
 
 def settings_markdown() -> str:

@@ -190,6 +190,18 @@ def blend_rows(engine: SearchEngine, rows: list[Labeled]) -> list[Row]:
     return found
 
 
+def top_rows(engine: SearchEngine, rows: list[Labeled]) -> list[Row]:
+    """The signals of the top answer to each labeled question, and whether it is right (for an
+    off-topic question: never); questions without an answer are left out."""
+    found: list[Row] = []
+    for row in rows:
+        body = engine.search(SearchRequest(q=row.q, limit=1, explain=True))
+        if body["answers"] and body["answers"][0]["signals"]:
+            top = body["answers"][0]
+            found.append((top["signals"], (not row.fallback) and top["article"] in row.articles))
+    return found
+
+
 def calibration(outcomes: list[Outcome]) -> tuple[list[dict[str, float]], float]:
     """Is the top answer right, against its confidence (fallback rows: any answer is wrong)."""
     pairs = [

@@ -265,7 +265,11 @@ class SearchEngine:
             candidates = self._group(snap, docs, scored, aq, owners)
         cosines = None
         if self.mode(snap) == "semantic":
-            cosines = self._meaning(snap, aq, req, candidates)
+            low, high = snap.cosine_scale
+            cosines = {
+                article: (cosine, (cosine - low) / (high - low))
+                for article, cosine in self._meaning(snap, aq, req, candidates).items()
+            }
         for c in candidates:
             facets[snap.articles[c.article].topic] += 1
         model = snap.confidence.get(self.mode(snap), self.model)
@@ -420,7 +424,7 @@ class SearchEngine:
         weights: list[float],
         shown: int,
         model: Model,
-        cosines: dict[str, float] | None = None,
+        cosines: dict[str, tuple[float, float]] | None = None,
     ) -> None:
         """Signals and confidence of the leading candidates (those re-ordered, or shown)."""
         covered_by_synonym = {i for e in aq.expansions for i in e.concepts}
@@ -474,15 +478,21 @@ class SearchEngine:
             c.confidence = ceiling = min(c.confidence, ceiling)
 
     def _blend(
-        self, candidates: list[Candidate], depth: int, cosines: dict[str, float], model: Model
+        self,
+        candidates: list[Candidate],
+        depth: int,
+        cosines: dict[str, tuple[float, float]],
+        model: Model,
     ) -> None:
         """Re-rank the leading `depth` candidates by the fitted blend of words and meaning; the
         cosine and its lead over the next answer's become confidence signals."""
         head = candidates[:depth]
         kb = [model.rank_logit(c.signals) for c in head]
-        feats = blending.features(kb, [cosines.get(c.article, 0.0) for c in head])
+        feats = blending.features(kb, [cosines.get(c.article, (0.0, 0.0))[0] for c in head])
         for c, f in zip(head, feats, strict=True):
             c.signals.update(f)
+            # the cosine on the content's own scale (kb.engine.practice): a confidence signal
+            c.signals["cosine_scaled"] = cosines.get(c.article, (0.0, 0.0))[1]
             c.signals["blend"] = self.blend.score(f)
         head.sort(key=lambda c: -c.signals["blend"])
         candidates[:depth] = head

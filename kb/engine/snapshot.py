@@ -53,6 +53,8 @@ class Snapshot:
     # The confidence model fitted on this version's own content (kb.engine.practice), by the path
     # ("semantic" or "words") it was fitted on.
     confidence: dict[str, Model] = field(default_factory=dict)
+    # Where a top answer's cosine lies on this content, off-topic and answered (kb.engine.practice).
+    cosine_scale: tuple[float, float] = (0.0, 1.0)
 
     @classmethod
     def open(
@@ -106,7 +108,7 @@ class Snapshot:
             manifest=manifest,
             chunks=chunks,
             semantic=semantic,
-            confidence=_own_confidence(path),
+            **_own_confidence(path),
         )
 
     @property
@@ -123,10 +125,15 @@ class Snapshot:
             self.searcher.close()
 
 
-def _own_confidence(path: Path) -> dict[str, Model]:
+def _own_confidence(path: Path) -> dict[str, Any]:
+    """The version's own confidence model and cosine scale, where it has them."""
     try:
         data = orjson.loads((path / layout.CONFIDENCE).read_bytes())
-        return {str(data["mode"]): Model.from_json(data)}
+        low, high = (float(x) for x in data["cosine_scale"])
+        return {
+            "confidence": {str(data["mode"]): Model.from_json(data)},
+            "cosine_scale": (low, high),
+        }
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
