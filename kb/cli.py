@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -79,31 +78,12 @@ def _build(
 
 
 def _practice(settings: Settings, version: Path) -> None:
-    """Fit the new version's own confidence model on questions derived from its content (kept
-    from the live version by an incremental build that changed a tenth of the articles or less).
-    Only on the semantic path: the prior it is pooled with was taken there."""
-    from indexer import layout, vectors
+    """The new version's own confidence model (kb.engine.practice), before it goes live."""
     from kb.engine import practice
-    from kb.engine.common_words import Lexicon
-    from kb.engine.confidence import Model
-    from kb.engine.search import SearchEngine
-    from kb.engine.snapshot import SnapshotHolder
 
-    if not (settings.semantic and (version / vectors.ROWS).exists()):
-        return  # the words path keeps the shipped confidence model
-    manifest = json.loads((version / layout.MANIFEST).read_text(encoding="utf-8"))
-    live = layout.current_version(settings.index_dir)
-    small = manifest.get("incremental") and manifest["changed"] * 10 <= manifest["articles"]
-    if small and live is not None and (live / layout.CONFIDENCE).exists():
-        shutil.copyfile(live / layout.CONFIDENCE, version / layout.CONFIDENCE)
-        return
-    engine = SearchEngine(
-        SnapshotHolder(settings.index_dir),
-        Model.load(),
-        lexicon=Lexicon.load(settings.typo_language),
-        semantic=settings.semantic,
+    practice.prepare_version(
+        version, settings.index_dir, semantic=settings.semantic, language=settings.typo_language
     )
-    practice.fit_version(version, engine)
 
 
 @app.command()

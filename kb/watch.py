@@ -9,14 +9,24 @@ from pathlib import Path
 from watchfiles import watch
 
 from kb.config import default_content_dir
+from kb.engine.common_words import DEFAULT_LANGUAGE
 from kb.errors import KbError
 
 log = logging.getLogger("kb.watch")
 
 
-def start_watcher(content_dir: Path, index_dir: Path, stop: threading.Event) -> threading.Thread:
-    """A daemon thread that runs an incremental build after each burst of content changes."""
+def start_watcher(
+    content_dir: Path,
+    index_dir: Path,
+    stop: threading.Event,
+    *,
+    semantic: bool = True,
+    typo_language: str = DEFAULT_LANGUAGE,
+) -> threading.Thread:
+    """A daemon thread that runs an incremental build after each burst of content changes (each
+    version given its own confidence model on the semantic path, kb.engine.practice)."""
     from indexer import build_index, live_articles
+    from kb.engine.practice import prepare_version
 
     def loop() -> None:
         # Read ahead of the first edit, as its incremental build would: that edit then goes live
@@ -31,6 +41,9 @@ def start_watcher(content_dir: Path, index_dir: Path, stop: threading.Event) -> 
                     index_dir,
                     incremental=True,
                     default_channels=default_content_dir() / "channels.yaml",
+                    before_publish=lambda version: prepare_version(
+                        version, index_dir, semantic=semantic, language=typo_language
+                    ),
                 )
             except KbError as exc:
                 log.warning("rebuild after content change failed", extra={"reason": str(exc)})

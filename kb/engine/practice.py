@@ -26,15 +26,18 @@ import hashlib
 import json
 import random
 import re
+import shutil
 import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from indexer import layout, vectors
 from indexer.article import Article
 from indexer.layout import CONFIDENCE
 from indexer.schema import STOPWORDS
+from kb.engine.common_words import Lexicon
 from kb.engine.confidence import FEATURES, Model, fit
 from kb.engine.search import SearchEngine, SearchRequest
 from kb.engine.snapshot import Snapshot, SnapshotHolder
@@ -227,3 +230,19 @@ def fit_version(
     tmp.write_text(json.dumps({**model.to_json(), **meta}, indent=2) + "\n", encoding="utf-8")
     tmp.replace(version / CONFIDENCE)
     return model
+
+
+def prepare_version(version: Path, index_dir: Path, *, semantic: bool, language: str) -> None:
+    """Give a version about to be published its own confidence model: fitted afresh, or kept from
+    the live version by an incremental build that changed a tenth of the articles or less. Only on
+    the semantic path (the words path keeps the shipped model: the prior was taken there)."""
+    if not (semantic and (version / vectors.ROWS).exists()):
+        return
+    manifest = json.loads((version / layout.MANIFEST).read_text(encoding="utf-8"))
+    live = layout.current_version(index_dir)
+    small = manifest.get("incremental") and manifest["changed"] * 10 <= manifest["articles"]
+    if small and live is not None and (live / CONFIDENCE).exists():
+        shutil.copyfile(live / CONFIDENCE, version / CONFIDENCE)
+        return
+    engine = SearchEngine(SnapshotHolder(index_dir), Model.load(), lexicon=Lexicon.load(language))
+    fit_version(version, engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,29 @@ def test_the_semantic_path_answers_where_the_version_has_vectors(semantic_index:
     assert top["article"] == "delayed-or-lost-package" and top["signals"]["cosine"] > 0.5
     m = evaluate.metrics(evaluate.run(engine, evaluate.load_labeled(OWN)))
     assert m["hit@1"] >= 0.94 and m["fallback_acc"] >= 0.9, m
+
+
+def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(content_copy: Path) -> None:
+    """An incremental build that changes one article in sixteen keeps the live version's own
+    confidence model; a full build fits it again, to the same model for the same content."""
+    index = content_copy.parent / "index"
+
+    def prepare(version: Path) -> None:
+        practice.prepare_version(version, index, semantic=True, language="en")
+
+    build_index(content_copy, index, semantic=True, before_publish=prepare)
+    first = (_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8")
+    page = content_copy / "track-your-order.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    edited = build_index(content_copy, index, incremental=True, before_publish=prepare)
+    assert edited.incremental and edited.embedded == 1
+    assert (_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8") == first
+    build_index(content_copy, index, before_publish=prepare)
+    again = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    assert again["weights"] == json.loads(first)["weights"]
+
+
+def _live(index: Path) -> Path:
+    version = layout.current_version(index)
+    assert version is not None
+    return version
