@@ -164,7 +164,13 @@ def serve(
 
         from kb.watch import start_watcher
 
-        start_watcher(settings.content_dir, settings.index_dir, threading.Event())
+        start_watcher(
+            settings.content_dir,
+            settings.index_dir,
+            threading.Event(),
+            semantic=settings.semantic,
+            typo_language=settings.typo_language,
+        )
         err.print(f"watching {settings.content_dir} for changes", highlight=False)
     err.print(
         f"kb serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker(s))",
