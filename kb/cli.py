@@ -367,7 +367,10 @@ def calibrate(
     content: ContentOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
-    """Fit the ranking and confidence models on labeled queries, so that confidence is calibrated."""
+    """Fit the ranking and confidence models on labeled queries, so that confidence is calibrated.
+
+    On the semantic path the labeled questions refine the live version's own confidence model
+    instead (pooled with the prior, kb.engine.practice); small incremental builds keep it."""
     from kb import evaluate as ev
     from kb.engine.confidence import reliability
 
@@ -376,6 +379,18 @@ def calibrate(
         rows = [r for f in files for r in ev.load_labeled(f)]
     except KbError as exc:
         _fail(str(exc))
+    snap = engine.holder.get()
+    if engine.mode(snap) == "semantic" and snap.confidence:
+        from kb.engine.practice import refine_version
+
+        refined, found = refine_version(snap.path, ev.top_rows(engine, rows))
+        out.print(
+            f"the live version's own confidence model refitted with {found} labeled top answers "
+            f"→ {snap.path.name}/confidence.json (workers use it from the next version they open)",
+            highlight=False,
+        )
+        out.print_json(json.dumps({"bias": refined.bias, "weights": refined.weights}))
+        return
 
     model, data = ev.calibrate(engine, rows)
     model.save(output, {"fitted_on": [str(f) for f in files], "rows": len(data)})

@@ -232,6 +232,20 @@ def fit_version(
     return model
 
 
+def refine_version(version: Path, labeled: list[Row]) -> tuple[Model, int]:
+    """Refit a version's own confidence model with labeled top answers of its help center (taken
+    on its cosine scale) pooled with the prior, keeping its scale; the model and the rows added."""
+    data = json.loads((version / CONFIDENCE).read_text(encoding="utf-8"))
+    own = Model.from_json(data)
+    model = replace(fit(load_prior() + labeled, features=FEATURES + SEMANTIC_FEATURES), ranking=own.ranking)
+    meta = {k: v for k, v in data.items() if k not in ("bias", "weights", "ranking")}
+    meta["labeled_rows"] = len(labeled)
+    tmp = version / f".{CONFIDENCE}.tmp"
+    tmp.write_text(json.dumps({**model.to_json(), **meta}, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(version / CONFIDENCE)
+    return model, len(labeled)
+
+
 def prepare_version(version: Path, index_dir: Path, *, semantic: bool, language: str) -> None:
     """Give a version about to be published its own confidence model: fitted afresh, or kept from
     the live version by an incremental build that changed a tenth of the articles or less. Only on

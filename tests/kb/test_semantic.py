@@ -89,3 +89,21 @@ def _live(index: Path) -> Path:
     version = layout.current_version(index)
     assert version is not None
     return version
+
+
+def test_kb_index_then_calibrate_refines_the_versions_own_model(tmp_path: Path) -> None:
+    """`kb index` gives a version vectors and its own confidence model; `kb calibrate FILE` then
+    refits that model with the labeled questions, keeping the cosine scale, and writes nothing to
+    the shipped calibration file."""
+    from tests.kb.test_cli import run
+
+    index = tmp_path / "ix"
+    built = run("index", "--content", str(CONTENT), "--index", str(index))
+    assert built.returncode == 0, built.stderr
+    own = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    shipped = tmp_path / "calibration.json"
+    done = run("calibrate", str(OWN), "--index", str(index), "--content", str(CONTENT), "-o", str(shipped))
+    assert done.returncode == 0, done.stderr
+    refined = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    assert refined["cosine_scale"] == own["cosine_scale"] and refined["labeled_rows"] > 150
+    assert refined["weights"] != own["weights"] and not shipped.exists()
