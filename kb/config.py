@@ -19,6 +19,9 @@ from kb.engine.common_words import DEFAULT_LANGUAGE, LANGUAGES
 from kb.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from indexer import BuildReport
     from kb.engine import Engine
 
 EXAMPLE_KEY = "change-me"
@@ -146,6 +149,11 @@ class Settings(BaseSettings):
     index_unlisted: bool = Field(
         True, description="Index pages published but unlisted (`hidden`, `unlisted`, `sitemap: false`)."
     )
+    semantic: bool = Field(
+        True,
+        description="Match meaning as well as words where the `kb[semantic]` extra is installed "
+        "(sentence vectors stored with the index); `off` searches by words alone.",
+    )
 
     @field_validator("typo_language")
     @classmethod
@@ -174,6 +182,38 @@ class Settings(BaseSettings):
             return self.topic_thresholds[topic]
         return self.fallback_threshold
 
+    def build_index(
+        self,
+        *,
+        strict: bool = False,
+        full: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BuildReport:
+        """Build KB_CONTENT_DIR into a new version of KB_INDEX_DIR and switch it in: the one way
+        `kb index`, `kb serve`, POST /admin/reindex and the content watcher build. Incremental
+        unless `full`; on the semantic path the version gets its section vectors and its own
+        confidence model (kb.engine.practice) before it goes live."""
+        from indexer import build_index, encoder
+        from kb.engine import practice
+
+        def prepare(version: Path) -> None:
+            practice.prepare_version(
+                version, self.index_dir, semantic=self.semantic, language=self.typo_language
+            )
+
+        return build_index(
+            self.content_dir,
+            self.index_dir,
+            strict=strict,
+            incremental=not full,
+            default_channels=default_content_dir() / "channels.yaml",
+            progress=progress,
+            content_format=self.content_format,
+            include_unlisted=self.index_unlisted,
+            semantic=self.semantic and encoder.available(),
+            before_publish=prepare,
+        )
+
     def open_engine(self, **overrides: Any) -> Engine:
         """The search engine these settings describe, over KB_INDEX_DIR (kb.engine's front door)."""
         from kb.engine import open_engine
@@ -189,6 +229,7 @@ class Settings(BaseSettings):
             "thresholds": self.threshold_for,
             "cache_size": self.cache_size,
             "typo_language": self.typo_language,
+            "semantic": self.semantic,
         }
         return open_engine(self.index_dir, **{**options, **overrides})
 

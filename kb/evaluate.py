@@ -14,6 +14,8 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
 from indexer.schema import words
+from kb.engine.blend import DEPTH, NEAREST
+from kb.engine.blend import FEATURES as BLEND_FEATURES
 from kb.engine.common_words import Lexicon
 from kb.engine.confidence import FEATURES, ORDER_FREE, Model, fit, reliability
 from kb.engine.query import correction
@@ -32,6 +34,7 @@ class Labeled:
     articles: list[str]
     fallback: bool
     channel: str | None
+    kind: str | None = None  # the labeller's kind of question (keyword, paraphrase, ticket, …)
 
 
 @dataclass
@@ -56,7 +59,13 @@ def load_labeled(path: Path) -> list[Labeled]:
         try:
             d = json.loads(line)
             rows.append(
-                Labeled(str(d["q"]), list(d["articles"]), bool(d["fallback"]), d.get("channel"))
+                Labeled(
+                    str(d["q"]),
+                    list(d["articles"]),
+                    bool(d["fallback"]),
+                    d.get("channel"),
+                    str(d["kind"]) if d.get("kind") else None,
+                )
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ContentError(f"{path}:{n}: not a labeled query ({exc})") from None
@@ -77,6 +86,8 @@ def groups_of(row: Labeled, snap: Snapshot, lexicon: Lexicon) -> list[str]:
         g.append("syntax")
     if row.channel:
         g.append(f"channel:{row.channel}")
+    if row.kind:
+        g.append(f"kind:{row.kind}")
     return g
 
 
@@ -156,6 +167,39 @@ def calibrate(engine: SearchEngine, rows: list[Labeled]) -> tuple[Model, list[Ro
     data = [a for shown in answers(CALIBRATION_DEPTH) for a in shown]
     engine.model = replace(fit(data), ranking=ranking)
     return engine.model, data
+
+
+def blend_rows(engine: SearchEngine, rows: list[Labeled]) -> list[Row]:
+    """The blend's features of the answers it re-ranks, each labeled right or not, over the
+    questions that have a right answer among them (an off-topic question teaches nothing about
+    order). Empty where the engine's version has no vectors."""
+    found: list[Row] = []
+    if engine.mode(engine.holder.get()) != "semantic":
+        return found
+    for row in rows:
+        if row.fallback:
+            continue
+        body = engine.search(SearchRequest(q=row.q, limit=DEPTH + NEAREST, explain=True))
+        shown = [
+            ({k: a["signals"][k] for k in BLEND_FEATURES}, a["article"] in row.articles)
+            for a in body["answers"]
+            if a["signals"] and "cosine" in a["signals"]
+        ]
+        if any(ok for _, ok in shown):
+            found.extend(shown)
+    return found
+
+
+def top_rows(engine: SearchEngine, rows: list[Labeled]) -> list[Row]:
+    """The signals of the top answer to each labeled question, and whether it is right (for an
+    off-topic question: never); questions without an answer are left out."""
+    found: list[Row] = []
+    for row in rows:
+        body = engine.search(SearchRequest(q=row.q, limit=1, explain=True))
+        if body["answers"] and body["answers"][0]["signals"]:
+            top = body["answers"][0]
+            found.append((top["signals"], (not row.fallback) and top["article"] in row.articles))
+    return found
 
 
 def calibration(outcomes: list[Outcome]) -> tuple[list[dict[str, float]], float]:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 
 from watchfiles import watch
 
-from kb.config import default_content_dir
+from kb.config import Settings
 from kb.errors import KbError
 
 log = logging.getLogger("kb.watch")
 
 
-def start_watcher(content_dir: Path, index_dir: Path, stop: threading.Event) -> threading.Thread:
-    """A daemon thread that runs an incremental build after each burst of content changes."""
-    from indexer import build_index, live_articles
+def start_watcher(settings: Settings, stop: threading.Event) -> threading.Thread:
+    """A daemon thread that runs an incremental build of `settings` after each burst of content
+    changes, as `kb index` would (Settings.build_index)."""
+    from indexer import live_articles
+
+    content_dir, index_dir = settings.content_dir, settings.index_dir
 
     def loop() -> None:
         # Read ahead of the first edit, as its incremental build would: that edit then goes live
@@ -26,12 +28,7 @@ def start_watcher(content_dir: Path, index_dir: Path, stop: threading.Event) -> 
         # goes on writing, and is built once, at most `debounce` after its first change).
         for changes in watch(content_dir, stop_event=stop, debounce=500, step=50):
             try:
-                report = build_index(
-                    content_dir,
-                    index_dir,
-                    incremental=True,
-                    default_channels=default_content_dir() / "channels.yaml",
-                )
+                report = settings.build_index()
             except KbError as exc:
                 log.warning("rebuild after content change failed", extra={"reason": str(exc)})
                 continue

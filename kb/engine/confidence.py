@@ -86,7 +86,7 @@ class Model:
         return (self.ranking or self).logit({**signals, **ORDER_FREE})
 
     def logit(self, signals: dict[str, float]) -> float:
-        return self.bias + sum(self.weights.get(k, 0.0) * signals.get(k, 0.0) for k in FEATURES)
+        return self.bias + sum(w * signals.get(k, 0.0) for k, w in self.weights.items())
 
     def probability(self, signals: dict[str, float]) -> float:
         z = max(-30.0, min(30.0, self.logit(signals)))

@@ -80,6 +80,10 @@ class Engine:
         """Every topic with its article count and what it covers."""
         return browse.topics(browse.visible(self.snapshot().articles, internal))
 
+    def mode(self) -> str:
+        """How the live version is searched: "semantic" (words and meaning) or "words"."""
+        return self.searcher.mode(self.snapshot())
+
     def channels(self) -> list[dict[str, Any]]:
         """Every contact channel with whether it is open now and when it opens."""
         return self.snapshot().channels.to_json()
@@ -107,12 +111,15 @@ def open_engine(
     thresholds: Callable[[str | None], float] | None = None,
     cache_size: int = RESULTS,
     typo_language: str = DEFAULT_LANGUAGE,
+    semantic: bool = True,
     on_load: Callable[[Snapshot], None] | None = None,
 ) -> Engine:
     """An engine over the index in `index_dir` (built by `indexer.build_index`).
 
-    The live version is looked for again every `reload_interval_s` at a search, or by a thread of
-    its own once `engine.holder.start_polling()` is called; `on_load` runs for each version opened.
+    `semantic`: re-rank by meaning where the version has section vectors and the encoder is
+    installed (kb.engine.semantic); False searches by words alone. The live version is looked for
+    again every `reload_interval_s` at a search, or by a thread of its own once
+    `engine.holder.start_polling()` is called; `on_load` runs for each version opened.
     """
     holder = SnapshotHolder(
         index_dir,
@@ -131,5 +138,6 @@ def open_engine(
         thresholds=thresholds,
         cache_size=cache_size,
         lexicon=Lexicon.load(typo_language),
+        semantic=semantic,
     )
     return Engine(holder, searcher)

@@ -22,11 +22,14 @@ import numpy.typing as npt
 from whoosh.reading import CorruptIndexError
 
 from indexer.article import Section
+from indexer.vectors import CARD
+from kb.engine import blend as blending
 from kb.engine import scoring
 from kb.engine.cache import LRU, RESULTS
 from kb.engine.common_words import DEFAULT_LANGUAGE, Lexicon
 from kb.engine.confidence import Model
 from kb.engine.query import AnalyzedQuery, analyze
+from kb.engine.semantic import QueryEncoder
 from kb.engine.snapshot import Snapshot, SnapshotHolder
 from kb.engine.snippet import snippet
 from kb.errors import BadParameterError, EmptyQueryError, IndexCorruptError, QueryTooLongError
@@ -167,6 +170,8 @@ class SearchEngine:
         thresholds: Any = None,
         cache_size: int = RESULTS,
         lexicon: Lexicon | None = None,
+        semantic: bool = True,
+        blend: blending.Blend | None = None,
     ) -> None:
         self.holder = holder
         # The service passes the one KB_TYPO_LANGUAGE names; tools and benchmarks get its default.
@@ -178,6 +183,14 @@ class SearchEngine:
         self.filterable = filterable or ["topic"]
         self.thresholds = thresholds  # callable topic -> threshold
         self.cache = Answers(cache_size)
+        # Meaning as well as words where the version has vectors and the extra is installed.
+        self.semantic = semantic
+        self.blend = blend if blend is not None else blending.Blend.load()
+        self.query_vectors = QueryEncoder()
+
+    def mode(self, snap: Snapshot) -> str:
+        """Which path answers on `snap`: "semantic" (words and meaning) or "words"."""
+        return "semantic" if self.semantic and snap.semantic is not None else "words"
 
     def threshold(self, topic: str | None) -> float:
         return float(self.thresholds(topic)) if self.thresholds else 0.5
@@ -250,9 +263,17 @@ class SearchEngine:
             scored = scoring.score(snap.impacts, clauses, STRONG_FIELDS)
             docs = self._top(scored.scores, self._allowed(snap, req), snap.impacts.order)
             candidates = self._group(snap, docs, scored, aq, owners)
-            for c in candidates:
-                facets[snap.articles[c.article].topic] += 1
-        self._score(candidates, aq, self._weights(snap, aq), shown=req.limit)
+        cosines = None
+        if self.mode(snap) == "semantic":
+            low, high = snap.cosine_scale
+            cosines = {
+                article: (cosine, (cosine - low) / (high - low))
+                for article, cosine in self._meaning(snap, aq, req, candidates).items()
+            }
+        for c in candidates:
+            facets[snap.articles[c.article].topic] += 1
+        model = snap.confidence.get(self.mode(snap), self.model)
+        self._score(candidates, aq, self._weights(snap, aq), req.limit, model, cosines)
         best = candidates[0] if candidates else None
         confidence = best.confidence if best else 0.0
         topic = snap.articles[best.article].topic if best else None
@@ -286,6 +307,34 @@ class SearchEngine:
                 ),
             }
         return body
+
+    def _meaning(
+        self, snap: Snapshot, aq: AnalyzedQuery, req: SearchRequest, candidates: list[Candidate]
+    ) -> dict[str, float]:
+        """Each leading answer's cosine to the question as corrected, after the articles closest in
+        meaning are added behind the leading answers by words (unfiltered searches only: a
+        filter is a property of chunks, known to the words' path)."""
+        vectors = snap.semantic
+        assert vectors is not None
+        query = self.query_vectors(aq.did_you_mean or aq.text)
+        if not req.filters:
+            known = {c.article for c in candidates}
+            extra = []
+            for article_id in vectors.nearest(query, blending.NEAREST):
+                article = snap.articles.get(article_id)
+                if article_id in known or article is None or not article.sections:
+                    continue
+                if article.audience == "internal" and not req.internal:
+                    continue
+                extra.append(Candidate(article=article_id, score=0.0, hits=[]))
+            candidates[blending.DEPTH : blending.DEPTH] = extra
+        head = candidates[: blending.DEPTH + blending.NEAREST]
+        found = vectors.cosines(query, [c.article for c in head])
+        for c, (_, anchor) in zip(head, found, strict=True):
+            if not c.hits:  # found by meaning alone: land on its closest section
+                sections = snap.articles[c.article].sections
+                c.hits.append(Hit(anchor if anchor != CARD else sections[0].anchor, 0.0))
+        return {c.article: cosine for c, (cosine, _) in zip(head, found, strict=True)}
 
     @staticmethod
     def _allowed(snap: Snapshot, req: SearchRequest) -> scoring.Mask:
@@ -369,7 +418,13 @@ class SearchEngine:
         return weights
 
     def _score(
-        self, candidates: list[Candidate], aq: AnalyzedQuery, weights: list[float], shown: int
+        self,
+        candidates: list[Candidate],
+        aq: AnalyzedQuery,
+        weights: list[float],
+        shown: int,
+        model: Model,
+        cosines: dict[str, tuple[float, float]] | None = None,
     ) -> None:
         """Signals and confidence of the leading candidates (those re-ordered, or shown)."""
         covered_by_synonym = {i for e in aq.expansions for i in e.concepts}
@@ -383,7 +438,8 @@ class SearchEngine:
         total_weight = sum(weights) or 1.0
         top = candidates[0].score if candidates and candidates[0].score > 0 else 0.0
         heaviest = max(weights, default=0.0) or 1.0
-        leading = candidates[: max(RERANK, shown)]
+        depth = len(cosines) if cosines is not None else RERANK
+        leading = candidates[: max(depth, shown)]
         for c in leading:
             missed = [w for i, w in enumerate(weights) if i not in c.matched]
             c.signals = {
@@ -406,17 +462,47 @@ class SearchEngine:
         for rank, c in enumerate(leading):
             nxt = candidates[rank + 1].score if rank + 1 < len(candidates) else 0.0
             c.signals["margin"] = max(0.0, (c.score - nxt) / c.score) if c.score > 0 else 0.0
-            c.confidence = ceiling = min(self.model.probability(c.signals), ceiling)
+            c.confidence = ceiling = min(model.probability(c.signals), ceiling)
+        if cosines is not None:
+            self._blend(candidates, depth, cosines, model)
+            return
         # The leading articles are put in the order of how well they answer (the ranking model),
         # judged on their signals (how much of the question each covers, where, as typed, and its
         # BM25F score relative to the best) but not their order: BM25F alone can put an article
         # that matches every word through a synonym above one that has them all.
-        head = sorted(candidates[:RERANK], key=lambda c: -self.model.rank_logit(c.signals))
+        head = sorted(candidates[:RERANK], key=lambda c: -model.rank_logit(c.signals))
         candidates[:RERANK] = head
         # A lower-ranked answer is never more likely right than the one above it.
         ceiling = 1.0
         for c in candidates[: len(leading)]:
             c.confidence = ceiling = min(c.confidence, ceiling)
+
+    def _blend(
+        self,
+        candidates: list[Candidate],
+        depth: int,
+        cosines: dict[str, tuple[float, float]],
+        model: Model,
+    ) -> None:
+        """Re-rank the leading `depth` candidates by the fitted blend of words and meaning; the
+        cosine and its lead over the next answer's become confidence signals."""
+        head = candidates[:depth]
+        kb = [model.rank_logit(c.signals) for c in head]
+        feats = blending.features(kb, [cosines.get(c.article, (0.0, 0.0))[0] for c in head])
+        for c, f in zip(head, feats, strict=True):
+            c.signals.update(f)
+            # the cosine on the content's own scale (kb.engine.practice): a confidence signal
+            c.signals["cosine_scaled"] = cosines.get(c.article, (0.0, 0.0))[1]
+            c.signals["blend"] = self.blend.score(f)
+        head.sort(key=lambda c: -c.signals["blend"])
+        candidates[:depth] = head
+        for rank, c in enumerate(head):
+            others = [o.signals["cosine"] for i, o in enumerate(head) if i != rank]
+            c.signals["cosine_margin"] = c.signals["cosine"] - max(others, default=0.0)
+        ceiling = 1.0
+        for c in candidates[: max(depth, len(head))]:
+            if c.signals:
+                c.confidence = ceiling = min(model.probability(c.signals), ceiling)
 
     def _answer(
         self, snap: Snapshot, c: Candidate, stems: tuple[str, ...], explain: bool

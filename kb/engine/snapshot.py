@@ -21,11 +21,13 @@ import orjson
 from whoosh.filedb.filestore import FileStorage, copy_to_ram
 from whoosh.searching import Searcher
 
-from indexer import article_store, layout
+from indexer import article_store, encoder, layout
 from indexer.article import Article
 from indexer.safe_yaml import load_yaml
 from kb.engine.channels import ChannelBook
+from kb.engine.confidence import Model
 from kb.engine.scoring import ImpactIndex, SegmentCache
+from kb.engine.semantic import SectionVectors
 from kb.engine.vocabulary import Synonyms, Vocabulary
 from kb.errors import IndexCorruptError, IndexMissingError
 
@@ -46,6 +48,13 @@ class Snapshot:
     manifest: dict[str, Any]
     chunks: int
     loaded_at: float = field(default_factory=time.time)
+    # The version's section vectors, where it has them and the semantic extra is installed.
+    semantic: SectionVectors | None = None
+    # The confidence model fitted on this version's own content (kb.engine.practice), by the path
+    # ("semantic" or "words") it was fitted on.
+    confidence: dict[str, Model] = field(default_factory=dict)
+    # Where a top answer's cosine lies on this content, off-topic and answered (kb.engine.practice).
+    cosine_scale: tuple[float, float] = (0.0, 1.0)
 
     @classmethod
     def open(
@@ -88,6 +97,7 @@ class Snapshot:
         channels = ChannelBook.load(channels_path, default_tz)
         channels.read_terms_from(articles, vocab)  # urgency words inside the content's own terms
         vocabulary = Vocabulary(vocab)
+        semantic = SectionVectors.load(path) if encoder.available() else None
         return cls(
             version=path.name,
             path=path,
@@ -98,6 +108,8 @@ class Snapshot:
             synonyms=synonyms,
             manifest=manifest,
             chunks=chunks,
+            semantic=semantic,
+            **_own_confidence(path),
         )
 
     @property
@@ -112,6 +124,19 @@ class Snapshot:
     def close(self) -> None:
         if "searcher" in self.__dict__:
             self.searcher.close()
+
+
+def _own_confidence(path: Path) -> dict[str, Any]:
+    """The version's own confidence model and cosine scale, where it has them."""
+    try:
+        data = orjson.loads((path / layout.CONFIDENCE).read_bytes())
+        low, high = (float(x) for x in data["cosine_scale"])
+        return {
+            "confidence": {str(data["mode"]): Model.from_json(data)},
+            "cosine_scale": (low, high),
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _open_searcher(path: Path) -> Searcher:

@@ -249,4 +249,7 @@ class Ready(BaseModel):
     version: str | None = None
     articles: int | None = None
     chunks: int | None = None
+    search: str | None = Field(
+        None, description="`semantic` (words and meaning) or `words`: how the live version is searched."
+    )
     reason: str | None = None

@@ -9,6 +9,7 @@ from pathlib import Path
 from indexer import build_index, layout
 from kb.engine.snapshot import Snapshot
 from kb.watch import start_watcher
+from tests.helpers.server import make_settings
 
 
 def test_edit_triggers_an_incremental_rebuild(content_copy: Path, tmp_path: Path) -> None:
@@ -16,7 +17,7 @@ def test_edit_triggers_an_incremental_rebuild(content_copy: Path, tmp_path: Path
     index = tmp_path / "index"
     first = build_index(content_copy, index).version
     stop = threading.Event()
-    thread = start_watcher(content_copy, index, stop)
+    thread = start_watcher(make_settings(index, content_copy, semantic=False), stop)
     try:
         time.sleep(0.5)
         (content_copy / "gift.md").write_text(

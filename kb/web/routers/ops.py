@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from kb import errors
-from kb.config import default_content_dir
 from kb.web.deps import ServiceDep, admin_refusal
 from kb.web.encoding import SafeJSONResponse
 from kb.web.models import Health, Problem, Ready
@@ -41,6 +40,7 @@ async def readyz(service: ServiceDep) -> Any:
         "version": snap.version,
         "articles": len(snap.articles),
         "chunks": snap.chunks,
+        "search": service.engine.mode(),
     }
     if service.holder.error:
         body["reason"] = f"serving {snap.version}; newer version not loaded: {service.holder.error}"
@@ -81,14 +81,9 @@ async def reindex(
     refused = admin_refusal(settings, x_admin_key)
     if refused is not None:
         return refused
-    from indexer import build_index  # the build side is loaded only by a worker that builds
-
     started = time.perf_counter()
     try:
-        report = await run_in_threadpool(
-            build_index, settings.content_dir, settings.index_dir, incremental=not full,
-            default_channels=default_content_dir() / "channels.yaml",
-        )  # fmt: skip
+        report = await run_in_threadpool(lambda: settings.build_index(full=full))
     except errors.KbError:
         service.metrics.reindex.labels("failed").inc()
         raise

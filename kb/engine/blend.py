@@ -1,0 +1,53 @@
+"""Words and meaning in one order: the leading answers re-ranked by a fitted linear blend of kb's
+ranking judgement and the cosine of the question to each article (kb.engine.semantic).
+
+Features of an answer, each also as its gap to the best among the answers re-ranked, so that the
+blend compares answers to one question rather than questions to each other:
+
+- kb: the ranking model's logit (kb.engine.confidence), from the words' signals;
+- cosine: the question's cosine to the article's closest section or card.
+
+The weights are fitted (`kb fit-blend`: logistic regression on the leading answers to labeled
+questions, is this answer right), never set by hand; `blend.json` holds the shipped fit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATH = Path(__file__).with_name("blend.json")
+FEATURES = ("kb", "kb_gap", "cosine", "cosine_gap")
+DEPTH = 20  # answers by words re-ranked
+NEAREST = 10  # articles closest in meaning added to them when words missed them
+
+
+@dataclass
+class Blend:
+    """A linear score over FEATURES; higher is better."""
+
+    weights: dict[str, float]
+    bias: float = 0.0
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Blend:
+        data: dict[str, Any] = json.loads((path or DEFAULT_PATH).read_text(encoding="utf-8"))
+        return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]))
+
+    def save(self, path: Path, meta: dict[str, object] | None = None) -> None:
+        data = {"bias": self.bias, "weights": self.weights, **(meta or {})}
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+    def score(self, features: dict[str, float]) -> float:
+        return self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items())
+
+
+def features(kb: list[float], cosines: list[float]) -> list[dict[str, float]]:
+    """The blend's features of each answer to one question."""
+    best_kb, best_cos = max(kb, default=0.0), max(cosines, default=0.0)
+    return [
+        {"kb": k, "kb_gap": k - best_kb, "cosine": c, "cosine_gap": c - best_cos}
+        for k, c in zip(kb, cosines, strict=True)
+    ]

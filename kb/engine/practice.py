@@ -1,0 +1,262 @@
+"""Practice questions derived from a help center's own content, and the confidence fitted with them.
+
+A new help center has no labeled questions, so kb makes its own when it builds an index:
+
+- answerable ones: titles, `questions:`, summaries, section headings, and sentences cut to their
+  3–5 most telling words; each is answered by the article it came from and by every other article
+  holding all its words;
+- trusted negatives, which no article answers: a shipped pool of general questions (offtopic.txt),
+  and look-alikes that put the content's own words beside a subject from elsewhere.
+
+They measure the content's cosine scale: where the cosine of the top answer lies for a question no
+article answers (the negatives' median) and for one that is answered (the right practice answers'
+median). The confidence model (kb.engine.confidence) is then fitted on the prior, the top answers
+to the labeled questions of the help centers kb ships labels for (`confidence-prior.json`, written
+by `kb fit-blend --prior`, each row's cosine on its own help center's scale), with the cosine on
+this content's scale as a signal. Cosine levels differ from one help center to the next; on each
+one's own scale they mean the same. (Fitted on the practice questions themselves, the model was
+timid: they are easier than people's questions by their words and harder by their labels.) The
+model and the scale are stored with the version (`confidence.json`) and replace the shipped
+model's confidence there; the shipped ranking model is kept. docs/decisions/ has the measurements.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import shutil
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from indexer import layout, vectors
+from indexer.article import Article
+from indexer.layout import CONFIDENCE
+from indexer.schema import STOPWORDS
+from kb.engine.common_words import Lexicon
+from kb.engine.confidence import FEATURES, Model, fit
+from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.snapshot import Snapshot, SnapshotHolder
+from kb.errors import KbError
+
+OFFTOPIC = Path(__file__).with_name("offtopic.txt")
+PRIOR = Path(__file__).with_name("confidence-prior.json")
+SEMANTIC_FEATURES = ("cosine_scaled", "cosine_margin")
+ANSWERABLE = 400  # practice questions with an answer, at most (sampled evenly by kind)
+NEGATIVE_SHARE = 0.3  # of all practice questions
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
+# Subjects no help center about software or shopping covers, beside its own words in look-alikes.
+ELSEWHERE = (
+    "my facebook account", "a car insurance claim", "my tax return", "the wifi router at home",
+    "a dentist appointment", "my mortgage", "a train ticket", "my passport", "the weather",
+    "a recipe", "my gym membership", "a parking fine", "my landlord", "a wedding speech",
+    "the lottery", "my pension", "a flight delay", "my cat", "a broken boiler", "my netflix",
+)  # fmt: skip
+FRAMES = ("how do I {w} {x}", "{w} {x}", "can you {w} {x} for me", "{x} {w} problem")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.split()) >= 5]
+
+
+def _spread(articles: list[Article]) -> Counter[str]:
+    """In how many articles each word occurs."""
+    return Counter(
+        w for a in articles for w in {w.lower() for s in a.sections for w in _WORD.findall(s.text)}
+    )
+
+
+def _keywords(sentence: str, spread: Counter[str], rng: random.Random) -> str:
+    """A sentence as people search for it: its 3–5 most telling words (those in fewest
+    articles), in the sentence's order."""
+    words = [w for w in _WORD.findall(sentence) if w.lower() not in STOPWORDS]
+    keep = set(sorted(set(words), key=lambda w: spread[w.lower()])[: rng.randint(3, 5)])
+    return " ".join(dict.fromkeys(w for w in words if w in keep))
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in STOPWORDS}
+
+
+def answers(articles: list[Article]) -> Callable[[str, str], set[str]]:
+    """The articles that answer a practice question as well as the one it came from does: every
+    article holding all of its words (a heading or a sentence's words are often in several)."""
+    holding: dict[str, set[str]] = {}
+    for a in articles:
+        text = " ".join([a.title, a.summary, *a.questions, *(s.text for s in a.sections)])
+        for w in _content_words(text) | _content_words(" ".join(s.heading for s in a.sections)):
+            holding.setdefault(w, set()).add(a.id)
+
+    def right(question: str, source: str) -> set[str]:
+        words = _content_words(question)
+        found = set.intersection(*(holding.get(w, set()) for w in words)) if words else set()
+        return found | {source}
+
+    return right
+
+
+def answerable(articles: list[Article], rng: random.Random) -> list[tuple[str, str]]:
+    """(question, article id) pairs derived from the articles, up to ANSWERABLE, mixed by kind."""
+    kinds: dict[str, list[tuple[str, str]]] = {
+        k: [] for k in ("title", "asked", "summary", "heading", "sentence")
+    }
+    spread = _spread(articles)
+    for a in articles:
+        kinds["title"].append((a.title, a.id))
+        kinds["asked"].extend((q, a.id) for q in a.questions)
+        if a.summary:
+            kinds["summary"].append((a.summary, a.id))
+        for s in a.sections:
+            if s.level >= 2 and len(s.heading.split()) >= 2:
+                kinds["heading"].append((s.heading, a.id))
+            for sentence in _sentences(s.text)[:2]:
+                query = _keywords(sentence, spread, rng)
+                if len(query.split()) >= 3:
+                    kinds["sentence"].append((query, a.id))
+    for found in kinds.values():
+        rng.shuffle(found)
+    share = ANSWERABLE // len(kinds)
+    picked = [q for found in kinds.values() for q in found[:share]]
+    spare = [q for found in kinds.values() for q in found[share:]]
+    return picked + spare[: max(0, ANSWERABLE - len(picked))]
+
+
+def negatives(articles: list[Article], count: int, rng: random.Random) -> list[str]:
+    """Questions no article answers: the shipped pool, then look-alikes in the content's words."""
+    pool = [
+        line.strip()
+        for line in OFFTOPIC.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    rng.shuffle(pool)
+    counts: Counter[str] = Counter(
+        w.lower() for a in articles for w in _WORD.findall(f"{a.title} {a.summary}")
+    )
+    common = [w for w, _ in counts.most_common(200) if len(w) > 3]
+    found = pool[: count // 2]
+    while common and len(found) < count:
+        frame = rng.choice(FRAMES)
+        found.append(frame.format(w=rng.choice(common), x=rng.choice(ELSEWHERE)))
+    return found
+
+
+class _Pinned(SnapshotHolder):
+    """A holder of one snapshot that never changes (practice runs on a version not yet live)."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        super().__init__(snap.path.parent)
+        self._pinned = snap
+
+    def get(self) -> Snapshot:
+        return self._pinned
+
+
+Row = tuple[dict[str, float], bool]
+
+
+def load_prior(path: Path = PRIOR) -> list[Row]:
+    """The labeled rows every help center's confidence is fitted with (empty when there is none)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [({str(k): float(v) for k, v in s.items()}, bool(ok)) for s, ok in data["rows"]]
+
+
+def save_prior(path: Path, rows: list[Row], meta: dict[str, object]) -> None:
+    data = {**meta, "rows": [[{k: round(v, 4) for k, v in s.items()}, ok] for s, ok in rows]}
+    path.write_text(json.dumps(data) + "\n", encoding="utf-8")
+
+
+def cosine_scale(snap: Snapshot, engine: SearchEngine) -> tuple[float, float]:
+    """Where the cosine of a top answer lies on this content: for a question no article answers
+    (the median over the negatives) and for one its articles answer (the median over the
+    answerable practice questions whose top answer is right)."""
+    seed = hashlib.sha256("".join(sorted(snap.articles)).encode()).digest()
+    rng = random.Random(seed)
+    articles = list(snap.articles.values())
+    positives = answerable(articles, rng)
+    right = answers(articles)
+    local = SearchEngine(
+        _Pinned(snap),
+        engine.model,
+        lexicon=engine.lexicon,
+        semantic=True,
+        blend=engine.blend,
+        cache_size=0,
+    )
+    local.query_vectors = engine.query_vectors
+
+    def top(q: str) -> tuple[float, str | None]:
+        try:
+            body = local.search(SearchRequest(q=q[:400], limit=1, explain=True))
+        except KbError:
+            return 0.0, None
+        if not body["answers"]:
+            return 0.0, None
+        return float(body["answers"][0]["signals"]["cosine"]), body["answers"][0]["article"]
+
+    hit = [c for q, a in positives for c, got in [top(q)] if got in right(q, a)]
+    n_neg = int(len(positives) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE))
+    missed = [top(q)[0] for q in negatives(articles, n_neg, rng)]
+    low, high = statistics.median(missed or [0.0]), statistics.median(hit or [1.0])
+    return low, max(high, low + 0.05)
+
+
+def scaled(cosine: float, scale: tuple[float, float]) -> float:
+    """A cosine on the content's own scale: 0 where off-topic questions' lie, 1 where answered ones'."""
+    return (cosine - scale[0]) / (scale[1] - scale[0])
+
+
+def fit_version(
+    version: Path, engine: SearchEngine, prior: list[Row] | None = None
+) -> Model | None:
+    """Fit the confidence model of the index version in `version` and store it there: the prior's
+    labeled rows (by default the shipped ones), the cosine put on this content's scale found from
+    its practice questions. None (and nothing stored) when the version has no vectors; `engine`
+    gives the settings and the models to start from (it is not changed)."""
+    snap = Snapshot.open(version)
+    if snap.semantic is None:
+        return None
+    scale = cosine_scale(snap, engine)
+    rows = load_prior() if prior is None else prior
+    model = replace(fit(rows, features=FEATURES + SEMANTIC_FEATURES), ranking=engine.model.ranking)
+    meta = {"mode": "semantic", "cosine_scale": list(scale), "prior_rows": len(rows)}
+    tmp = version / f".{CONFIDENCE}.tmp"
+    tmp.write_text(json.dumps({**model.to_json(), **meta}, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(version / CONFIDENCE)
+    return model
+
+
+def refine_version(version: Path, labeled: list[Row]) -> tuple[Model, int]:
+    """Refit a version's own confidence model with labeled top answers of its help center (taken
+    on its cosine scale) pooled with the prior, keeping its scale; the model and the rows added."""
+    data = json.loads((version / CONFIDENCE).read_text(encoding="utf-8"))
+    own = Model.from_json(data)
+    model = replace(fit(load_prior() + labeled, features=FEATURES + SEMANTIC_FEATURES), ranking=own.ranking)
+    meta = {k: v for k, v in data.items() if k not in ("bias", "weights", "ranking")}
+    meta["labeled_rows"] = len(labeled)
+    tmp = version / f".{CONFIDENCE}.tmp"
+    tmp.write_text(json.dumps({**model.to_json(), **meta}, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(version / CONFIDENCE)
+    return model, len(labeled)
+
+
+def prepare_version(version: Path, index_dir: Path, *, semantic: bool, language: str) -> None:
+    """Give a version about to be published its own confidence model: fitted afresh, or kept from
+    the live version by an incremental build that changed a tenth of the articles or less. Only on
+    the semantic path (the words path keeps the shipped model: the prior was taken there)."""
+    if not (semantic and (version / vectors.ROWS).exists()):
+        return
+    manifest = json.loads((version / layout.MANIFEST).read_text(encoding="utf-8"))
+    live = layout.current_version(index_dir)
+    small = manifest.get("incremental") and manifest["changed"] * 10 <= manifest["articles"]
+    if small and live is not None and (live / CONFIDENCE).exists():
+        shutil.copyfile(live / CONFIDENCE, version / CONFIDENCE)
+        return
+    engine = SearchEngine(SnapshotHolder(index_dir), Model.load(), lexicon=Lexicon.load(language))
+    fit_version(version, engine)

@@ -1,0 +1,87 @@
+"""Meaning as well as words: a version's section vectors and the cosine of a question to each article.
+
+The build stores one unit vector per section and one per article card (indexer.vectors); a question
+is embedded with the same model (indexer.encoder) after its typos are corrected. An article's cosine
+is the best of its rows'. `nearest` finds the articles closest in meaning, which words may miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from indexer import encoder, vectors
+from kb.engine.cache import LRU
+
+QUERY_VECTORS = 4096  # query vectors kept per worker (1.5 KB each)
+
+
+@dataclass
+class SectionVectors:
+    """One version's vectors: a matrix of unit rows, and which rows are each article's."""
+
+    matrix: encoder.Vectors
+    articles: list[str]  # the article of each row
+    anchors: list[str]  # the section of each row ("" for the article's card)
+    rows_of: dict[str, npt.NDArray[np.int64]]
+
+    @classmethod
+    def load(cls, version: Path) -> SectionVectors | None:
+        """The version's vectors, or None when it was built without them."""
+        found = vectors.read(version)
+        if found is None:
+            return None
+        rows, matrix = found
+        by_article: dict[str, list[int]] = {}
+        for i, (article, _, _) in enumerate(rows):
+            by_article.setdefault(article, []).append(i)
+        return cls(
+            matrix=matrix,
+            articles=[a for a, _, _ in rows],
+            anchors=[s for _, s, _ in rows],
+            rows_of={a: np.asarray(r, dtype=np.int64) for a, r in by_article.items()},
+        )
+
+    def cosines(self, query: encoder.Vectors, articles: list[str]) -> list[tuple[float, str]]:
+        """Each article's cosine to the query (its best row) and the anchor of that row."""
+        out = []
+        for article in articles:
+            rows = self.rows_of.get(article)
+            if rows is None or not len(rows):
+                out.append((0.0, vectors.CARD))
+                continue
+            sims = self.matrix[rows] @ query
+            best = int(np.argmax(sims))
+            out.append((float(sims[best]), self.anchors[int(rows[best])]))
+        return out
+
+    def nearest(self, query: encoder.Vectors, k: int) -> list[str]:
+        """The k articles closest in meaning to the query, closest first."""
+        sims = self.matrix @ query
+        take = min(len(sims), k * 4)
+        top = np.argpartition(-sims, take - 1)[:take] if take else np.empty(0, dtype=np.int64)
+        found: list[str] = []
+        for i in top[np.argsort(-sims[top])].tolist():
+            if self.articles[i] not in found:
+                found.append(self.articles[i])
+                if len(found) == k:
+                    break
+        return found
+
+
+class QueryEncoder:
+    """Questions to vectors, the process's encoder shared, recent ones remembered."""
+
+    def __init__(self, size: int = QUERY_VECTORS) -> None:
+        self._cache: LRU[str, encoder.Vectors] = LRU(size)
+
+    def __call__(self, text: str) -> encoder.Vectors:
+        key = " ".join(text.lower().split())
+        found = self._cache.get(key)
+        if found is None:
+            found = encoder.shared_encoder().embed([key])[0]
+            self._cache.put(key, found)
+        return found

@@ -1,0 +1,109 @@
+"""The semantic path: which path answers, and the words path unchanged beside it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer import build_index, encoder, layout
+from kb import evaluate
+from kb.engine import practice
+from kb.engine.search import SearchEngine, SearchRequest
+from kb.web.service import Service
+from tests.conftest import CONTENT
+from tests.helpers.server import make_settings
+
+pytestmark = pytest.mark.skipif(not encoder.available(), reason="kb[semantic] is not installed")
+OWN = Path(__file__).parent.parent / "relevance" / "queries.jsonl"
+
+
+@pytest.fixture(scope="module")
+def semantic_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped help center indexed with vectors and its own confidence model."""
+    index = tmp_path_factory.mktemp("semantic") / "index"
+    build_index(CONTENT, index, semantic=True)
+    version = layout.current_version(index)
+    assert version is not None
+    practice.fit_version(version, _engine(index))
+    return index
+
+
+def _engine(index: Path, **settings: object) -> SearchEngine:
+    service = Service(make_settings(index, CONTENT, **settings))
+    service.searcher.cache.size = 0
+    return service.searcher
+
+
+def test_semantic_off_answers_as_the_words_path(semantic_index: Path, default_index: Path) -> None:
+    """With semantic off, a version with vectors and its own confidence model answers every labeled
+    question exactly as a version built without them."""
+    off = _engine(semantic_index)
+    off.semantic = False
+    plain = _engine(default_index)
+    assert off.mode(off.holder.get()) == plain.mode(plain.holder.get()) == "words"
+    for row in evaluate.load_labeled(OWN)[:60]:
+        mine, theirs = off.search(SearchRequest(q=row.q)), plain.search(SearchRequest(q=row.q))
+        for body in (mine, theirs):
+            body.pop("index_version")
+        assert mine == theirs, row.q
+
+
+def test_the_semantic_path_answers_where_the_version_has_vectors(semantic_index: Path) -> None:
+    """On a version with vectors the engine says it answers by meaning too, the version carries
+    its own confidence model and cosine scale, and answers carry the cosine as a signal."""
+    engine = _engine(semantic_index)
+    snap = engine.holder.get()
+    assert engine.mode(snap) == "semantic" and "semantic" in snap.confidence
+    low, high = snap.cosine_scale
+    assert 0.0 < low < high < 1.0
+    body = engine.search(SearchRequest(q="my parcel never showed up", explain=True))
+    top = body["answers"][0]
+    assert top["article"] == "delayed-or-lost-package" and top["signals"]["cosine"] > 0.5
+    m = evaluate.metrics(evaluate.run(engine, evaluate.load_labeled(OWN)))
+    assert m["hit@1"] >= 0.94 and m["fallback_acc"] >= 0.9, m
+
+
+def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(content_copy: Path) -> None:
+    """An incremental build that changes one article in sixteen keeps the live version's own
+    confidence model; a full build fits it again, to the same model for the same content."""
+    index = content_copy.parent / "index"
+
+    def prepare(version: Path) -> None:
+        practice.prepare_version(version, index, semantic=True, language="en")
+
+    build_index(content_copy, index, semantic=True, before_publish=prepare)
+    first = (_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8")
+    page = content_copy / "track-your-order.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    edited = build_index(content_copy, index, incremental=True, before_publish=prepare)
+    assert edited.incremental and edited.embedded == 1
+    assert (_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8") == first
+    build_index(content_copy, index, before_publish=prepare)
+    again = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    assert again["weights"] == json.loads(first)["weights"]
+
+
+def _live(index: Path) -> Path:
+    version = layout.current_version(index)
+    assert version is not None
+    return version
+
+
+def test_kb_index_then_calibrate_refines_the_versions_own_model(tmp_path: Path) -> None:
+    """`kb index` gives a version vectors and its own confidence model; `kb calibrate FILE` then
+    refits that model with the labeled questions, keeping the cosine scale, and writes nothing to
+    the shipped calibration file."""
+    from tests.kb.test_cli import run
+
+    index = tmp_path / "ix"
+    built = run("index", "--content", str(CONTENT), "--index", str(index))
+    assert built.returncode == 0, built.stderr
+    own = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    shipped = tmp_path / "calibration.json"
+    done = run("calibrate", str(OWN), "--index", str(index), "--content", str(CONTENT), "-o", str(shipped))
+    assert done.returncode == 0, done.stderr
+    refined = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    assert refined["cosine_scale"] == own["cosine_scale"] and refined["labeled_rows"] > 150
+    assert refined["weights"] != own["weights"] and not shipped.exists()
