@@ -33,11 +33,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from indexer import layout, vectors
+from indexer import article_store, layout, vectors
 from indexer.article import Article
 from indexer.layout import CONFIDENCE
 from indexer.schema import STOPWORDS
 from kb.engine.common_words import Lexicon
+from kb.engine.confidence import DEFAULT_PATH as DEFAULT_MODEL
 from kb.engine.confidence import FEATURES, Model, fit
 from kb.engine.search import SearchEngine, SearchRequest
 from kb.engine.snapshot import Snapshot, SnapshotHolder
@@ -246,11 +247,30 @@ def refine_version(version: Path, labeled: list[Row]) -> tuple[Model, int]:
     return model, len(labeled)
 
 
+def content_fingerprint(articles: dict[str, Article]) -> str:
+    """Which content this is: its articles' ids and source digests, hashed in id order."""
+    digest = hashlib.sha256()
+    for article_id in sorted(articles):
+        digest.update(f"{article_id}\0{articles[article_id].digest}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def labeled_for(articles: dict[str, Article], model_path: Path | None = None) -> bool:
+    """Whether the shipped confidence model was fitted on labeled questions about exactly this
+    content (`kb calibrate` records the content it fitted on): labels about the content at hand
+    say more than practice questions, so such content keeps that model."""
+    data = json.loads((model_path or DEFAULT_MODEL).read_text(encoding="utf-8"))
+    return bool(data.get("content")) and data["content"] == content_fingerprint(articles)
+
+
 def prepare_version(version: Path, index_dir: Path, *, semantic: bool, language: str) -> None:
     """Give a version about to be published its own confidence model: fitted afresh, or kept from
     the live version by an incremental build that changed a tenth of the articles or less. Only on
-    the semantic path (the words path keeps the shipped model: the prior was taken there)."""
+    the semantic path (the words path keeps the shipped model: the prior was taken there), and not
+    for content the shipped model was fitted on with labels (`labeled_for`)."""
     if not (semantic and (version / vectors.ROWS).exists()):
+        return
+    if labeled_for(article_store.shared.read(version)):
         return
     manifest = json.loads((version / layout.MANIFEST).read_text(encoding="utf-8"))
     live = layout.current_version(index_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,7 @@ def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(content
     """An incremental build that changes one article in sixteen keeps the live version's own
     confidence model; a full build fits it again, to the same model for the same content."""
     index = content_copy.parent / "index"
+    unlabeled(content_copy)
 
     def prepare(version: Path) -> None:
         practice.prepare_version(version, index, semantic=True, language="en")
@@ -85,6 +87,12 @@ def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(content
     assert again["weights"] == json.loads(first)["weights"]
 
 
+def unlabeled(content: Path) -> None:
+    """Make a copy of the shipped help center other content: one article gains a section."""
+    page = content / "help-pages.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n## One more section\n\nMore help.\n", encoding="utf-8")
+
+
 def _live(index: Path) -> Path:
     version = layout.current_version(index)
     assert version is not None
@@ -98,12 +106,35 @@ def test_kb_index_then_calibrate_refines_the_versions_own_model(tmp_path: Path) 
     from tests.kb.test_cli import run
 
     index = tmp_path / "ix"
-    built = run("index", "--content", str(CONTENT), "--index", str(index))
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    unlabeled(content)
+    built = run("index", "--content", str(content), "--index", str(index))
     assert built.returncode == 0, built.stderr
     own = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
     shipped = tmp_path / "calibration.json"
-    done = run("calibrate", str(OWN), "--index", str(index), "--content", str(CONTENT), "-o", str(shipped))
+    done = run("calibrate", str(OWN), "--index", str(index), "--content", str(content), "-o", str(shipped))
     assert done.returncode == 0, done.stderr
     refined = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
     assert refined["cosine_scale"] == own["cosine_scale"] and refined["labeled_rows"] > 150
     assert refined["weights"] != own["weights"] and not shipped.exists()
+
+
+def test_content_the_shipped_model_was_labeled_on_keeps_it(tmp_path: Path) -> None:
+    """The shipped help center keeps the confidence model fitted on its labeled questions; the same
+    content with one article changed is other content and gets a model of its own."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    shipped = tmp_path / "shipped"
+    build_index(CONTENT, shipped, semantic=True)
+    version = layout.current_version(shipped)
+    assert version is not None
+    practice.prepare_version(version, shipped, semantic=True, language="en")
+    assert not (version / layout.CONFIDENCE).exists()
+    unlabeled(content)
+    other = tmp_path / "other"
+    build_index(content, other, semantic=True)
+    version = layout.current_version(other)
+    assert version is not None
+    practice.prepare_version(version, other, semantic=True, language="en")
+    assert (version / layout.CONFIDENCE).exists()
