@@ -380,8 +380,8 @@ def calibrate(
     model, data = ev.calibrate(searcher, rows)
     from kb.engine.practice import content_fingerprint
 
-    content = content_fingerprint(snap.articles)  # the content these labels are about
-    model.save(output, {"fitted_on": [str(f) for f in files], "rows": len(data), "content": content})
+    labeled_content = content_fingerprint(snap.articles)  # the content these labels are about
+    model.save(output, {"fitted_on": [str(f) for f in files], "rows": len(data), "content": labeled_content})
     _, ece = reliability([(model.probability(s), ok) for s, ok in data])
     out.print(
         f"fitted on {len(data)} answered queries; in-sample ECE {ece:.3f} → {output}",
