@@ -32,6 +32,7 @@ check: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check kb indexer tests bench
+	$(BIN)/ruff format --check kb indexer tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 

@@ -140,7 +140,7 @@ def prepare(plan: Plan, cache: Path, seed: int) -> Corpus:
         data["generated_s"] = time.perf_counter() - started
         (tmp / "queries.json").write_text(json.dumps(data), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
+        tmp.replace(folder)
         fresh = True
     else:
         data = json.loads(meta_path.read_text(encoding="utf-8"))

@@ -15,6 +15,7 @@ in the log where its warm-up stopped, never wrapped around (the rows record wher
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -135,7 +136,7 @@ def running(
             **(extra_env or {}),
         )
     log_path = logs / f"{target.name}-{target.workers}w.log"
-    with open(log_path, "wb") as log:
+    with log_path.open("wb") as log:
         proc = subprocess.Popen(
             cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -174,10 +175,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # stray workers of this server's own session, if any
-    except ProcessLookupError:
-        pass
+    with contextlib.suppress(ProcessLookupError):  # stray workers of this server's own session
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def paths_file(queries: list[str], path: Path) -> Path:
@@ -282,14 +281,18 @@ def run(
     for workers in worker_counts:
         targets = [Target(name, workers) for name in ("bare", "kb-warm", "kb-cold")]
         with ExitStack() as stack:
-            servers = {t.name: stack.enter_context(running(t, index, content, logs)) for t in targets}
+            servers = {
+                t.name: stack.enter_context(running(t, index, content, logs)) for t in targets
+            }
             # Each target's measured segments go on where its warm-up, then its last segment,
             # stopped, as live traffic would.
             offset = {t.name: 0 for t in targets}
             if load.warmup_s:
                 for t in targets:
                     url = servers[t.name][0]
-                    offset[t.name] = wrk(binary, url, paths, load.connections, load.warmup_s)["requests"]
+                    offset[t.name] = wrk(binary, url, paths, load.connections, load.warmup_s)[
+                        "requests"
+                    ]
             url = servers["kb-warm"][0]
             while offset["kb-warm"] < load.warm_entries * workers:
                 done = wrk(binary, url, paths, load.connections, 3, offset["kb-warm"])
@@ -308,7 +311,9 @@ def run(
                     segments[t.name].append(result)
             shares: dict[str, Any] = {}
             if counted and before is not None:
-                searches, hits = (a - b for a, b in zip(search_counts(counted), before, strict=True))
+                searches, hits = (
+                    a - b for a, b in zip(search_counts(counted), before, strict=True)
+                )
                 shares["searched_share"] = (searches - hits) / searches if searches else None
             for t in targets:
                 rows.append(

@@ -183,9 +183,7 @@ def incremental(built: Built, edits: int = EDITS, profile_to: Path | None = None
     # A worker that does not run the builds: its own segments and article shards, read once for
     # the version before the edits, as it would have served it.
     other_segments, other_shards = SegmentCache(), ArticleShards()
-    Snapshot.open(
-        holder.get().path, segments=other_segments, article_shards=other_shards
-    ).close()
+    Snapshot.open(holder.get().path, segments=other_segments, article_shards=other_shards).close()
     files = sorted(p for p in built.content.rglob("*.md"))
     steps: dict[str, list[float]] = {
         "build_s": [],
@@ -368,7 +366,10 @@ def _loaded_since(log_path: Path, since: float) -> tuple[str | None, list[float]
             continue
         if version is None and record.get("event") == "rebuilt after content change":
             version = record["version"]
-        elif version is not None and record.get("event") == "index version loaded":
-            if record.get("version") == version:
-                loaded.append(at - since)
+        elif (
+            version is not None
+            and record.get("event") == "index version loaded"
+            and record.get("version") == version
+        ):
+            loaded.append(at - since)
     return version, loaded

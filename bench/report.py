@@ -83,7 +83,7 @@ def _x(value: float) -> str:
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _find(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
@@ -591,7 +591,16 @@ def _suggest_section(results: dict[str, Any]) -> list[str]:
             ]
         )
     return out + _table(
-        ["corpus", "engine", "completions", "keystrokes", "p50 ms", "p95 ms", "p99 ms", "p99 ÷ FTS5"],
+        [
+            "corpus",
+            "engine",
+            "completions",
+            "keystrokes",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "p99 ÷ FTS5",
+        ],
         table,
     )
 

@@ -62,9 +62,13 @@ def write_articles(
     for n, members in _by_shard(articles).items():
         target = _shard_path(folder, n)
         old = before.get(n)
-        if live is not None and old is not None and _same(old, members):
-            if layout.link(_shard_path(live / layout.ARTICLES_DIR, n), target):
-                continue
+        if (
+            live is not None
+            and old is not None
+            and _same(old, members)
+            and layout.link(_shard_path(live / layout.ARTICLES_DIR, n), target)
+        ):
+            continue
         target.write_bytes(orjson.dumps([a.to_json() for a in members]))
 
 

@@ -194,10 +194,12 @@ def build_index(
         previous = _previous_articles(live) if incremental else None
         sources = list(find_sources(content_dir))
         site = ingest.scan(
-            content_dir, ((s.rel, s.raw) for s in sources), page_id,
+            content_dir,
+            ((s.rel, s.raw) for s in sources),
+            page_id,
             forced=None if content_format == "auto" else _format(content_format),
             include_unlisted=include_unlisted,
-        )  # fmt: skip
+        )
         for source in sources:
             source.site = site
         build_dir = layout.new_build_dir(index_dir)
@@ -211,9 +213,14 @@ def build_index(
                 _update_whoosh(live, build_dir, changed, removed)
                 vocabulary = _vocabulary_update(live, previous, changed, removed)
                 _write_metadata(
-                    build_dir, content_dir, channels_path, articles, report, vocabulary,
-                    live=live, previous=previous,
-                )  # fmt: skip
+                    build_dir,
+                    content_dir,
+                    channels_path,
+                    articles,
+                    vocabulary,
+                    live=live,
+                    previous=previous,
+                )
                 report.changed = len(changed) + len(removed)
             else:
                 target = build_dir / layout.WHOOSH_DIR
@@ -226,7 +233,7 @@ def build_index(
                     articles, changed = _accept(sources, parsed, None, report, shards.reject)
                     _check_usable(articles, report, content_dir, strict)
                     # this process writes the metadata while the workers write their segments
-                    _write_metadata(build_dir, content_dir, channels_path, articles, report)
+                    _write_metadata(build_dir, content_dir, channels_path, articles)
                     _commit_segments(ix, shards)
                 report.changed = len(changed)
             report.articles = len(articles)
@@ -397,7 +404,6 @@ def _write_metadata(
     content_dir: Path,
     channels_path: Path | None,
     articles: dict[str, Article],
-    report: BuildReport,
     vocabulary: dict[str, int] | None = None,
     live: Path | None = None,
     previous: dict[str, Article] | None = None,

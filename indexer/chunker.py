@@ -298,7 +298,7 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
     used: set[str] = set()
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
-    bounds = [(0, 0, "")] + heads if not heads or heads[0][0] > 0 else heads
+    bounds = [(0, 0, ""), *heads] if not heads or heads[0][0] > 0 else heads
     for idx, (start, level, raw_heading) in enumerate(bounds):
         end = bounds[idx + 1][0] if idx + 1 < len(bounds) else len(lines)
         is_intro = idx == 0 and (level == 0 or (level == 1 and title is not None))

@@ -26,7 +26,7 @@ class ArticleError(ContentError):
         super().__init__(f"{self.path}: {reason}")
 
 
-class IndexError_(KbError):  # noqa: N801 - trailing underscore: do not shadow the builtin IndexError
+class IndexError_(KbError):
     """Anything wrong with the index."""
 
 

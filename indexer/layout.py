@@ -53,7 +53,7 @@ def file_stamp(path: Path) -> Stamp | None:
     """A cheap fingerprint of a file (inode, mtime, size): it changes when the file is replaced or
     written to; None when it cannot be read."""
     try:
-        st = os.stat(path)
+        st = Path(path).stat()
     except OSError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -93,7 +93,7 @@ def _fsync_dir(path: Path) -> None:
 def _fsync_tree(path: Path) -> None:
     for p in path.rglob("*"):
         if p.is_file():
-            with open(p, "rb") as fh:
+            with p.open("rb") as fh:
                 os.fsync(fh.fileno())
         elif p.is_dir():
             _fsync_dir(p)
@@ -106,13 +106,13 @@ def publish(index_dir: Path, build_dir: Path) -> Path:
     final = index_dir / f"v-{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
     try:
         _fsync_tree(build_dir)
-        os.rename(build_dir, final)
+        build_dir.rename(final)
         tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:8]}"
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with tmp.open("w", encoding="utf-8") as fh:
             fh.write(final.name + "\n")
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, index_dir / POINTER)
+        tmp.replace(index_dir / POINTER)
         _fsync_dir(index_dir)
     except OSError as exc:
         raise BuildError(f"could not publish the new index version: {exc}") from exc

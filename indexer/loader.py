@@ -110,7 +110,7 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ArticleError(source.rel, f"bad front matter: {first}") from None
-    except Exception as exc:  # noqa: BLE001 - front-matter handlers raise many kinds (TOML, JSON)
+    except Exception as exc:
         raise ArticleError(source.rel, f"bad front matter: {exc}") from None
     meta = post.metadata
     if not isinstance(meta, dict):
@@ -121,7 +121,9 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
 
     page_id = article_id(source.rel, meta)
     if not ID_RE.match(page_id):
-        raise ArticleError(source.rel, f"invalid id {page_id!r} (lower-case letters, digits, . _ -)")
+        raise ArticleError(
+            source.rel, f"invalid id {page_id!r} (lower-case letters, digits, . _ -)"
+        )
 
     body = post.content
     first_line = text[: text.find(body)].count("\n") + 1 if body else 1
@@ -205,8 +207,12 @@ MAX_META_DEPTH = 32
 def _check_size(value: Any, depth: int = 0) -> int:
     """How many values the front matter holds; ArticleError when YAML aliases blow it up or loop."""
     if depth > MAX_META_DEPTH:
-        raise ArticleError("", f"front matter nested deeper than {MAX_META_DEPTH} levels (or a loop)")
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        raise ArticleError(
+            "", f"front matter nested deeper than {MAX_META_DEPTH} levels (or a loop)"
+        )
+    children = (
+        value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    )
     count = 1
     for child in children:
         count += _check_size(child, depth + 1)

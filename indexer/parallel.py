@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import multiprocessing
 import os
 import queue
@@ -165,7 +166,7 @@ def _shares(sources: Sequence[Source], parts: int) -> list[Sequence[Source]]:
         if len(cuts) < parts and done >= total * len(cuts) / parts:
             cuts.append(i + 1)
     cuts += [len(sources)] * (parts + 1 - len(cuts))
-    return [sources[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    return [sources[a:b] for a, b in itertools.pairwise(cuts) if b > a]
 
 
 END = "end"  # a worker's message after its last parse result
@@ -206,7 +207,7 @@ def _index_share(
         if dropped is None:
             return  # the build failed: nothing more to write
         results.put(shard.rewrite(dropped, whoosh_dir, indexname) or segment)
-    except BaseException as exc:  # noqa: BLE001 - reported to the build, which raises it
+    except BaseException as exc:
         results.put(exc if isinstance(exc, OSError | BuildError) else BuildError(repr(exc)))
     finally:
         results.close()

@@ -96,4 +96,3 @@ def write(
         np.save(f, matrix, allow_pickle=False)
     (build_dir / ROWS).write_bytes(orjson.dumps({"model": MODEL_ID, "rows": rows}))
     return len(fresh)
-

@@ -65,11 +65,20 @@ def _build(
     settings: Settings, strict: bool = False, full: bool = False, quiet: bool = False
 ) -> Any:
     show = sys.stderr.isatty() and not quiet
-    with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, disable=not show, transient=True) as bar:  # fmt: skip
+    with Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not show,
+        transient=True,
+    ) as bar:
         task = bar.add_task("articles", total=None)
         return settings.build_index(
-            strict=strict, full=full, progress=lambda n, total: bar.update(task, completed=n, total=total)
+            strict=strict,
+            full=full,
+            progress=lambda n, total: bar.update(task, completed=n, total=total),
         )
 
 
@@ -167,7 +176,9 @@ def serve(
         highlight=False,
     )
     try:
-        run_server("kb.server.main:create", settings.host, settings.port, settings.workers, run_dir.path)
+        run_server(
+            "kb.server.main:create", settings.host, settings.port, settings.workers, run_dir.path
+        )
     finally:
         run_dir.close()
 
@@ -381,7 +392,10 @@ def calibrate(
     from kb.engine.practice import content_fingerprint
 
     labeled_content = content_fingerprint(snap.articles)  # the content these labels are about
-    model.save(output, {"fitted_on": [str(f) for f in files], "rows": len(data), "content": labeled_content})
+    model.save(
+        output,
+        {"fitted_on": [str(f) for f in files], "rows": len(data), "content": labeled_content},
+    )
     _, ece = reliability([(model.probability(s), ok) for s, ok in data])
     out.print(
         f"fitted on {len(data)} answered queries; in-sample ECE {ece:.3f} → {output}",

@@ -101,7 +101,10 @@ class Settings(BaseSettings):
         0.1, ge=0.05, le=60, description="How often a worker checks for a newly published index."
     )
     cache_size: int = Field(
-        RESULTS, ge=0, le=1_000_000, description="Search results cached per worker (by text, and as many by meaning)."
+        RESULTS,
+        ge=0,
+        le=1_000_000,
+        description="Search results cached per worker (by text, and as many by meaning).",
     )
     cors_origins: list[str] = Field(
         default_factory=list,
@@ -130,12 +133,12 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Proxies whose `X-Forwarded-For` names the client (JSON list of addresses or "
-        "networks, e.g. `[\"10.0.0.0/8\"]`); from any other peer the header is ignored.",
+        'networks, e.g. `["10.0.0.0/8"]`); from any other peer the header is ignored.',
     )
     rate_limit_exempt: list[str] = Field(
         default_factory=list,
         description="Client networks never rate limited, e.g. an office or an internal help desk "
-        "behind NAT (JSON list, e.g. `[\"192.168.0.0/16\"]`).",
+        'behind NAT (JSON list, e.g. `["192.168.0.0/16"]`).',
     )
     run_dir: Path | None = Field(
         None,
@@ -147,7 +150,8 @@ class Settings(BaseSettings):
         "auto", description="Generator the articles are written for; `auto` tells per file."
     )
     index_unlisted: bool = Field(
-        True, description="Index pages published but unlisted (`hidden`, `unlisted`, `sitemap: false`)."
+        True,
+        description="Index pages published but unlisted (`hidden`, `unlisted`, `sitemap: false`).",
     )
     semantic: bool = Field(
         True,

@@ -215,8 +215,12 @@ class Baseline:
     """Plain Whoosh BM25F over the same chunks: no stemming, synonyms, typos or calibration."""
 
     def __init__(self, snap: Snapshot) -> None:
-        schema = Schema(article=ID(stored=True), title=TEXT(analyzer=StandardAnalyzer()),
-                        headings=TEXT(analyzer=StandardAnalyzer()), body=TEXT(analyzer=StandardAnalyzer()))  # fmt: skip
+        schema = Schema(
+            article=ID(stored=True),
+            title=TEXT(analyzer=StandardAnalyzer()),
+            headings=TEXT(analyzer=StandardAnalyzer()),
+            body=TEXT(analyzer=StandardAnalyzer()),
+        )
         self.ix = RamStorage().create_index(schema)
         w = self.ix.writer()
         for a in snap.articles.values():
@@ -241,7 +245,7 @@ class Baseline:
                 for hit in results:
                     if hit["article"] not in ranked:
                         ranked.append(hit["article"])
-            except Exception:  # noqa: BLE001 - stock query syntax fails on some input: count it as no answer
+            except Exception:
                 ranked = []
             o = Outcome(row, ranked[:5], not ranked, self.default_channel, 1.0 if ranked else 0.0)
             o.groups = groups_of(row, snap, lexicon)
@@ -265,11 +269,18 @@ def report(engine: SearchEngine, rows: list[Labeled], baseline: bool) -> dict[st
     if baseline:
         result["baseline"] = by_group(Baseline(snap).run(rows, snap, engine.lexicon))
     result["misses"] = [
-        {"q": o.row.q, "expected": o.row.articles, "got": o.ranked[:3], "fallback": o.fallback,
-         "channel": o.channel, "expected_channel": o.row.channel, "confidence": round(o.confidence, 3)}
+        {
+            "q": o.row.q,
+            "expected": o.row.articles,
+            "got": o.ranked[:3],
+            "fallback": o.fallback,
+            "channel": o.channel,
+            "expected_channel": o.row.channel,
+            "confidence": round(o.confidence, 3),
+        }
         for o in outcomes
         if (o.row.fallback != o.fallback)
         or (not o.row.fallback and (not o.ranked or o.ranked[0] not in o.row.articles))
         or (o.row.channel and o.channel != o.row.channel)
-    ]  # fmt: skip
+    ]
     return result

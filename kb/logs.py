@@ -43,14 +43,21 @@ class JsonFormatter(logging.Formatter):
             record.created, record.levelname.lower(), record.name, record.getMessage(), fields
         )
 
-    def line(self, created: float, level: str, name: str, event: str, fields: dict[str, Any]) -> str:
+    def line(
+        self, created: float, level: str, name: str, event: str, fields: dict[str, Any]
+    ) -> str:
         """The JSON line of one record: time, level, logger and event, then its own fields."""
         second = int(created)
         if second != self._second:  # one strftime a second, not one a line
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = second
         millis = int((created - second) * 1000)  # as LogRecord.msecs
-        data = {"time": f"{self._stamp}.{millis:03d}Z", "level": level, "logger": name, "event": event}
+        data = {
+            "time": f"{self._stamp}.{millis:03d}Z",
+            "level": level,
+            "logger": name,
+            "event": event,
+        }
         data.update(fields)
         return orjson.dumps(data, default=str).decode()
 
@@ -89,7 +96,7 @@ class BufferedStreamHandler(logging.StreamHandler[TextIO]):
     def emit(self, record: logging.LogRecord) -> None:  # called with the handler's lock held
         try:
             line = self.format(record) + self.terminator
-        except Exception:  # noqa: BLE001 - logging's own contract: report, never raise
+        except Exception:
             self.handleError(record)
             return
         self._lines.append(line)
@@ -122,7 +129,7 @@ class BufferedStreamHandler(logging.StreamHandler[TextIO]):
         try:
             self.stream.write(data)
             self.stream.flush()
-        except Exception:  # noqa: BLE001 - as in emit: a log line must not fail a request
+        except Exception:
             if record is not None:
                 self.handleError(record)
 

@@ -53,7 +53,9 @@ def test_architecture_names_every_package_module() -> None:
     for folder in ("kb/engine", "kb/web", "indexer"):
         for module in sorted((REPO / folder).glob("*.py")):
             if module.stem != "__init__":
-                assert f"`{module.stem}`" in text, f"{folder}/{module.name} is not in docs/architecture.md"
+                assert f"`{module.stem}`" in text, (
+                    f"{folder}/{module.name} is not in docs/architecture.md"
+                )
 
 
 def test_every_decision_record_is_listed() -> None:

@@ -26,19 +26,39 @@ _BODY_MARKS: dict[Format, re.Pattern[str]] = {
     "jekyll": re.compile(
         r"\{%-?\s*(?:comment|raw|include|link|post_url|highlight|capture)\b|\{:|"
         r"\{\{-?\s*(?:site|page)\.|\{::"
-    ),  # fmt: skip
+    ),
     "mkdocs": re.compile(
         r"^\s*(?:!!!|\?\?\?\+?)\s+[a-z]|^===\+?\s+\"|--8<--|\{!.+!\}|^///\s*[a-z]", re.M
     ),
 }
 _META_MARKS: dict[Format, frozenset[str]] = {
-    "docusaurus": frozenset({"sidebar_label", "sidebar_position", "displayed_sidebar", "unlisted",
-                             "hide_title", "hide_table_of_contents", "toc_max_heading_level"}),
+    "docusaurus": frozenset(
+        {
+            "sidebar_label",
+            "sidebar_position",
+            "displayed_sidebar",
+            "unlisted",
+            "hide_title",
+            "hide_table_of_contents",
+            "toc_max_heading_level",
+        }
+    ),
     "hugo": frozenset({"linkTitle", "_build", "build", "aliases", "cascade", "weight", "headless"}),
-    "jekyll": frozenset({"layout", "permalink", "redirect_from", "redirect_to", "published",
-                         "sitemap", "nav_order", "parent", "has_children"}),
+    "jekyll": frozenset(
+        {
+            "layout",
+            "permalink",
+            "redirect_from",
+            "redirect_to",
+            "published",
+            "sitemap",
+            "nav_order",
+            "parent",
+            "has_children",
+        }
+    ),
     "mkdocs": frozenset({"hide", "search", "status", "icon"}),
-}  # fmt: skip
+}
 
 
 def detect(rel: str, meta: dict[str, Any], body: str) -> Format:

@@ -72,7 +72,7 @@ def resolve_links(text: str, rel: str, site: Site, first_line: int) -> tuple[str
     """`text` (the body of `rel`, starting at line `first_line` of its file) with every link to
     another article pointed at its kb URL, and a warning for each link to nothing."""
     warnings: list[Warning] = []
-    text = sub_outside_code(_SITE_VAR_RE, lambda m: "", text)
+    text = sub_outside_code(_SITE_VAR_RE, lambda _m: "", text)
     text = sub_outside_code(_LIQUID_LINK_RE, _liquid_path, text)
     spans = [m.span() for m in _CODE_SPAN_RE.finditer(text)]
 

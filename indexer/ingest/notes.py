@@ -32,8 +32,24 @@ _TAG_NOTE_RE = re.compile(
     r"|\{\{([<%])\s*(" + _NOTE_NAMES + r")\b\s*([^>%]*?)\s*[>%]\}\}(.*?)\{\{[<%]\s*/\5\s*[>%]\}\}",
     re.S,
 )
-_TYPE_WORDS = {"note", "tip", "info", "warning", "caution", "danger", "important", "success",
-               "error", "question", "example", "quote", "abstract", "hint", "bug", "failure"}  # fmt: skip
+_TYPE_WORDS = {
+    "note",
+    "tip",
+    "info",
+    "warning",
+    "caution",
+    "danger",
+    "important",
+    "success",
+    "error",
+    "question",
+    "example",
+    "quote",
+    "abstract",
+    "hint",
+    "bug",
+    "failure",
+}
 _ARG_RE = re.compile(r"""(?:[\w-]+=)?(?:"([^"]*)"|'([^']*)'|(\S+))""")
 
 

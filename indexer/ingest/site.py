@@ -84,7 +84,7 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
         return dict.fromkeys(_KEY_RE.findall(block)), body
     try:
         data = load_yaml(block)
-    except Exception:  # noqa: BLE001 - the loader reports bad front matter; here it only routes
+    except Exception:
         return {}, body
     return (data if isinstance(data, dict) else {}), body
 
@@ -108,7 +108,7 @@ def scan(
         meta, body = _front_matter(text)
         try:
             pid = article_id(rel, meta)
-        except Exception:  # noqa: BLE001 - a bad id is the loader's to report
+        except Exception:
             continue
         formats[detect(rel, meta, body)] += 1
         keys = [route_key(rel)]

@@ -19,12 +19,22 @@ def report(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     html: Annotated[
         Path | None,
-        typer.Option("--html", dir_okay=False, metavar="FILE", help="Also write the HTML page (with charts) to FILE."),
+        typer.Option(
+            "--html",
+            dir_okay=False,
+            metavar="FILE",
+            help="Also write the HTML page (with charts) to FILE.",
+        ),
     ] = None,
     database: Annotated[
-        str | None, typer.Option("--database", metavar="URL", help="Analytics store (default: KB_DATABASE_URL).")
+        str | None,
+        typer.Option(
+            "--database", metavar="URL", help="Analytics store (default: KB_DATABASE_URL)."
+        ),
     ] = None,
-    top: Annotated[int, typer.Option("--top", min=1, max=200, help="Rows per list (queries, gaps).")] = 20,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=200, help="Rows per list (queries, gaps).")
+    ] = 20,
 ) -> None:
     """Top queries, content gaps, the deflection funnel and helpfulness per article."""
     # Imported here: registering the command must not cost every `kb` call SQLAlchemy's import time.
@@ -49,7 +59,9 @@ def report(
         fail(str(exc))
     try:
         if store.is_sqlite and store.url.database and not Path(store.url.database).exists():
-            fail(f"no analytics database at {store.url.database} (kb serve creates it on its first search)")
+            fail(
+                f"no analytics database at {store.url.database} (kb serve creates it on its first search)"
+            )
         result = build(store, days, top=top)
     except StoreError as exc:
         fail(str(exc))

@@ -92,12 +92,24 @@ def _funnel_chart(report: Report) -> str:
     stages = [
         ("Searched", f.searched, BLUE, ""),
         ("Clicked an answer", f.clicked_answer, BLUE, f"{_pct(f.click_rate)} of searches"),
-        ("Self-served (no contact after)", f.self_served, GREEN, f"{_pct(f.deflection_rate)} of searches"),
-        ("Still contacted a channel", f.contacted_after_click, RED, f"{_pct(f.contact_after_click_rate)} of clicks"),
+        (
+            "Self-served (no contact after)",
+            f.self_served,
+            GREEN,
+            f"{_pct(f.deflection_rate)} of searches",
+        ),
+        (
+            "Still contacted a channel",
+            f.contacted_after_click,
+            RED,
+            f"{_pct(f.contact_after_click_rate)} of clicks",
+        ),
     ]
     width, row, label_w = 1000, 34, 250
     top = max(f.searched, 1)
-    parts = [f'<svg role="img" aria-label="Deflection funnel" viewBox="0 0 {width} {row * len(stages)}" width="100%">']
+    parts = [
+        f'<svg role="img" aria-label="Deflection funnel" viewBox="0 0 {width} {row * len(stages)}" width="100%">'
+    ]
     for i, (label, value, color, note) in enumerate(stages):
         y = i * row
         w = (width - label_w - 200) * value / top

@@ -20,6 +20,7 @@ received.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -74,7 +75,9 @@ class Analytics:
         self.retention_days = retention_days
         self.capacity = capacity
         self.retry_max_s = retry_max_s
-        self.dropped = 0  # records lost here (inbox full, writer gone); the writer's are added on flush
+        self.dropped = (
+            0  # records lost here (inbox full, writer gone); the writer's are added on flush
+        )
         self.skipped = 0  # records the database refused (as of the last flush)
         self.written = 0  # as of the last flush
         self._inbox: deque[Any] = deque()
@@ -95,15 +98,20 @@ class Analytics:
         """The search listener: queue the response of one search."""
         self._put("search", slim_search(record))
 
-    def feedback(self, search_id: str, helpful: bool, article: str | None, comment: str | None) -> bool:
+    def feedback(
+        self, search_id: str, helpful: bool, article: str | None, comment: str | None
+    ) -> bool:
         """Queue one vote; False when it could not be queued (closed, or the queue is full)."""
         return self._put(
-            "feedback", {"search_id": search_id, "helpful": helpful, "article": article, "comment": comment}
+            "feedback",
+            {"search_id": search_id, "helpful": helpful, "article": article, "comment": comment},
         )
 
     def event(self, search_id: str, type: str, article: str | None, channel: str | None) -> bool:
         """Queue one click; False when it could not be queued."""
-        return self._put("event", {"search_id": search_id, "type": type, "article": article, "channel": channel})
+        return self._put(
+            "event", {"search_id": search_id, "type": type, "article": article, "channel": channel}
+        )
 
     def _put(self, kind: str, data: tuple[Any, ...] | dict[str, Any]) -> bool:
         if self._closed:
@@ -127,7 +135,9 @@ class Analytics:
         with self._lock:
             if self._sender is None and not self._closed:
                 self._spawn()
-                self._sender = threading.Thread(target=self._send_forever, name="kb-analytics-sender", daemon=True)
+                self._sender = threading.Thread(
+                    target=self._send_forever, name="kb-analytics-sender", daemon=True
+                )
                 self._sender.start()
 
     def flush(self, timeout: float = 5.0) -> bool:
@@ -179,8 +189,11 @@ class Analytics:
         try:
             process = subprocess.Popen(
                 [sys.executable, "-m", "kb.analytics.writer"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
-            )  # fmt: skip
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                close_fds=True,
+            )
             assert process.stdin is not None and process.stdout is not None
             process.stdin.write(orjson.dumps(config) + b"\n")
             process.stdin.flush()
@@ -255,10 +268,8 @@ class Analytics:
     def _end(self) -> None:
         process = self._process
         if process is not None and process.stdin is not None:
-            try:
+            with contextlib.suppress(OSError):
                 process.stdin.close()
-            except OSError:
-                pass
 
     def _read_forever(self, process: subprocess.Popen[bytes]) -> None:
         assert process.stdout is not None

@@ -39,7 +39,9 @@ class Period(BaseModel):
     since: datetime = Field(..., description="Start of the period (UTC).")
     until: datetime = Field(..., description="End of the period: when the report was made (UTC).")
     days: int
-    first_search: datetime | None = Field(None, description="Earliest search recorded in the period.")
+    first_search: datetime | None = Field(
+        None, description="Earliest search recorded in the period."
+    )
     last_search: datetime | None = Field(None, description="Latest search recorded in the period.")
 
 
@@ -62,7 +64,9 @@ class Day(BaseModel):
 
 
 class QueryCount(BaseModel):
-    query: str = Field(..., description="Normalized query: lower-cased words, personal data masked.")
+    query: str = Field(
+        ..., description="Normalized query: lower-cased words, personal data masked."
+    )
     searches: int
     fallbacks: int = 0
     avg_confidence: float = 0.0
@@ -76,26 +80,35 @@ class GapQuery(BaseModel):
 class Gap(BaseModel):
     label: str = Field(..., description="The most searched question of the group.")
     words: list[str] = Field(
-        ..., description="The group's content words, most searched first (grouped by stem, shown as typed)."
+        ...,
+        description="The group's content words, most searched first (grouped by stem, shown as typed).",
     )
     searches: int
     zero_results: int = Field(..., description="Of those, searches that found no answer at all.")
-    queries: list[GapQuery] = Field(..., description="Its questions, most searched first (at most 5).")
+    queries: list[GapQuery] = Field(
+        ..., description="Its questions, most searched first (at most 5)."
+    )
 
 
 class Funnel(BaseModel):
     searched: int
     clicked_answer: int = Field(..., description="Searches followed by a click on an answer.")
     contacted_after_click: int = Field(..., description="Clicked an answer, then still a channel.")
-    contacted_without_click: int = Field(..., description="Went to a channel without opening an answer.")
+    contacted_without_click: int = Field(
+        ..., description="Went to a channel without opening an answer."
+    )
     self_served: int = Field(..., description="Clicked an answer and did not contact a channel.")
     click_rate: float = Field(..., description="clicked_answer / searched")
-    contact_after_click_rate: float = Field(..., description="contacted_after_click / clicked_answer")
+    contact_after_click_rate: float = Field(
+        ..., description="contacted_after_click / clicked_answer"
+    )
     deflection_rate: float = Field(..., description="self_served / searched")
 
 
 class ArticleHelpfulness(BaseModel):
-    article: str = Field(..., description="Article id ('(unknown)' when the vote named none and the search is gone).")
+    article: str = Field(
+        ..., description="Article id ('(unknown)' when the vote named none and the search is gone)."
+    )
     helpful: int
     not_helpful: int
     total: int
@@ -146,25 +159,40 @@ def build(store: Store, days: int = 30, *, top: int = 20, now: datetime | None =
         ).where(in_period)
     )[0]
     total, fallbacks, zero, internal = (int(v) for v in row[:4])
-    n_feedback = store.read(sa.select(sa.func.count()).select_from(feedback).where(feedback.c.at >= since))[0][0]
-    n_events = store.read(sa.select(sa.func.count()).select_from(events).where(events.c.at >= since))[0][0]
+    n_feedback = store.read(
+        sa.select(sa.func.count()).select_from(feedback).where(feedback.c.at >= since)
+    )[0][0]
+    n_events = store.read(
+        sa.select(sa.func.count()).select_from(events).where(events.c.at >= since)
+    )[0][0]
     totals = Totals(
-        searches=total, answered=total - fallbacks, fallbacks=fallbacks, zero_results=zero,
-        internal=internal, fallback_rate=_ratio(fallbacks, total),
-        avg_latency_ms=round(float(row[4] or 0.0), 3), feedback=int(n_feedback), events=int(n_events),
-    )  # fmt: skip
+        searches=total,
+        answered=total - fallbacks,
+        fallbacks=fallbacks,
+        zero_results=zero,
+        internal=internal,
+        fallback_rate=_ratio(fallbacks, total),
+        avg_latency_ms=round(float(row[4] or 0.0), 3),
+        feedback=int(n_feedback),
+        events=int(n_events),
+    )
 
     day = store.day(s.c.at).label("day")
     daily = [
         Day(day=_as_date(d), searches=int(n), fallbacks=int(f))
         for d, n, f in store.read(
-            sa.select(day, sa.func.count(), _count_if(s.c.fallback)).where(in_period).group_by(day).order_by(day)
+            sa.select(day, sa.func.count(), _count_if(s.c.fallback))
+            .where(in_period)
+            .group_by(day)
+            .order_by(day)
         )
     ]
 
     n = sa.func.count().label("n")
     top_queries = [
-        QueryCount(query=q, searches=int(c), fallbacks=int(f), avg_confidence=round(float(a or 0.0), 4))
+        QueryCount(
+            query=q, searches=int(c), fallbacks=int(f), avg_confidence=round(float(a or 0.0), 4)
+        )
         for q, c, f, a in store.read(
             sa.select(s.c.query_norm, n, _count_if(s.c.fallback), sa.func.avg(s.c.confidence))
             .where(in_period, s.c.query_norm != "")
@@ -186,9 +214,12 @@ def build(store: Store, days: int = 30, *, top: int = 20, now: datetime | None =
     return Report(
         generated_at=_aware(until) or until,
         period=Period(
-            since=_aware(since) or since, until=_aware(until) or until, days=days,
-            first_search=_aware(row[5]), last_search=_aware(row[6]),
-        ),  # fmt: skip
+            since=_aware(since) or since,
+            until=_aware(until) or until,
+            days=days,
+            first_search=_aware(row[5]),
+            last_search=_aware(row[6]),
+        ),
         totals=totals,
         daily=daily,
         top_queries=top_queries,
@@ -221,15 +252,21 @@ def _funnel(store: Store, in_period: sa.ColumnElement[bool]) -> Funnel:
     )[0]
     searched, clicks, after, without = (int(v) for v in row)
     return Funnel(
-        searched=searched, clicked_answer=clicks, contacted_after_click=after,
-        contacted_without_click=without, self_served=clicks - after,
-        click_rate=_ratio(clicks, searched), contact_after_click_rate=_ratio(after, clicks),
+        searched=searched,
+        clicked_answer=clicks,
+        contacted_after_click=after,
+        contacted_without_click=without,
+        self_served=clicks - after,
+        click_rate=_ratio(clicks, searched),
+        contact_after_click_rate=_ratio(after, clicks),
         deflection_rate=_ratio(clicks - after, searched),
-    )  # fmt: skip
+    )
 
 
 def _helpfulness(store: Store, since: datetime) -> list[ArticleHelpfulness]:
-    article = sa.func.coalesce(feedback.c.article, searches.c.top_article, "(unknown)").label("article")
+    article = sa.func.coalesce(feedback.c.article, searches.c.top_article, "(unknown)").label(
+        "article"
+    )
     joined = feedback.outerjoin(searches, feedback.c.search_id == searches.c.id)
     total = sa.func.count().label("total")
     rows = store.read(
@@ -252,9 +289,13 @@ def _helpfulness(store: Store, since: datetime) -> list[ArticleHelpfulness]:
             kept.append(text)
     return [
         ArticleHelpfulness(
-            article=name, helpful=int(yes), not_helpful=int(n) - int(yes), total=int(n),
-            ratio=_ratio(int(yes), int(n)), comments=comments.get(name, []),
-        )  # fmt: skip
+            article=name,
+            helpful=int(yes),
+            not_helpful=int(n) - int(yes),
+            total=int(n),
+            ratio=_ratio(int(yes), int(n)),
+            comments=comments.get(name, []),
+        )
         for name, yes, n in rows
     ]
 
@@ -306,7 +347,14 @@ def group_gaps(failing: Iterable[tuple[str, int, int]]) -> list[Gap]:
     for query, count, zero in ordered:
         words = content_words(query)
         stems = frozenset(words)
-        home = next((g for g in groups if (not stems and not g.core) or (stems and _similar(stems, g.core))), None)
+        home = next(
+            (
+                g
+                for g in groups
+                if (not stems and not g.core) or (stems and _similar(stems, g.core))
+            ),
+            None,
+        )
         if home is None:
             home = _Group(core=stems)
             groups.append(home)
@@ -335,11 +383,15 @@ def to_table(report: Report) -> Group:
     """The report as rich tables, for `kb report`."""
     p, t, f = report.period, report.totals, report.funnel
     span = f"{p.since:%Y-%m-%d %H:%M} – {p.until:%Y-%m-%d %H:%M} UTC"
-    summary = Table(title=f"kb report, last {p.days} days", caption=span, show_header=False, min_width=48)
+    summary = Table(
+        title=f"kb report, last {p.days} days", caption=span, show_header=False, min_width=48
+    )
     summary.add_column("what")
     summary.add_column("value", justify="right")
     summary.add_row("searches", str(t.searches))
-    summary.add_row("answered", f"{t.answered} ({_pct(1 - t.fallback_rate) if t.searches else '—'})")
+    summary.add_row(
+        "answered", f"{t.answered} ({_pct(1 - t.fallback_rate) if t.searches else '—'})"
+    )
     summary.add_row("fell back to a channel", f"{t.fallbacks} ({_pct(t.fallback_rate)})")
     summary.add_row("found nothing", str(t.zero_results))
     summary.add_row("by agents", str(t.internal))
@@ -347,13 +399,21 @@ def to_table(report: Report) -> Group:
     summary.add_row("feedback / events", f"{t.feedback} / {t.events}")
 
     funnel = Table(title="deflection funnel")
-    for col in ("searched", "clicked an answer", "then contacted", "self-served", "contacted without click"):
+    for col in (
+        "searched",
+        "clicked an answer",
+        "then contacted",
+        "self-served",
+        "contacted without click",
+    ):
         funnel.add_column(col, justify="right")
     funnel.add_row(
-        str(f.searched), f"{f.clicked_answer} ({_pct(f.click_rate)})",
+        str(f.searched),
+        f"{f.clicked_answer} ({_pct(f.click_rate)})",
         f"{f.contacted_after_click} ({_pct(f.contact_after_click_rate)})",
-        f"{f.self_served} ({_pct(f.deflection_rate)})", str(f.contacted_without_click),
-    )  # fmt: skip
+        f"{f.self_served} ({_pct(f.deflection_rate)})",
+        str(f.contacted_without_click),
+    )
 
     queries = Table(title="top queries")
     for col in ("query", "searches", "fell back", "avg conf."):
@@ -367,14 +427,21 @@ def to_table(report: Report) -> Group:
     for g in report.gaps:
         # Text(): what customers typed is shown as typed, never read as rich markup ("[phone]").
         asked = Text("; ".join(f"{q.query} ×{q.searches}" for q in g.queries))
-        gaps.add_row(Text(", ".join(g.words) or "(no content words)"), str(g.searches), str(g.zero_results), asked)
+        gaps.add_row(
+            Text(", ".join(g.words) or "(no content words)"),
+            str(g.searches),
+            str(g.zero_results),
+            asked,
+        )
 
     helpful = Table(title="was this helpful?")
     for col in ("article", "yes", "no", "helpful", "latest comment"):
         helpful.add_column(col, justify="left" if col in ("article", "latest comment") else "right")
     for a in report.helpfulness:
         latest = a.comments[0] if a.comments else ""
-        helpful.add_row(Text(a.article), str(a.helpful), str(a.not_helpful), _pct(a.ratio), Text(latest))
+        helpful.add_row(
+            Text(a.article), str(a.helpful), str(a.not_helpful), _pct(a.ratio), Text(latest)
+        )
     return Group(summary, funnel, queries, gaps, helpful)
 
 

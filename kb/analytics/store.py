@@ -42,9 +42,9 @@ from kb.errors import ConfigError, KbError
 __all__ = [
     "EventRecord",
     "FeedbackRecord",
+    "RecordRejectedError",
     "SearchRecord",
     "Store",
-    "RecordRejectedError",
     "StoreError",
     "StoreUnavailableError",
     "normalize_url",
@@ -179,7 +179,9 @@ def normalize_url(url: str) -> URL:
             "(use sqlite:///path/to/file.db or postgresql+psycopg://user:pass@host:port/db)"
         )
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
-        raise ConfigError("KB_DATABASE_URL: analytics needs an SQLite file, not an in-memory database")
+        raise ConfigError(
+            "KB_DATABASE_URL: analytics needs an SQLite file, not an in-memory database"
+        )
     return parsed
 
 
@@ -199,10 +201,14 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(
-                self.url, pool_pre_ping=True, pool_size=2, max_overflow=4, pool_timeout=5,
+                self.url,
+                pool_pre_ping=True,
+                pool_size=2,
+                max_overflow=4,
+                pool_timeout=5,
                 connect_args={"connect_timeout": 3, "application_name": "kb-analytics"},
                 json_serializer=json_text,
-            )  # fmt: skip
+            )
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -341,7 +347,9 @@ def _sqlite_value(column: sa.Column[Any]) -> Callable[[Any], Any] | None:
 def _sqlite_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """`rows` into `table` in as few multi-row INSERT statements as SQLite's variable limit allows."""
     names = [c.name for c in table.columns if c.name in rows[0]]
-    converts = [(i, f) for i, name in enumerate(names) if (f := _sqlite_value(table.c[name])) is not None]
+    converts = [
+        (i, f) for i, name in enumerate(names) if (f := _sqlite_value(table.c[name])) is not None
+    ]
     values_of = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     stored = []
     for row in rows:
@@ -353,7 +361,10 @@ def _sqlite_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, An
 
 
 def _sqlite_insert_values(
-    conn: sa.Connection, table: sa.Table, rows: Sequence[Sequence[Any]], names: list[str] | None = None
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: Sequence[Sequence[Any]],
+    names: list[str] | None = None,
 ) -> None:
     """Rows of values as SQLite stores them, for the columns `names` (all, in order, by default),
     in as few multi-row INSERT statements as SQLite's variable limit allows."""
@@ -375,10 +386,20 @@ def _sqlite_search(r: SearchRecord) -> tuple[Any, ...]:
     (written straight, not through _sqlite_insert's per-column conversions: a busy server writes
     one per search). test_store reads them back through SQLAlchemy."""
     return (
-        r.id, r.at.isoformat(" ", "microseconds"), r.query, r.query_norm, r.endpoint, int(r.internal),
-        json_text(r.answers), r.answers[0] if r.answers else None, r.confidence, int(r.fallback),
-        r.channel, r.latency_ms, r.results,
-    )  # fmt: skip
+        r.id,
+        r.at.isoformat(" ", "microseconds"),
+        r.query,
+        r.query_norm,
+        r.endpoint,
+        int(r.internal),
+        json_text(r.answers),
+        r.answers[0] if r.answers else None,
+        r.confidence,
+        int(r.fallback),
+        r.channel,
+        r.latency_ms,
+        r.results,
+    )
 
 
 def _row(record: FeedbackRecord | EventRecord) -> dict[str, Any]:
@@ -396,5 +417,3 @@ def _reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-

@@ -125,7 +125,9 @@ class Writer:
             return
         with self._lock:
             if self._thread is None and not self._closed:
-                self._thread = threading.Thread(target=self._run, name="kb-analytics-writer", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="kb-analytics-writer", daemon=True
+                )
                 self._thread.start()
 
     def flush(self, timeout: float = 5.0) -> bool:
@@ -152,7 +154,9 @@ class Writer:
             thread.join(timeout)
         left = len(self._pending) + sum(isinstance(e, tuple) for e in list(self._inbox))
         if left:
-            log.warning("analytics: %d records not written at shutdown", left, extra={"records": left})
+            log.warning(
+                "analytics: %d records not written at shutdown", left, extra={"records": left}
+            )
         self.store.close()
 
     # The writer thread.
@@ -194,7 +198,9 @@ class Writer:
         try:
             record = _record(*entry)
         except (KeyError, TypeError, ValueError, AttributeError):
-            log.warning("analytics: a search record of an unexpected shape was skipped", exc_info=True)
+            log.warning(
+                "analytics: a search record of an unexpected shape was skipped", exc_info=True
+            )
             return
         self._pending.append(record)
         overflow = len(self._pending) - self.capacity
@@ -224,7 +230,7 @@ class Writer:
                 self._pending.clear()
             except StoreUnavailableError:
                 raise
-            except Exception:  # noqa: BLE001 - refused rows, or a value the driver cannot take
+            except Exception:
                 self._write_one_by_one()
         except StoreUnavailableError as exc:
             self._unavailable(exc)
@@ -240,7 +246,7 @@ class Writer:
                 self.written += 1
             except StoreUnavailableError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - as above; the row is logged and skipped
+            except Exception as exc:
                 self.skipped += 1
                 log.warning("analytics: a record was refused and skipped: %s", exc)
             self._pending.popleft()
@@ -255,7 +261,7 @@ class Writer:
             self._unavailable(exc)
             self._purge_at = now + min(self.retry_max_s, 60.0)
             return
-        except Exception as exc:  # noqa: BLE001 - as in _write
+        except Exception as exc:
             self._unavailable(exc)
             self._purge_at = now + min(self.retry_max_s, 60.0)
             return
@@ -276,15 +282,18 @@ class Writer:
             self._last_warning = now
             log.warning(
                 "analytics store unavailable; searches go on, %d records buffered: %s",
-                len(self._pending), exc, extra={"buffered": len(self._pending), "dropped": self.dropped},
-            )  # fmt: skip
+                len(self._pending),
+                exc,
+                extra={"buffered": len(self._pending), "dropped": self.dropped},
+            )
 
     def _available(self) -> None:
         if self._down_since is not None:
             log.info(
-                "analytics store available again after %.1fs", time.monotonic() - self._down_since,
+                "analytics store available again after %.1fs",
+                time.monotonic() - self._down_since,
                 extra={"dropped": self.dropped},
-            )  # fmt: skip
+            )
         self._down_since = None
         self._last_warning = None
         self._retry_at = None
@@ -323,11 +332,17 @@ def slim_search(response: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         if articles is None:
             articles = tuple(a["article"] for a in response.get("answers") or ())
         return (
-            response["search_id"], response["query"], response.get("endpoint"), response.get("internal", False),
-            tuple(articles), response.get("confidence"),
-            response.get("fallback", False), channel.get("id") if isinstance(channel, dict) else None,
-            response.get("took_ms"), response.get("total"),
-        )  # fmt: skip
+            response["search_id"],
+            response["query"],
+            response.get("endpoint"),
+            response.get("internal", False),
+            tuple(articles),
+            response.get("confidence"),
+            response.get("fallback", False),
+            channel.get("id") if isinstance(channel, dict) else None,
+            response.get("took_ms"),
+            response.get("total"),
+        )
     except (KeyError, TypeError, AttributeError):
         return response
 
@@ -339,10 +354,19 @@ def _record(kind: str, data: Any, queued: float) -> Record:
         sid, text, endpoint, internal, answers, confidence, fallback, channel, took_ms, total = data
         query, query_norm = _query(str(text))
         return SearchRecord(
-            str(sid), at, query, query_norm, str(endpoint or "/search"), bool(internal), list(map(str, answers)),
-            float(confidence or 0.0), bool(fallback), str(channel) if channel else None, float(took_ms or 0.0),
+            str(sid),
+            at,
+            query,
+            query_norm,
+            str(endpoint or "/search"),
+            bool(internal),
+            list(map(str, answers)),
+            float(confidence or 0.0),
+            bool(fallback),
+            str(channel) if channel else None,
+            float(took_ms or 0.0),
             int(total or 0),
-        )  # fmt: skip
+        )
     if kind == "search":
         query, query_norm = _query(str(data["query"]))
         channel = data.get("channel") or {}
@@ -364,13 +388,19 @@ def _record(kind: str, data: Any, queued: float) -> Record:
         comment = data.get("comment")
         text = clean(comment, COMMENT_CHARS).strip() if comment else None
         return FeedbackRecord(
-            search_id=data["search_id"], helpful=bool(data["helpful"]), at=at,
-            article=data.get("article"), comment=text or None,
-        )  # fmt: skip
+            search_id=data["search_id"],
+            helpful=bool(data["helpful"]),
+            at=at,
+            article=data.get("article"),
+            comment=text or None,
+        )
     return EventRecord(
-        search_id=data["search_id"], type=data["type"], at=at,
-        article=data.get("article"), channel=data.get("channel"),
-    )  # fmt: skip
+        search_id=data["search_id"],
+        type=data["type"],
+        at=at,
+        article=data.get("article"),
+        channel=data.get("channel"),
+    )
 
 
 # The process: stdin in, stdout out (see the module docstring).
@@ -392,7 +422,7 @@ class _Forward(logging.Handler):
             with self.out_lock:
                 self.out.write(data)
                 self.out.flush()
-        except Exception:  # noqa: BLE001 - the worker is gone: nobody is left to tell
+        except Exception:
             pass
 
 
@@ -423,7 +453,11 @@ def main() -> None:
             writer.put(kind, data, queued)
         if "flush" in message:
             ok = writer.flush(float(message.get("timeout", 5.0)))
-            stats = {"written": writer.written, "dropped": writer.dropped, "skipped": writer.skipped}
+            stats = {
+                "written": writer.written,
+                "dropped": writer.dropped,
+                "skipped": writer.skipped,
+            }
             with out_lock:
                 stdout.write(orjson.dumps({"flushed": message["flush"], "ok": ok, **stats}) + b"\n")
                 stdout.flush()

@@ -48,7 +48,9 @@ def matches(article: Article, filters: dict[str, str]) -> bool:
     for name, wanted in filters.items():
         value = article.topic if name == "topic" else article.meta.get(name)
         values = value if isinstance(value, list) else [value]
-        if not any(v is not None and str(v).strip().casefold() == wanted.casefold() for v in values):
+        if not any(
+            v is not None and str(v).strip().casefold() == wanted.casefold() for v in values
+        ):
             return False
     return True
 
@@ -89,5 +91,12 @@ def topics(listed: list[Article]) -> list[Topic]:
         shown = titles[name][:TITLES_IN_DESCRIPTION]
         rest = counts[name] - len(shown)
         description = ", ".join(shown) + (f" and {rest} more" if rest > 0 else "")
-        out.append(Topic(name, name.replace("-", " ").replace("_", " ").capitalize(), counts[name], description))
+        out.append(
+            Topic(
+                name,
+                name.replace("-", " ").replace("_", " ").capitalize(),
+                counts[name],
+                description,
+            )
+        )
     return out

@@ -39,17 +39,46 @@ from kb.errors import ContentError
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 DEFAULT_URGENT = [
-    r"urgent\w*", r"emergenc\w*", r"immediate(ly)?", r"asap", r"right (now|away)", r"at once",
-    r"hack(ed|er|ers|ing)?", r"compromised", r"fraud\w*", r"scam\w*", r"fire", r"on fire",
-    r"smok(e|ing)", r"burn(ing|t|ed)?", r"sparks?", r"explod\w*", r"injur\w*", r"danger\w*",
-    r"unsafe", r"locked out", r"identity theft", r"stolen (card|identity|account)",
-]  # fmt: skip
+    r"urgent\w*",
+    r"emergenc\w*",
+    r"immediate(ly)?",
+    r"asap",
+    r"right (now|away)",
+    r"at once",
+    r"hack(ed|er|ers|ing)?",
+    r"compromised",
+    r"fraud\w*",
+    r"scam\w*",
+    r"fire",
+    r"on fire",
+    r"smok(e|ing)",
+    r"burn(ing|t|ed)?",
+    r"sparks?",
+    r"explod\w*",
+    r"injur\w*",
+    r"danger\w*",
+    r"unsafe",
+    r"locked out",
+    r"identity theft",
+    r"stolen (card|identity|account)",
+]
 DEFAULT_RELAXED = [
-    r"no rush", r"no hurry", r"not urgent", r"non[- ]?urgent", r"whenever", r"no urgency",
-    r"when you (get|have) (a chance|time)", r"in (your|my) own time", r"low priority",
-    r"just curious", r"just wondering", r"at your convenience", r"not in a hurry",
-    r"no pressure", r"not time[- ]sensitive",
-]  # fmt: skip
+    r"no rush",
+    r"no hurry",
+    r"not urgent",
+    r"non[- ]?urgent",
+    r"whenever",
+    r"no urgency",
+    r"when you (get|have) (a chance|time)",
+    r"in (your|my) own time",
+    r"low priority",
+    r"just curious",
+    r"just wondering",
+    r"at your convenience",
+    r"not in a hurry",
+    r"no pressure",
+    r"not time[- ]sensitive",
+]
 
 # Who a customer asks to reach: the company's people, by any of their names.
 _WHO = (
@@ -90,7 +119,7 @@ DEFAULT_REQUESTS: dict[str, list[str]] = {
         rf"(?:speak|talk)(?:ing)?\s+(?:to|with)\s+{_WHO}\s+(?:online|in\s+real\s+time|by\s+chat)",
         rf"{_ASK}chat",
     ],
-}  # fmt: skip
+}
 # Words a channel's id or name uses for each medium.
 _MEDIA = {
     "phone": re.compile(r"phone|call|telephone|voice", re.I),

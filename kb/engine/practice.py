@@ -52,11 +52,27 @@ NEGATIVE_SHARE = 0.3  # of all practice questions
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
 # Subjects no help center about software or shopping covers, beside its own words in look-alikes.
 ELSEWHERE = (
-    "my facebook account", "a car insurance claim", "my tax return", "the wifi router at home",
-    "a dentist appointment", "my mortgage", "a train ticket", "my passport", "the weather",
-    "a recipe", "my gym membership", "a parking fine", "my landlord", "a wedding speech",
-    "the lottery", "my pension", "a flight delay", "my cat", "a broken boiler", "my netflix",
-)  # fmt: skip
+    "my facebook account",
+    "a car insurance claim",
+    "my tax return",
+    "the wifi router at home",
+    "a dentist appointment",
+    "my mortgage",
+    "a train ticket",
+    "my passport",
+    "the weather",
+    "a recipe",
+    "my gym membership",
+    "a parking fine",
+    "my landlord",
+    "a wedding speech",
+    "the lottery",
+    "my pension",
+    "a flight delay",
+    "my cat",
+    "a broken boiler",
+    "my netflix",
+)
 FRAMES = ("how do I {w} {x}", "{w} {x}", "can you {w} {x} for me", "{x} {w} problem")
 
 
@@ -238,7 +254,9 @@ def refine_version(version: Path, labeled: list[Row]) -> tuple[Model, int]:
     on its cosine scale) pooled with the prior, keeping its scale; the model and the rows added."""
     data = json.loads((version / CONFIDENCE).read_text(encoding="utf-8"))
     own = Model.from_json(data)
-    model = replace(fit(load_prior() + labeled, features=FEATURES + SEMANTIC_FEATURES), ranking=own.ranking)
+    model = replace(
+        fit(load_prior() + labeled, features=FEATURES + SEMANTIC_FEATURES), ranking=own.ranking
+    )
     meta = {k: v for k, v in data.items() if k not in ("bias", "weights", "ranking")}
     meta["labeled_rows"] = len(labeled)
     tmp = version / f".{CONFIDENCE}.tmp"

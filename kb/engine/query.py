@@ -6,6 +6,7 @@ brackets are just characters, so they can neither raise nor trigger a wildcard o
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,7 +138,7 @@ def names_in(text: str) -> set[str]:
         joined = (before in _JOINERS and m.start() > 1 and text[m.start() - 2].isalnum()) or (
             after in _JOINERS and m.end() + 1 < len(text) and text[m.end() + 1].isalnum()
         )
-        mixed = any(a.islower() and b.isupper() for a, b in zip(w, w[1:], strict=False))
+        mixed = any(a.islower() and b.isupper() for a, b in itertools.pairwise(w))
         capital = w[:1].isupper() and not w.isupper() and not shouting
         if capital and _SENTENCE_END.search(text[: m.start()]):
             capital = False

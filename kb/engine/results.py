@@ -38,12 +38,18 @@ class Answer:
     @classmethod
     def of(cls, data: dict[str, Any]) -> Answer:
         return cls(
-            article=data["article"], section=data["section"], title=data["title"],
-            heading=data["heading"], snippet=data["snippet"], url=data["url"],
-            score=float(data["score"]), confidence=float(data["confidence"]), topic=data["topic"],
+            article=data["article"],
+            section=data["section"],
+            title=data["title"],
+            heading=data["heading"],
+            snippet=data["snippet"],
+            url=data["url"],
+            score=float(data["score"]),
+            confidence=float(data["confidence"]),
+            topic=data["topic"],
             more=tuple(MoreSection(**m) for m in data.get("more") or ()),
             signals=data.get("signals"),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +69,15 @@ class ChannelChoice:
     def of(cls, data: dict[str, Any]) -> ChannelChoice:
         preferred = data.get("preferred")
         return cls(
-            id=data["id"], name=data["name"], how=data["how"], best_for=data["best_for"],
-            open_now=bool(data["open_now"]), reason=data["reason"], opens_at=data.get("opens_at"),
+            id=data["id"],
+            name=data["name"],
+            how=data["how"],
+            best_for=data["best_for"],
+            open_now=bool(data["open_now"]),
+            reason=data["reason"],
+            opens_at=data.get("opens_at"),
             preferred=preferred["id"] if preferred else None,
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +99,17 @@ class SearchResult:
     def of(cls, body: dict[str, Any]) -> SearchResult:
         """The result of an engine's JSON body (see module docstring)."""
         return cls(
-            query=body["query"], answers=tuple(Answer.of(a) for a in body["answers"]),
-            confidence=float(body["confidence"]), fallback=bool(body["fallback"]),
-            channel=ChannelChoice.of(body["channel"]), total=int(body["total"]),
-            index_version=body["index_version"], did_you_mean=body.get("did_you_mean"),
-            facets=body.get("facets"), explain=body.get("explain"),
-        )  # fmt: skip
+            query=body["query"],
+            answers=tuple(Answer.of(a) for a in body["answers"]),
+            confidence=float(body["confidence"]),
+            fallback=bool(body["fallback"]),
+            channel=ChannelChoice.of(body["channel"]),
+            total=int(body["total"]),
+            index_version=body["index_version"],
+            did_you_mean=body.get("did_you_mean"),
+            facets=body.get("facets"),
+            explain=body.get("explain"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -301,7 +301,8 @@ class SearchEngine:
                 "synonyms": [" ".join(e.stems) for e in aq.expansions],
                 "threshold": self.threshold(topic),
                 "query": " + ".join(
-                    "max(" + ", ".join(f"{' '.join(leaf.stems)}^{leaf.weight}" for leaf in c.leaves)
+                    "max("
+                    + ", ".join(f"{' '.join(leaf.stems)}^{leaf.weight}" for leaf in c.leaves)
                     + ")"
                     for c in clauses
                 ),
@@ -412,9 +413,7 @@ class SearchEngine:
         weights = []
         for c in aq.concepts:
             term = c.stem if c.known else c.correction_stem
-            weights.append(
-                snap.impacts.idf("body", term) if term else rarest * c.specificity
-            )
+            weights.append(snap.impacts.idf("body", term) if term else rarest * c.specificity)
         return weights
 
     def _score(
@@ -532,4 +531,3 @@ class SearchEngine:
         }
         answer["signals"] = {k: round(v, 4) for k, v in c.signals.items()} if explain else None
         return answer
-

@@ -89,7 +89,7 @@ class Snapshot:
                 impacts.order = full_build_order(impacts.stored, articles)
             finally:
                 searcher.close()
-        except Exception as exc:  # noqa: BLE001 - any failure to read a version means it is unusable
+        except Exception as exc:
             raise IndexCorruptError(f"index version {path.name} cannot be opened: {exc}") from exc
         channels_path = path / layout.CHANNELS
         if not channels_path.exists() and fallback_channels is not None:
@@ -210,7 +210,7 @@ class SnapshotHolder:
         while not self._stop.wait(self.interval_s):
             try:
                 self.refresh()
-            except Exception:  # noqa: BLE001 - the poller must outlive any one failure
+            except Exception:
                 log.exception("index poll failed")
 
     def get(self) -> Snapshot:
@@ -251,7 +251,7 @@ class SnapshotHolder:
                 return False
             try:
                 snap = Snapshot.open(path, self.default_tz, self.fallback_channels, self.segments)
-            except Exception as exc:  # noqa: BLE001 - keep serving the old version, report why
+            except Exception as exc:
                 if str(exc) != self.error:
                     log.error("index version not loaded", extra={"reason": str(exc)})
                 self.error = str(exc)

@@ -78,7 +78,9 @@ class Suggester:
         for h in head:
             anywhere &= self._postings.get(h, set())
         anywhere.difference_update(starting)
-        return out + self._take(sorted(anywhere), limit - len(out), internal, {e.joined for e in out})
+        return out + self._take(
+            sorted(anywhere), limit - len(out), internal, {e.joined for e in out}
+        )
 
     def _take(self, ids: list[int], limit: int, internal: bool, seen: set[str]) -> list[Entry]:
         out: list[Entry] = []

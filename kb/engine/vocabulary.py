@@ -45,7 +45,9 @@ def _by_length(words: Iterable[str]) -> tuple[list[str], list[int]]:
 
 def _length_runs(starts: list[int]) -> list[tuple[int, int, int]]:
     """(length, first, after) of each length that has words, from _by_length's `starts`."""
-    return [(n, starts[n], starts[n + 1]) for n in range(len(starts) - 1) if starts[n + 1] > starts[n]]
+    return [
+        (n, starts[n], starts[n + 1]) for n in range(len(starts) - 1) if starts[n + 1] > starts[n]
+    ]
 
 
 def _code_points(words: list[str], size: int) -> npt.NDArray[np.uint32]:
@@ -215,7 +217,7 @@ class Deletions:
         # where each bucket's keys start (a bucket: the keys' top `bits` bits, as many buckets as
         # keys or more). Looked up from Python a key at a time, as array.array (whose items are
         # Python ints at once): numpy's calls cost more than the lookups they would batch.
-        self.bits = max(1, int(len(flat)).bit_length())
+        self.bits = max(1, len(flat).bit_length())
         buckets = flat >> np.uint64(64 - self.bits)
         starts_at = np.searchsorted(buckets, np.arange(2**self.bits + 1, dtype=np.uint64))
         self.keys = array("Q", flat.tobytes())
@@ -373,5 +375,7 @@ class Synonyms:
         matches.sort()
         found: list[tuple[int, int, tuple[str, ...]]] = []
         for g, m, start, end in matches:
-            found.extend((start, end, stems) for j, (_, stems) in enumerate(self.groups[g]) if j != m)
+            found.extend(
+                (start, end, stems) for j, (_, stems) in enumerate(self.groups[g]) if j != m
+            )
         return found

@@ -19,6 +19,7 @@ removed from it when the worker is replaced (prometheus_client's `mark_process_d
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -152,7 +153,5 @@ def _worker(config: uvicorn.Config, sock: socket.socket) -> None:
     except Exception:
         log.exception("Child process [%d] cannot start", os.getpid())
         sys.exit(STARTUP_FAILURE)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass

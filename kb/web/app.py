@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service = Service(settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         service.holder.refresh()  # the version there is, opened and prepared before the first request
         if service.holder.ready:
             service.snapshot()  # counted in /metrics

@@ -60,7 +60,7 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        with open(path, "a+b") as file:  # the map keeps a descriptor of its own
+        with path.open("a+b") as file:  # the map keeps a descriptor of its own
             size = os.fstat(file.fileno()).st_size
             if size == 0:
                 size = 1 << 16
@@ -127,7 +127,10 @@ class SharedCounter:
 
     def _add(self, values: tuple[str, ...]) -> int:
         slot = self.slots[values] = self.store.slot(
-            self.name, f"{self.name}_total", dict(zip(self.label_names, values, strict=True)), self.doc
+            self.name,
+            f"{self.name}_total",
+            dict(zip(self.label_names, values, strict=True)),
+            self.doc,
         )
         return slot
 
@@ -246,28 +249,43 @@ class Metrics:
         self.registry.register(self._this_process)
 
         # What every request or search updates.
-        self.requests = SharedCounter(counters, "kb_http_requests", "HTTP requests.", ["endpoint", "method", "status"])
+        self.requests = SharedCounter(
+            counters, "kb_http_requests", "HTTP requests.", ["endpoint", "method", "status"]
+        )
         self.latency = SharedHistogram(
-            histograms, "kb_http_request_duration_seconds", "HTTP request latency.", LATENCY_BUCKETS,
+            histograms,
+            "kb_http_request_duration_seconds",
+            "HTTP request latency.",
+            LATENCY_BUCKETS,
             ["endpoint"],
-        )  # fmt: skip
+        )
         self.searches = SharedCounter(counters, "kb_searches", "Searches answered.", ["endpoint"])
         self.fallbacks = SharedCounter(
             counters, "kb_search_fallbacks", "Searches that fell back to a channel.", ["channel"]
         )
-        self.zero_results = SharedCounter(counters, "kb_search_zero_results", "Searches with no answer.")
-        self.cache_hits = SharedCounter(counters, "kb_search_cache_hits", "Searches served from the cache.")
+        self.zero_results = SharedCounter(
+            counters, "kb_search_zero_results", "Searches with no answer."
+        )
+        self.cache_hits = SharedCounter(
+            counters, "kb_search_cache_hits", "Searches served from the cache."
+        )
 
-        self.index_documents = Level(gauges, "kb_index_documents", "Section chunks in the live index.")
+        self.index_documents = Level(
+            gauges, "kb_index_documents", "Section chunks in the live index."
+        )
         self.index_articles = Level(gauges, "kb_index_articles", "Articles in the live index.")
         self.index_built = Level(
             gauges, "kb_index_built_timestamp_seconds", "When the live index was built (Unix time)."
         )
-        self.reindex = SharedCounter(counters, "kb_reindex", "Index builds run by the server.", ["result"])
+        self.reindex = SharedCounter(
+            counters, "kb_reindex", "Index builds run by the server.", ["result"]
+        )
         self.reindex_seconds = SharedHistogram(
             histograms, "kb_reindex_duration_seconds", "Index build duration.", REINDEX_BUCKETS
         )
-        self.index_loads = SharedCounter(counters, "kb_index_loads", "Index versions loaded, by all workers.")
+        self.index_loads = SharedCounter(
+            counters, "kb_index_loads", "Index versions loaded, by all workers."
+        )
 
     def follow_index(self, open_failures: Callable[[], float]) -> None:
         """Read the index holder's failed opens whenever the metrics are rendered."""

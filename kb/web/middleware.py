@@ -28,7 +28,9 @@ from kb.web.metrics import Metrics
 
 log = logging.getLogger(ACCESS_LOGGER)
 log_request = LineLogger(log, "request")
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # echoed and logged: nothing that can split either
+REQUEST_ID = re.compile(
+    r"[A-Za-z0-9._:-]{1,64}"
+)  # echoed and logged: nothing that can split either
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -119,7 +121,9 @@ class RequestContext:
                 ctype = dict(headers).get(b"content-type", b"")
                 if ctype.startswith(b"text/html") and b"content-security-policy" not in names:
                     docs = scope["path"] in ("/docs", "/redoc")
-                    headers.append((b"content-security-policy", (DOCS_CSP if docs else PAGE_CSP).encode()))
+                    headers.append(
+                        (b"content-security-policy", (DOCS_CSP if docs else PAGE_CSP).encode())
+                    )
                     headers.append((b"x-frame-options", b"DENY"))
                 message["headers"] = headers
             await send(message)

@@ -171,7 +171,9 @@ class ArticleSummary(BaseModel):
     title: str
     summary: str
     topic: str
-    url: str = Field(..., description="The article's page (JSON for API clients, HTML for a browser).")
+    url: str = Field(
+        ..., description="The article's page (JSON for API clients, HTML for a browser)."
+    )
 
 
 class ArticleList(BaseModel):
@@ -250,6 +252,7 @@ class Ready(BaseModel):
     articles: int | None = None
     chunks: int | None = None
     search: str | None = Field(
-        None, description="`semantic` (words and meaning) or `words`: how the live version is searched."
+        None,
+        description="`semantic` (words and meaning) or `words`: how the live version is searched.",
     )
     reason: str | None = None

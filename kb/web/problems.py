@@ -85,8 +85,12 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
     if exc.status_code == 405:
         # Starlette names only the first route's methods; GET and POST /search are two routes.
         path = request.url.path
-        methods = {m for r in request.app.routes if isinstance(r, APIRoute) and r.path_regex.match(path)
-                   for m in r.methods or ()}  # fmt: skip
+        methods = {
+            m
+            for r in request.app.routes
+            if isinstance(r, APIRoute) and r.path_regex.match(path)
+            for m in r.methods or ()
+        }
         headers = {**(headers or {}), "allow": ", ".join(sorted(methods))}
     name = HTTP_NAMES.get(exc.status_code, "http_error")
     return problem(exc.status_code, name, str(exc.detail), headers)

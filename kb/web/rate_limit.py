@@ -127,7 +127,11 @@ class RateLimit:
     EXEMPT = ("/healthz", "/readyz", "/metrics")
 
     def __init__(
-        self, app: ASGIApp, per_minute: int, exempt: list[str] | None = None, table: Path | None = None
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        exempt: list[str] | None = None,
+        table: Path | None = None,
     ) -> None:
         self.app = app
         self.table = ClientTable(table, per_minute) if per_minute > 0 else None
@@ -147,9 +151,12 @@ class RateLimit:
             wait = self.table.take(key)
             if wait > 0.0:
                 await send_problem(
-                    send, 429, "rate_limited", "too many requests; slow down",
+                    send,
+                    429,
+                    "rate_limited",
+                    "too many requests; slow down",
                     [(b"retry-after", str(max(1, math.ceil(wait))).encode())],
-                )  # fmt: skip
+                )
                 return
         await self.app(scope, receive, send)
 

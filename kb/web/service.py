@@ -73,5 +73,5 @@ class Service:
         for listener in self.listeners:
             try:
                 listener(record)
-            except Exception:  # noqa: BLE001 - analytics must never fail a search
+            except Exception:
                 log.warning("search listener failed", exc_info=True)

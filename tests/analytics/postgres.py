@@ -7,7 +7,6 @@ it owns (pytest's own temporary folders are private to root).
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import shutil
@@ -26,8 +25,10 @@ USER = "kb"
 def server_bin() -> Path | None:
     """The folder of the newest installed PostgreSQL server's programs, or None."""
     found = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+        map(str, Path("/usr/lib/postgresql").glob("*/bin/initdb")),
+        key=lambda p: (
+            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
+        ),
     )
     if found:
         return Path(found[-1]).parent
@@ -53,23 +54,47 @@ class PostgresServer:
             os.chown(self.root, owner.pw_uid, owner.pw_gid)
             self._as = ["runuser", "-u", "postgres", "--"]
         self._run(
-            "initdb", "-D", str(self.data), "-U", USER, "-A", "trust", "-E", "UTF8", "--locale=C",
-            "--no-sync", "--no-instructions",
-        )  # fmt: skip
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            USER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+            "--no-instructions",
+        )
 
     def _run(self, program: str, *args: str) -> None:
         cmd = [*self._as, str(self.bin / program), *args]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
         if done.returncode != 0:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-            raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr.strip()}\n{log}")
+            raise RuntimeError(
+                f"{program} failed ({done.returncode}): {done.stderr.strip()}\n{log}"
+            )
 
     def start(self) -> None:
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
         )
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
@@ -87,7 +112,9 @@ class PostgresServer:
         conninfo = f"host=127.0.0.1 port={self.port} user={USER} dbname=postgres"
         with psycopg.connect(conninfo, autocommit=True) as conn:
             # FILE_COPY: with fsync off, copying the template's files beats WAL-logging every block.
-            conn.execute(f'CREATE DATABASE "{name}" STRATEGY = FILE_COPY')  # name is ours: kb_ + hex
+            conn.execute(
+                f'CREATE DATABASE "{name}" STRATEGY = FILE_COPY'
+            )  # name is ours: kb_ + hex
         return self.url(name)
 
     def remove(self) -> None:

@@ -35,4 +35,3 @@ def serve_analytics(settings: Settings) -> Iterator[Running]:
     analytics: Analytics = app.state.analytics
     with serve_app(app) as url:
         yield Running(url, analytics, settings)
-

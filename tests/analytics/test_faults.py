@@ -34,10 +34,15 @@ def searches_still_work(kb: Running) -> None:
             assert response.json()["search_id"]
         posted = http.post("/search", json={"q": "cancel an order"})
         assert posted.status_code == 200
-        assert http.post("/deflect", json={"subject": "refund", "body": "where is it"}).status_code == 200
+        assert (
+            http.post("/deflect", json={"subject": "refund", "body": "where is it"}).status_code
+            == 200
+        )
         sid = posted.json()["search_id"]
         assert http.post("/feedback", json={"search_id": sid, "helpful": True}).status_code == 202
-        click = http.post("/events", json={"search_id": sid, "type": "channel_click", "channel": "chat"})
+        click = http.post(
+            "/events", json={"search_id": sid, "type": "channel_click", "channel": "chat"}
+        )
         assert click.status_code == 202
 
 
@@ -82,10 +87,14 @@ def own_postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.mark.postgres
-def test_postgres_stopped_mid_run(own_postgres: PostgresServer, default_index: Path, analytics_log: Captured) -> None:
+def test_postgres_stopped_mid_run(
+    own_postgres: PostgresServer, default_index: Path, analytics_log: Captured
+) -> None:
     """PostgreSQL going away mid-run: searches go on (200), rows wait in the buffer and land when it is back."""
     url = own_postgres.create_database()
-    settings: Settings = make_settings(default_index, CONTENT, database_url=url, admin_key=ADMIN_KEY)
+    settings: Settings = make_settings(
+        default_index, CONTENT, database_url=url, admin_key=ADMIN_KEY
+    )
     key = {"x-admin-key": ADMIN_KEY}
     with serve_analytics(settings) as kb, kb.http() as http:
         for q in QUESTIONS:

@@ -14,28 +14,43 @@ from tests.helpers.server import make_settings
 
 
 def rows(store: Store, table: sa.Table) -> list[dict[str, Any]]:
-    return [dict(zip(table.c.keys(), r, strict=True)) for r in store.read(sa.select(table).order_by(table.c.at))]
+    return [
+        dict(zip(table.c.keys(), r, strict=True))
+        for r in store.read(sa.select(table).order_by(table.c.at))
+    ]
 
 
 def test_searches_are_logged_with_masked_queries(kb: Running, store: Store) -> None:
     """Every search (GET, POST, /deflect) is stored once, its query masked, its outcome as returned."""
     with kb.http() as http:
-        got = http.get("/search", params={"q": "refund for order 123-4567890-1234567 to jane@example.com"})
+        got = http.get(
+            "/search", params={"q": "refund for order 123-4567890-1234567 to jane@example.com"}
+        )
         posted = http.post("/search", json={"q": "track parcel, call +44 20 7946 0958"})
         deflected = http.post(
-            "/deflect", json={"subject": "Damaged item", "body": "It arrived broken. Order AB1234567, me@x.org"}
+            "/deflect",
+            json={
+                "subject": "Damaged item",
+                "body": "It arrived broken. Order AB1234567, me@x.org",
+            },
         )
     assert got.status_code == posted.status_code == deflected.status_code == 200
     assert kb.analytics.flush()
     stored = {r["id"]: r for r in rows(store, searches)}
-    assert set(stored) == {got.json()["search_id"], posted.json()["search_id"], deflected.json()["search_id"]}
+    assert set(stored) == {
+        got.json()["search_id"],
+        posted.json()["search_id"],
+        deflected.json()["search_id"],
+    }
 
     g = stored[got.json()["search_id"]]
     assert g["query"] == "refund for order [number] to [email]"
     assert g["query_norm"] == "refund for order [number] to [email]"
     assert g["endpoint"] == "/search"
     assert g["answers"] == [a["article"] for a in got.json()["answers"]]
-    assert g["top_article"] == (got.json()["answers"][0]["article"] if got.json()["answers"] else None)
+    assert g["top_article"] == (
+        got.json()["answers"][0]["article"] if got.json()["answers"] else None
+    )
     assert g["fallback"] == got.json()["fallback"]
     assert g["confidence"] == got.json()["confidence"]
     assert g["channel"] == got.json()["channel"]["id"]
@@ -54,7 +69,9 @@ def test_searches_are_logged_with_masked_queries(kb: Running, store: Store) -> N
         assert secret not in everything
 
 
-def test_searches_served_from_the_cache_are_logged_with_their_answers(kb: Running, store: Store) -> None:
+def test_searches_served_from_the_cache_are_logged_with_their_answers(
+    kb: Running, store: Store
+) -> None:
     """A repeated question is answered from the result cache, its article ids then read from the
     encoded answers' memo: each stored search still lists the answers its response gave."""
     with kb.http() as http:
@@ -78,10 +95,19 @@ def test_feedback_and_events_are_recorded(kb: Running, store: Store) -> None:
         article = search["answers"][0]["article"]
         vote = http.post(
             "/feedback",
-            json={"search_id": sid, "helpful": False, "article": article, "comment": "no use. mail a@b.co\x00 pls"},
+            json={
+                "search_id": sid,
+                "helpful": False,
+                "article": article,
+                "comment": "no use. mail a@b.co\x00 pls",
+            },
         )
-        click = http.post("/events", json={"search_id": sid, "type": "answer_click", "article": article})
-        contact = http.post("/events", json={"search_id": sid, "type": "channel_click", "channel": "chat"})
+        click = http.post(
+            "/events", json={"search_id": sid, "type": "answer_click", "article": article}
+        )
+        contact = http.post(
+            "/events", json={"search_id": sid, "type": "channel_click", "channel": "chat"}
+        )
     for response in (vote, click, contact):
         assert response.status_code == 202
         assert response.json() == {"status": "recorded"}
@@ -90,7 +116,10 @@ def test_feedback_and_events_are_recorded(kb: Running, store: Store) -> None:
     assert (fb["search_id"], fb["article"], fb["helpful"]) == (sid, article, False)
     assert fb["comment"] == "no use. mail [email]  pls"
     stored = [(e["search_id"], e["type"], e["article"], e["channel"]) for e in rows(store, events)]
-    assert sorted(stored) == [(sid, "answer_click", article, None), (sid, "channel_click", None, "chat")]
+    assert sorted(stored) == [
+        (sid, "answer_click", article, None),
+        (sid, "channel_click", None, "chat"),
+    ]
 
 
 def test_a_later_vote_replaces_the_earlier(kb: Running, store: Store) -> None:
@@ -99,7 +128,12 @@ def test_a_later_vote_replaces_the_earlier(kb: Running, store: Store) -> None:
     with kb.http() as http:
         for body in (
             {"search_id": sid, "helpful": False, "article": "track-your-order"},
-            {"search_id": sid, "helpful": True, "article": "track-your-order", "comment": "found it"},
+            {
+                "search_id": sid,
+                "helpful": True,
+                "article": "track-your-order",
+                "comment": "found it",
+            },
             {"search_id": sid, "helpful": True},
         ):
             assert http.post("/feedback", json=body).status_code == 202
@@ -115,7 +149,9 @@ def test_text_no_database_takes_is_cleaned(kb: Running, store: Store) -> None:
     def send(comment: str, article: str) -> int:
         body = {"search_id": sid, "helpful": True, "article": article, "comment": comment}
         raw = json.dumps(body).encode()  # ASCII with \\u escapes, as a client would send them
-        return http.post("/feedback", content=raw, headers={"content-type": "application/json"}).status_code
+        return http.post(
+            "/feedback", content=raw, headers={"content-type": "application/json"}
+        ).status_code
 
     with kb.http() as http:
         assert send("nul\x00here", "a") == 202
@@ -139,8 +175,14 @@ BAD_BODIES: list[tuple[str, Any]] = [
     ("/events", {"search_id": "ab" * 16, "type": "page_view"}),
     ("/events", {"search_id": "ab" * 16, "type": "answer_click"}),
     ("/events", {"search_id": "ab" * 16, "type": "channel_click", "article": "x"}),
-    ("/events", {"search_id": "ab" * 16, "type": "answer_click", "article": None, "channel": "chat"}),
-    ("/events", {"search_id": "ab" * 16, "type": "answer_click", "article": "x", "channel": "chat"}),
+    (
+        "/events",
+        {"search_id": "ab" * 16, "type": "answer_click", "article": None, "channel": "chat"},
+    ),
+    (
+        "/events",
+        {"search_id": "ab" * 16, "type": "answer_click", "article": "x", "channel": "chat"},
+    ),
     ("/events", {"search_id": 12, "type": "channel_click", "channel": "chat"}),
     ("/events", {"search_id": "ab" * 16, "type": "answer_click", "article": "é"}),
 ]
@@ -155,9 +197,13 @@ def test_bad_input_is_a_json_4xx(kb: Running, store: Store) -> None:
             assert response.headers["content-type"].startswith("application/json")
             assert response.json()["error"] == "invalid_request"
             assert response.json()["detail"]
-        not_json = http.post("/feedback", content=b"{helpful: yes", headers={"content-type": "application/json"})
+        not_json = http.post(
+            "/feedback", content=b"{helpful: yes", headers={"content-type": "application/json"}
+        )
         assert not_json.status_code == 422
-        too_long = http.post("/feedback", json={"search_id": "ab" * 16, "helpful": True, "comment": "x" * 1000})
+        too_long = http.post(
+            "/feedback", json={"search_id": "ab" * 16, "helpful": True, "comment": "x" * 1000}
+        )
         assert too_long.status_code == 202
     assert kb.analytics.flush()
     assert store.counts() == {"kb_searches": 0, "kb_feedback": 1, "kb_events": 0}
@@ -177,7 +223,9 @@ def test_admin_report_needs_the_key(kb: Running) -> None:
         assert bad_days.status_code == 422
 
 
-def test_admin_report_is_absent_without_an_admin_key(default_index: Path, database_url: str) -> None:
+def test_admin_report_is_absent_without_an_admin_key(
+    default_index: Path, database_url: str
+) -> None:
     """With no KB_ADMIN_KEY configured, /admin/report does not exist (404), whatever key is sent."""
     settings = make_settings(default_index, CONTENT, database_url=database_url)
     with serve_analytics(settings) as running, running.http() as http:
@@ -191,14 +239,18 @@ def test_html_report_is_a_safe_page(kb: Running) -> None:
     """The HTML report draws inline SVG charts, runs no script and escapes what customers typed."""
     with kb.http() as http:
         http.get("/search", params={"q": "<script>alert(1)</script> bitcoin"})
-        page = http.get("/admin/report", params={"format": "html"}, headers={"x-admin-key": ADMIN_KEY})
+        page = http.get(
+            "/admin/report", params={"format": "html"}, headers={"x-admin-key": ADMIN_KEY}
+        )
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "script-src 'self'" in page.headers["content-security-policy"]
     html = page.text
     assert "<svg" in html
     assert "<script" not in html.lower()
-    assert "&lt;script&gt;" not in html  # words() drops the markup; nothing of it reaches the page raw
+    assert (
+        "&lt;script&gt;" not in html
+    )  # words() drops the markup; nothing of it reaches the page raw
     assert "bitcoin" in html
     assert "http://" not in html and "https://" not in html
 

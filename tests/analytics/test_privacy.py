@@ -94,7 +94,10 @@ def test_keeps_ordinary_text(text: str) -> None:
 
 def test_normalize_keeps_placeholders() -> None:
     """Normalizing a masked query lower-cases its words and keeps placeholders as single tokens."""
-    assert normalize(mask("Where is ORDER #12345678?  Mail: A@B.com")) == "where is order [number] mail [email]"
+    assert (
+        normalize(mask("Where is ORDER #12345678?  Mail: A@B.com"))
+        == "where is order [number] mail [email]"
+    )
 
 
 def test_long_inputs_are_linear() -> None:
@@ -104,9 +107,13 @@ def test_long_inputs_are_linear() -> None:
         assert "1" * 6 not in out
 
 
-emails = st.from_regex(r"[a-z][a-z0-9._+-]{0,15}@[a-z][a-z0-9-]{0,10}\.(com|org|de|co\.uk)", fullmatch=True)
+emails = st.from_regex(
+    r"[a-z][a-z0-9._+-]{0,15}@[a-z][a-z0-9-]{0,10}\.(com|org|de|co\.uk)", fullmatch=True
+)
 digits = st.integers(min_value=100_000, max_value=10**16).map(str)
-filler = st.text(alphabet=st.characters(categories=("L", "Zs", "P", "So"), exclude_characters="@＠"), max_size=30)
+filler = st.text(
+    alphabet=st.characters(categories=("L", "Zs", "P", "So"), exclude_characters="@＠"), max_size=30
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -39,34 +39,81 @@ def play_known_sequence(http: httpx.Client) -> dict[str, Any]:
     tracks = [search(http, TRACK) for _ in range(2)]
     misses = [search(http, q) for q in NOT_COVERED]
     for r in refunds + tracks:
-        assert not r["fallback"] and r["answers"], f"precondition: the help center answers {r['query']!r}"
+        assert not r["fallback"] and r["answers"], (
+            f"precondition: the help center answers {r['query']!r}"
+        )
     for r in misses:
         assert r["fallback"] and not r["answers"], f"precondition: nothing answers {r['query']!r}"
-    refund_article, track_article = refunds[0]["answers"][0]["article"], tracks[0]["answers"][0]["article"]
+    refund_article, track_article = (
+        refunds[0]["answers"][0]["article"],
+        tracks[0]["answers"][0]["article"],
+    )
 
-    record(http, "/events", search_id=refunds[0]["search_id"], type="answer_click", article=refund_article)
-    record(http, "/events", search_id=refunds[1]["search_id"], type="answer_click", article=refund_article)
+    record(
+        http,
+        "/events",
+        search_id=refunds[0]["search_id"],
+        type="answer_click",
+        article=refund_article,
+    )
+    record(
+        http,
+        "/events",
+        search_id=refunds[1]["search_id"],
+        type="answer_click",
+        article=refund_article,
+    )
     record(http, "/events", search_id=refunds[1]["search_id"], type="channel_click", channel="chat")
     record(http, "/events", search_id=tracks[0]["search_id"], type="channel_click", channel="chat")
     for _ in range(2):  # a double click counts once
-        record(http, "/events", search_id=tracks[1]["search_id"], type="answer_click", article=track_article)
-    record(http, "/events", search_id=misses[0]["search_id"], type="channel_click", channel="billing-support")
-
-    record(http, "/feedback", search_id=refunds[0]["search_id"], helpful=True, article=refund_article)
+        record(
+            http,
+            "/events",
+            search_id=tracks[1]["search_id"],
+            type="answer_click",
+            article=track_article,
+        )
     record(
-        http, "/feedback", search_id=refunds[1]["search_id"], helpful=False, article=refund_article,
+        http,
+        "/events",
+        search_id=misses[0]["search_id"],
+        type="channel_click",
+        channel="billing-support",
+    )
+
+    record(
+        http, "/feedback", search_id=refunds[0]["search_id"], helpful=True, article=refund_article
+    )
+    record(
+        http,
+        "/feedback",
+        search_id=refunds[1]["search_id"],
+        helpful=False,
+        article=refund_article,
         comment="still no money, call 555-123-4567",
-    )  # fmt: skip
-    record(http, "/feedback", search_id=refunds[2]["search_id"], helpful=False, article=refund_article)
-    record(http, "/feedback", search_id=refunds[2]["search_id"], helpful=True, article=refund_article)
-    record(http, "/feedback", search_id=tracks[1]["search_id"], helpful=True)  # the top answer is meant
+    )
+    record(
+        http, "/feedback", search_id=refunds[2]["search_id"], helpful=False, article=refund_article
+    )
+    record(
+        http, "/feedback", search_id=refunds[2]["search_id"], helpful=True, article=refund_article
+    )
+    record(
+        http, "/feedback", search_id=tracks[1]["search_id"], helpful=True
+    )  # the top answer is meant
     record(http, "/feedback", search_id=misses[0]["search_id"], helpful=False)  # no answer at all
     return {"refund": refund_article, "track": track_article}
 
 
 def check_report(data: dict[str, Any], articles: dict[str, str]) -> None:
     t = data["totals"]
-    assert (t["searches"], t["answered"], t["fallbacks"], t["zero_results"], t["internal"]) == (9, 5, 4, 4, 0)
+    assert (t["searches"], t["answered"], t["fallbacks"], t["zero_results"], t["internal"]) == (
+        9,
+        5,
+        4,
+        4,
+        0,
+    )
     assert (t["feedback"], t["events"]) == (5, 7)
     assert t["fallback_rate"] == pytest.approx(4 / 9, abs=1e-4)
     assert sum(d["searches"] for d in data["daily"]) == 9
@@ -102,7 +149,9 @@ def check_report(data: dict[str, Any], articles: dict[str, str]) -> None:
     assert f["contact_after_click_rate"] == pytest.approx(1 / 3, abs=1e-4)
     assert f["deflection_rate"] == pytest.approx(2 / 9, abs=1e-4)
 
-    helpful = [(a["article"], a["helpful"], a["not_helpful"], a["total"]) for a in data["helpfulness"]]
+    helpful = [
+        (a["article"], a["helpful"], a["not_helpful"], a["total"]) for a in data["helpfulness"]
+    ]
     assert helpful == sorted(
         [(articles["refund"], 2, 1, 3), ("(unknown)", 0, 1, 1), (articles["track"], 1, 0, 1)],
         key=lambda row: (-row[3], row[0]),
@@ -120,9 +169,16 @@ def test_report_after_a_known_sequence(kb: Running, tmp_path: Path) -> None:
         assert response.status_code == 200
         check_report(response.json(), articles)
 
-        page = http.get("/admin/report", params={"format": "html"}, headers={"x-admin-key": ADMIN_KEY})
+        page = http.get(
+            "/admin/report", params={"format": "html"}, headers={"x-admin-key": ADMIN_KEY}
+        )
     assert page.status_code == 200
-    for text in ("pay with bitcoin", "xylophone lessons", "still no money, call [phone]", articles["refund"]):
+    for text in (
+        "pay with bitcoin",
+        "xylophone lessons",
+        "still no money, call [phone]",
+        articles["refund"],
+    ):
         assert text in page.text
     assert page.text.count("<svg") >= 3
 
@@ -131,11 +187,24 @@ def test_report_covers_only_its_period(store: Store) -> None:
     """Searches older than the asked number of days are left out of the report, and counted when in."""
     now = utcnow()
     for days_ago in (1, 40):
-        store.write([SearchRecord(
-            id=f"{days_ago:032x}", at=now - timedelta(days=days_ago), query="old question",
-            query_norm="old question", endpoint="/search", internal=False, answers=[], confidence=0.0,
-            fallback=True, channel="chat", latency_ms=1.0, results=0,
-        )])  # fmt: skip
+        store.write(
+            [
+                SearchRecord(
+                    id=f"{days_ago:032x}",
+                    at=now - timedelta(days=days_ago),
+                    query="old question",
+                    query_norm="old question",
+                    endpoint="/search",
+                    internal=False,
+                    answers=[],
+                    confidence=0.0,
+                    fallback=True,
+                    channel="chat",
+                    latency_ms=1.0,
+                    results=0,
+                )
+            ]
+        )
     assert build(store, 30).totals.searches == 1
     wide = build(store, 60)
     assert wide.totals.searches == 2
@@ -169,9 +238,17 @@ def test_cli_report_json_html_and_table(kb: Running, database_url: str, tmp_path
     check_report(json.loads(as_json.stdout), articles)
 
     page = tmp_path / "report.html"
-    table = runner.invoke(cli(), ["report", "--database", database_url, "--days", "7", "--html", str(page)])
+    table = runner.invoke(
+        cli(), ["report", "--database", database_url, "--days", "7", "--html", str(page)]
+    )
     assert table.exit_code == 0, table.output
-    for text in ("deflection funnel", "content gaps", "pay with bitcoin", "where is my refund", "[phone]"):
+    for text in (
+        "deflection funnel",
+        "content gaps",
+        "pay with bitcoin",
+        "where is my refund",
+        "[phone]",
+    ):
         assert text in table.stdout  # "[phone]" shown as stored, not eaten as rich markup
     html = page.read_text(encoding="utf-8")
     assert "<svg" in html and "Last 7 days" in html
@@ -194,19 +271,26 @@ def test_cli_report_fails_in_one_line(tmp_path: Path) -> None:
 
 def test_gaps_group_queries_sharing_their_content_words() -> None:
     """Failing queries join a gap when they share half their stemmed words or all of the smaller set."""
-    gaps = group_gaps([
-        ("gift card balance", 4, 1),
-        ("check my gift card balance", 2, 2),
-        ("gift cards", 3, 0),
-        ("balance", 1, 1),
-        ("credit card declined", 2, 0),
-        ("loyalty points", 2, 2),
-        ("how do i", 1, 1),
-        ("is it [number]", 1, 1),
-    ])  # fmt: skip
+    gaps = group_gaps(
+        [
+            ("gift card balance", 4, 1),
+            ("check my gift card balance", 2, 2),
+            ("gift cards", 3, 0),
+            ("balance", 1, 1),
+            ("credit card declined", 2, 0),
+            ("loyalty points", 2, 2),
+            ("how do i", 1, 1),
+            ("is it [number]", 1, 1),
+        ]
+    )
     summary = [(g.label, g.searches, g.zero_results, [q.query for q in g.queries]) for g in gaps]
     assert summary == [
-        ("gift card balance", 10, 4, ["gift card balance", "gift cards", "check my gift card balance", "balance"]),
+        (
+            "gift card balance",
+            10,
+            4,
+            ["gift card balance", "gift cards", "check my gift card balance", "balance"],
+        ),
         ("credit card declined", 2, 0, ["credit card declined"]),
         ("how do i", 2, 2, ["how do i", "is it [number]"]),
         ("loyalty points", 2, 2, ["loyalty points"]),

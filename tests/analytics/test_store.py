@@ -28,19 +28,35 @@ from tests.helpers.logs import Captured
 
 def a_search(sid: str, at: datetime, query: str = "where is my refund") -> SearchRecord:
     return SearchRecord(
-        id=sid, at=at, query=query, query_norm=query, endpoint="/search", internal=False,
-        answers=["returns-and-refunds"], confidence=0.9, fallback=False, channel="chat", latency_ms=2.5,
+        id=sid,
+        at=at,
+        query=query,
+        query_norm=query,
+        endpoint="/search",
+        internal=False,
+        answers=["returns-and-refunds"],
+        confidence=0.9,
+        fallback=False,
+        channel="chat",
+        latency_ms=2.5,
         results=3,
-    )  # fmt: skip
+    )
 
 
 def a_response(sid: str, query: str) -> dict[str, object]:
     """What kb.web.app hands a search listener (the response body plus endpoint and internal)."""
     return {
-        "search_id": sid, "query": query, "answers": [{"article": "track-your-order", "section": "s"}],
-        "confidence": 0.8, "fallback": False, "channel": {"id": "chat", "name": "Online chat"},
-        "took_ms": 3.0, "total": 4, "endpoint": "/search", "internal": True,
-    }  # fmt: skip
+        "search_id": sid,
+        "query": query,
+        "answers": [{"article": "track-your-order", "section": "s"}],
+        "confidence": 0.8,
+        "fallback": False,
+        "channel": {"id": "chat", "name": "Online chat"},
+        "took_ms": 3.0,
+        "total": 4,
+        "endpoint": "/search",
+        "internal": True,
+    }
 
 
 def test_schema_is_created_when_the_writer_starts(database_url: str) -> None:
@@ -62,7 +78,9 @@ def test_listener_records_are_masked_and_complete(database_url: str, store: Stor
     analytics.on_search(a_response("c" * 32, "Order 1234567890 for bob@example.com"))
     assert analytics.flush()
     analytics.close()
-    [row] = store.read(sa.select(searches.c.query, searches.c.top_article, searches.c.internal, searches.c.answers))
+    [row] = store.read(
+        sa.select(searches.c.query, searches.c.top_article, searches.c.internal, searches.c.answers)
+    )
     assert row == ("Order [number] for [email]", "track-your-order", True, ["track-your-order"])
 
 
@@ -70,13 +88,16 @@ def test_retention_deletes_old_rows(database_url: str, store: Store) -> None:
     """At start the writer deletes searches, feedback and events older than retention_days, keeps the rest."""
     now = utcnow()
     old, recent = now - timedelta(days=31), now - timedelta(days=29)
-    store.write([
-        a_search("1" * 32, old), a_search("2" * 32, recent),
-        FeedbackRecord(search_id="1" * 32, helpful=True, at=old),
-        FeedbackRecord(search_id="2" * 32, helpful=False, at=recent),
-        EventRecord(search_id="1" * 32, type="answer_click", at=old, article="a"),
-        EventRecord(search_id="2" * 32, type="channel_click", at=recent, channel="chat"),
-    ])  # fmt: skip
+    store.write(
+        [
+            a_search("1" * 32, old),
+            a_search("2" * 32, recent),
+            FeedbackRecord(search_id="1" * 32, helpful=True, at=old),
+            FeedbackRecord(search_id="2" * 32, helpful=False, at=recent),
+            EventRecord(search_id="1" * 32, type="answer_click", at=old, article="a"),
+            EventRecord(search_id="2" * 32, type="channel_click", at=recent, channel="chat"),
+        ]
+    )
     assert store.counts() == {"kb_searches": 2, "kb_feedback": 2, "kb_events": 2}
 
     analytics = Analytics(Store.open(database_url), retention_days=30)
@@ -108,7 +129,9 @@ def test_a_refused_record_does_not_hold_back_the_others(
     assert any("refused" in w for w in analytics_log.warnings())
 
 
-def test_a_malformed_listener_record_is_skipped(database_url: str, store: Store, analytics_log: Captured) -> None:
+def test_a_malformed_listener_record_is_skipped(
+    database_url: str, store: Store, analytics_log: Captured
+) -> None:
     """A listener record without the fields of a search response is logged and skipped, not raised."""
     analytics = Analytics(Store.open(database_url), retention_days=90)
     analytics.on_search({"unexpected": True})
@@ -124,25 +147,48 @@ def test_a_large_batch_reads_back_as_written(store: Store) -> None:
     at = datetime(2030, 1, 2, 3, 4, 5)  # no microseconds: stored with them all the same
     written = [
         SearchRecord(
-            id=f"{i:032x}", at=at + timedelta(microseconds=i), query=f"café {i}", query_norm=f"cafe {i}",
-            endpoint="/deflect" if i % 2 else "/search", internal=bool(i % 3), answers=[f"a-{i}", "b"][: i % 3],
-            confidence=i / 1300, fallback=not i % 5, channel=None if i % 4 else "chat", latency_ms=0.5 * i,
+            id=f"{i:032x}",
+            at=at + timedelta(microseconds=i),
+            query=f"café {i}",
+            query_norm=f"cafe {i}",
+            endpoint="/deflect" if i % 2 else "/search",
+            internal=bool(i % 3),
+            answers=[f"a-{i}", "b"][: i % 3],
+            confidence=i / 1300,
+            fallback=not i % 5,
+            channel=None if i % 4 else "chat",
+            latency_ms=0.5 * i,
             results=i,
         )
         for i in range(1234)
-    ]  # fmt: skip
-    clicks = [EventRecord(search_id=f"{i:032x}", type="answer_click", at=at, article=f"a-{i}") for i in range(700)]
+    ]
+    clicks = [
+        EventRecord(search_id=f"{i:032x}", type="answer_click", at=at, article=f"a-{i}")
+        for i in range(700)
+    ]
     store.write([*written, *clicks])
     got = store.read(sa.select(searches).order_by(searches.c.id))
     assert [row[:7] + row[8:] for row in got] == [
-        (r.id, r.at, r.query, r.query_norm, r.endpoint, r.internal, r.answers, r.confidence, r.fallback,
-         r.channel, r.latency_ms, r.results)
+        (
+            r.id,
+            r.at,
+            r.query,
+            r.query_norm,
+            r.endpoint,
+            r.internal,
+            r.answers,
+            r.confidence,
+            r.fallback,
+            r.channel,
+            r.latency_ms,
+            r.results,
+        )
         for r in written
-    ]  # fmt: skip
-    assert [row[7] for row in got] == [r.answers[0] if r.answers else None for r in written]
-    assert store.read(sa.select(events.c.search_id, events.c.article, events.c.at).order_by(events.c.id)) == [
-        (c.search_id, c.article, c.at) for c in clicks
     ]
+    assert [row[7] for row in got] == [r.answers[0] if r.answers else None for r in written]
+    assert store.read(
+        sa.select(events.c.search_id, events.c.article, events.c.at).order_by(events.c.id)
+    ) == [(c.search_id, c.article, c.at) for c in clicks]
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:

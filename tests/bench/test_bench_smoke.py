@@ -104,7 +104,9 @@ def test_indexing_rows_cover_every_corpus(results: dict[str, Any]) -> None:
 
 
 @pytest.mark.slow
-def test_the_index_searched_is_the_one_the_edits_left(quick_run: Path, results: dict[str, Any]) -> None:
+def test_the_index_searched_is_the_one_the_edits_left(
+    quick_run: Path, results: dict[str, Any]
+) -> None:
     """The search and HTTP steps record the index they searched: after the indexing step's edits
     (incremental builds), more segments than a full build's and the edited chunks marked deleted;
     the report says so."""

@@ -15,7 +15,14 @@ from tests.browser.widget import Tab
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parents[2] / ".deps" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = (
+    Path(__file__).resolve().parents[2]
+    / ".deps"
+    / "npm"
+    / "node_modules"
+    / "axe-core"
+    / "axe.min.js"
+)
 QUESTION = "how do I return an item"
 OFF_TOPIC = "how do I bake sourdough bread"
 
@@ -24,7 +31,10 @@ OFF_TOPIC = "how do I bake sourdough bread"
 def audited(tab: Tab) -> Tab:
     """A tab whose every document gets axe-core before its own scripts run."""
     if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: run `bash scripts/deps-axe.sh` (`make test` runs it first)", pytrace=False)
+        pytest.fail(
+            f"{AXE} is missing: run `bash scripts/deps-axe.sh` (`make test` runs it first)",
+            pytrace=False,
+        )
     # An init script is injected by the browser, not the page, so the pages' CSP (script-src 'self')
     # stays as served and is not what lets axe in.
     tab.page.add_init_script(path=str(AXE))
@@ -43,7 +53,9 @@ def report(found: list[dict[str, Any]]) -> str:
     """One line per violated rule (id, impact, node count, help), then each node's target and why."""
     lines = []
     for v in found:
-        lines.append(f"{v['id']} [{v['impact']}] {len(v['nodes'])} node(s): {v['help']} ({v['helpUrl']})")
+        lines.append(
+            f"{v['id']} [{v['impact']}] {len(v['nodes'])} node(s): {v['help']} ({v['helpUrl']})"
+        )
         for node in v["nodes"]:
             summary = " ".join(str(node.get("failureSummary", "")).split())
             lines.append(f"    {node['target']}: {summary}")
@@ -69,7 +81,9 @@ def test_demo_page_with_answers_open_has_no_violations(
     expect(w.feedback).to_be_visible()
     assert_no_violations(audited.page)
     for i, answer in enumerate(expected):
-        expect(w.answers.nth(i)).to_have_accessible_name(re.compile(rf"^{re.escape(answer['title'])} "))
+        expect(w.answers.nth(i)).to_have_accessible_name(
+            re.compile(rf"^{re.escape(answer['title'])} ")
+        )
     assert audited.errors == []
 
 

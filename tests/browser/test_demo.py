@@ -112,7 +112,9 @@ def test_choosing_a_suggestion_with_the_mouse_searches_it(
     assert tab.errors == []
 
 
-def test_topic_cards_are_built_from_the_browse_api(tab: Tab, server_url: str, http: httpx.Client) -> None:
+def test_topic_cards_are_built_from_the_browse_api(
+    tab: Tab, server_url: str, http: httpx.Client
+) -> None:
     """The demo page's topic cards are GET /topics (title, count) with each topic's first articles
     from GET /articles?topic=, linking to their pages."""
     topics = http.get("/topics").json()
@@ -126,10 +128,14 @@ def test_topic_cards_are_built_from_the_browse_api(tab: Tab, server_url: str, ht
         card = cards.nth(i)
         expect(card.locator("h3")).to_have_text(topic["title"])
         expect(card.locator(".kb-topic-count")).to_contain_text(str(topic["articles"]))
-        listed = http.get("/articles", params={"topic": topic["topic"], "limit": 4}).json()["articles"]
+        listed = http.get("/articles", params={"topic": topic["topic"], "limit": 4}).json()[
+            "articles"
+        ]
         links = card.locator("a")
         expect(links).to_have_count(len(listed))
-        assert [links.nth(j).inner_text() for j in range(len(listed))] == [a["title"] for a in listed]
+        assert [links.nth(j).inner_text() for j in range(len(listed))] == [
+            a["title"] for a in listed
+        ]
     first = cards.first.locator("a").first
     href = first.get_attribute("href")
     assert href is not None and href.startswith(server_url + "/articles/")

@@ -22,9 +22,14 @@ def images() -> Images:
     """
     env = {**os.environ, "KB_IMAGE": KB_IMAGE, "KB_LB_IMAGE": LB_IMAGE}
     done = subprocess.run(
-        ["bash", "scripts/docker-build.sh", "all"], cwd=REPO, env=env, capture_output=True,
-        text=True, timeout=1500, check=False,
-    )  # fmt: skip
+        ["bash", "scripts/docker-build.sh", "all"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
     if done.returncode != 0:
         pytest.fail(f"scripts/docker-build.sh failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
     print(done.stdout)

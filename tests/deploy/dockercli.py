@@ -64,13 +64,27 @@ class Compose:
         self, *args: str, timeout: float = 180, check: bool = True, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         command: Sequence[str] = [
-            "docker", "compose", "--project-directory", str(REPO), "--file", str(REPO / "compose.yaml"),
-            "--env-file", str(self.env_file), "--project-name", self.project, *args,
-        ]  # fmt: skip
+            "docker",
+            "compose",
+            "--project-directory",
+            str(REPO),
+            "--file",
+            str(REPO / "compose.yaml"),
+            "--env-file",
+            str(self.env_file),
+            "--project-name",
+            self.project,
+            *args,
+        ]
         done = subprocess.run(
-            command, input=stdin, capture_output=True, text=True, timeout=timeout,
-            env=self.env, check=False,
-        )  # fmt: skip
+            command,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env,
+            check=False,
+        )
         if check and done.returncode != 0:
             raise AssertionError(
                 f"docker compose {' '.join(args)} exited {done.returncode}: {done.stderr}"

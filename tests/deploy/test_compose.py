@@ -44,17 +44,27 @@ def stack(images: Images, tmp_path: Path) -> Iterator[tuple[Compose, str, str]]:
     admin_key = secrets.token_hex(16)
     port = free_port()
     env.update(
-        KB_IMAGE=images.kb, KB_LB_IMAGE=images.lb, KB_ADMIN_KEY=admin_key,
-        KB_LB_ADDRESS="127.0.0.1", KB_LB_PORT=str(port),
-    )  # fmt: skip
+        KB_IMAGE=images.kb,
+        KB_LB_IMAGE=images.lb,
+        KB_ADMIN_KEY=admin_key,
+        KB_LB_ADDRESS="127.0.0.1",
+        KB_LB_PORT=str(port),
+    )
     empty = tmp_path / "empty.env"
     empty.write_text("", encoding="utf-8")
     compose = Compose(f"kbpytest{secrets.token_hex(4)}", env, empty)
     try:
         compose.run(
-            "up", "--detach", "--no-build", "--scale", f"kb={REPLICAS}", "--wait",
-            "--wait-timeout", "180", timeout=240,
-        )  # fmt: skip
+            "up",
+            "--detach",
+            "--no-build",
+            "--scale",
+            f"kb={REPLICAS}",
+            "--wait",
+            "--wait-timeout",
+            "180",
+            timeout=240,
+        )
         yield compose, f"http://127.0.0.1:{port}", admin_key
     finally:
         compose.run("down", "--volumes", "--timeout", "30", timeout=120, check=False)
@@ -96,9 +106,16 @@ def test_three_replicas_serve_every_request_through_a_reindex(
             # A third of the way in: new content in the shared volume, reindexed through the balancer.
             time.sleep(STREAM_S / 3)
             compose.run(
-                "exec", "-T", "--user", "root", "kb", "sh", "-c",
-                "cat > /content/quokka-sanctuary.md", stdin=QUOKKA_ARTICLE,
-            )  # fmt: skip
+                "exec",
+                "-T",
+                "--user",
+                "root",
+                "kb",
+                "sh",
+                "-c",
+                "cat > /content/quokka-sanctuary.md",
+                stdin=QUOKKA_ARTICLE,
+            )
             reindex = client.post("/admin/reindex", headers={"X-Admin-Key": admin_key})
             for f in futures:
                 f.result()

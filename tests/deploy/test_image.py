@@ -136,10 +136,17 @@ def test_kubernetes_pod_sequence_runs_on_a_read_only_root(images: Images, tmp_pa
         path.chmod(0o755 if path.is_dir() else 0o644)
 
     pod_args = [
-        "--read-only", "--user", "10001:10001", "--tmpfs", "/tmp",
-        "--volume", f"{content}:/content:ro", "--volume", f"{state}:/var/lib/kb",
+        "--read-only",
+        "--user",
+        "10001:10001",
+        "--tmpfs",
+        "/tmp",
+        "--volume",
+        f"{content}:/content:ro",
+        "--volume",
+        f"{state}:/var/lib/kb",
         *(a for k, v in settings["data"].items() for a in ("--env", f"{k}={v}")),
-    ]  # fmt: skip
+    ]
     entry, *args = init["command"]
     docker("run", "--rm", *pod_args, "--entrypoint", entry, images.kb, *args, timeout=120)
     assert (state / "index" / "CURRENT").is_file()

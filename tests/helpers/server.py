@@ -82,13 +82,20 @@ def serve_process(tmp_path: Path, content: Path, workers: int, **env: str) -> It
     """`kb serve --workers N` of this checkout (its own code, not an installed copy's) as a process on
     a free loopback port, every worker ready; yields the base URL; it must end with 0 on SIGTERM."""
     port = free_port()
-    environ = {**os.environ, "KB_ENV": "development", "KB_RATE_LIMIT_PER_MINUTE": "0",
-               "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}", **env}  # fmt: skip
+    environ = {
+        **os.environ,
+        "KB_ENV": "development",
+        "KB_RATE_LIMIT_PER_MINUTE": "0",
+        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}",
+        **env,
+    }
     cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", str(workers)]
     cmd += ["--content", str(content), "--index", str(tmp_path / "index")]
     log = tmp_path / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, env=environ, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            cmd, env=environ, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -236,7 +236,7 @@ HTML_SAMPLES = [
     "",
     "<p>plain</p>",
     '<h2 id="x">Head &amp; <em>more</em></h2>\n<p>a\u00a0b\tc\n\n d \u2003 e</p>',
-    "<script>alert(1)</script><style>p{}</style><p onclick=\"x()\">text</p>",
+    '<script>alert(1)</script><style>p{}</style><p onclick="x()">text</p>',
     '<a href="javascript:alert(3)">bad</a> <a href="https://example.org" rel="me">ok</a>',
     '<img src="x" onerror="alert(2)"><code class="language-py">x &lt; y</code>',
     '<table><tr><th style="text-align:left">h</th><td style="color:red">d</td></tr></table>',
@@ -405,11 +405,15 @@ def test_simple_bodies_find_the_headings_markdown_it_finds() -> None:
 
     simple = "\n".join(["# Title", "Intro.", "", "## One", "Text", "- item", "### Two", "x"])
     assert _SIMPLE_BODY_RE.fullmatch(simple)  # the shortcut is taken
-    assert _headings(simple) == _markdown_it_headings(simple) == [
-        (0, 1, "Title"),
-        (3, 2, "One"),
-        (6, 3, "Two"),
-    ]
+    assert (
+        _headings(simple)
+        == _markdown_it_headings(simple)
+        == [
+            (0, 1, "Title"),
+            (3, 2, "One"),
+            (6, 3, "Two"),
+        ]
+    )
     for path in sorted(CONTENT.rglob("*.md")):
         body = strip_templates(path.read_text(encoding="utf-8").split("---", 2)[-1])
         assert _headings(body) == _markdown_it_headings(body), path

@@ -35,9 +35,14 @@ def text_of(article: Article) -> str:
 
 def test_liquid_comments_and_raw_markers_are_never_searched(tmp_path: Path) -> None:
     """Text inside {% comment %} is gone (even a commented-out fence); {% raw %} markers vanish."""
-    arts, _ = index(tmp_path, {"a.md": "---\ntitle: A\nlayout: page\n---\nKept words.\n\n"
-                                       "{% comment %}\n```\nrm -rf secretcommand\n```\n{% endcomment %}\n\n"
-                                       "{% raw %}\n```\n{{ liquidexample }}\n```\n{% endraw %}\n"})  # fmt: skip
+    arts, _ = index(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: A\nlayout: page\n---\nKept words.\n\n"
+            "{% comment %}\n```\nrm -rf secretcommand\n```\n{% endcomment %}\n\n"
+            "{% raw %}\n```\n{{ liquidexample }}\n```\n{% endraw %}\n"
+        },
+    )
     a = arts["a"]
     assert "secretcommand" not in a.html and "Kept words" in text_of(a)
     assert "{% raw" not in a.html and "{{ liquidexample }}" in a.html
@@ -45,8 +50,13 @@ def test_liquid_comments_and_raw_markers_are_never_searched(tmp_path: Path) -> N
 
 def test_kramdown_attribute_lists_disappear_and_give_heading_anchors(tmp_path: Path) -> None:
     """{:target="_blank"} is never shown; `{: #id}` under a heading and `{#id}` become its anchor."""
-    arts, _ = index(tmp_path, {"a.md": "---\ntitle: A\npermalink: /a/\n---\nSee [docs](https://x.org){:target=\"_blank\"}.\n\n"
-                                       "## Setup\n{: #custom-setup}\n\nText.\n\n## Other {#other-id}\n\nMore.\n"})  # fmt: skip
+    arts, _ = index(
+        tmp_path,
+        {
+            "a.md": '---\ntitle: A\npermalink: /a/\n---\nSee [docs](https://x.org){:target="_blank"}.\n\n'
+            "## Setup\n{: #custom-setup}\n\nText.\n\n## Other {#other-id}\n\nMore.\n"
+        },
+    )
     a = arts["a"]
     assert "{:" not in a.html and "target" not in text_of(a)
     assert [s.anchor for s in a.sections][1:] == ["custom-setup", "other-id"]
@@ -55,10 +65,15 @@ def test_kramdown_attribute_lists_disappear_and_give_heading_anchors(tmp_path: P
 
 def test_markdown_inside_html_blocks_with_markdown_1_is_rendered(tmp_path: Path) -> None:
     """kramdown's markdown="1" tab panes render their headings, bold and links."""
-    arts, _ = index(tmp_path, {"a.md": "---\ntitle: A\nlayout: page\n---\nIntro.\n\n"
-                                       '<div class="tab-pane" id="mac" markdown="1">\n#### On a Mac\n\n'
-                                       "Press **Cmd** and see [billing](billing.md).\n</div>\n",
-                               "billing.md": "---\ntitle: Billing\n---\nPay.\n"})  # fmt: skip
+    arts, _ = index(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: A\nlayout: page\n---\nIntro.\n\n"
+            '<div class="tab-pane" id="mac" markdown="1">\n#### On a Mac\n\n'
+            "Press **Cmd** and see [billing](billing.md).\n</div>\n",
+            "billing.md": "---\ntitle: Billing\n---\nPay.\n",
+        },
+    )
     html = arts["a"].html
     assert "<h4>On a Mac</h4>" in html and "<strong>Cmd</strong>" in html
     assert '<a href="/articles/billing"' in html and "**" not in html
@@ -91,11 +106,16 @@ def test_admonitions_of_every_generator_become_labelled_notes(
 def test_mdx_imports_head_blocks_and_components_are_not_text(tmp_path: Path) -> None:
     """MDX import lines, a <head> JSON-LD block and a self-closing <CtaBox> never reach the index;
     an import inside a code fence is content and stays."""
-    arts, _ = index(tmp_path, {"a.md": "---\ntitle: A\nsidebar_label: Short name\n---\n"
-                                       "import CtaBox from '@site/src/components/CtaBox';\n\n"
-                                       '<head>\n  <script type="application/ld+json">{`{"name": "faqanswer"}`}</script>\n</head>\n\n'
-                                       "Body words.\n\n<CtaBox\n  headline=\"Start free trial\"\n  link=\"/x\"\n/>\n\n"
-                                       "```js\nimport x from 'y';\n```\n"})  # fmt: skip
+    arts, _ = index(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: A\nsidebar_label: Short name\n---\n"
+            "import CtaBox from '@site/src/components/CtaBox';\n\n"
+            '<head>\n  <script type="application/ld+json">{`{"name": "faqanswer"}`}</script>\n</head>\n\n'
+            'Body words.\n\n<CtaBox\n  headline="Start free trial"\n  link="/x"\n/>\n\n'
+            "```js\nimport x from 'y';\n```\n"
+        },
+    )
     a = arts["a"]
     assert "faqanswer" not in a.html and "CtaBox" not in a.html and "free trial" not in a.html
     assert "import CtaBox" not in a.html and "import x from" in a.html
@@ -105,10 +125,13 @@ def test_mdx_imports_head_blocks_and_components_are_not_text(tmp_path: Path) -> 
 def test_a_navigation_name_is_a_question_only_when_it_adds_words(tmp_path: Path) -> None:
     """A sidebar_label or linkTitle with words the title lacks is searched as a question; one made
     of the title's words (stemmed) is not, so a short menu name never outweighs the title."""
-    arts, _ = index(tmp_path, {
-        "visibility.md": "---\ntitle: Share your stats\nsidebar_label: Public dashboard\n---\nText.\n",
-        "links.md": "---\ntitle: Link render hooks\nlinkTitle: Links\n---\nText.\n",
-    })  # fmt: skip
+    arts, _ = index(
+        tmp_path,
+        {
+            "visibility.md": "---\ntitle: Share your stats\nsidebar_label: Public dashboard\n---\nText.\n",
+            "links.md": "---\ntitle: Link render hooks\nlinkTitle: Links\n---\nText.\n",
+        },
+    )
     assert arts["visibility"].questions == ["Public dashboard"]
     assert arts["links"].questions == [] and arts["links"].title == "Link render hooks"
 
@@ -116,10 +139,15 @@ def test_a_navigation_name_is_a_question_only_when_it_adds_words(tmp_path: Path)
 def test_details_summary_tabs_and_images_show_their_text(tmp_path: Path) -> None:
     """<details> keeps its summary as the heading of its text, TabItems become labelled parts,
     images become their alt text."""
-    arts, _ = index(tmp_path, {"a.md": "---\ntitle: A\nsidebar_position: 2\n---\nIntro.\n\n<details>\n\n<summary>\n\n"
-                                       "## Manual check\n\n</summary>\n\nOpen the **console**.\n\n</details>\n\n"
-                                       "<Tabs>\n<TabItem value=\"npm\" label=\"Using npm\">\n\nRun npm.\n\n</TabItem>\n</Tabs>\n\n"
-                                       '<div class="browser">\n<img alt="Goal settings page" src={useBaseUrl(\'img/x.png\')} />\n</div>\n'})  # fmt: skip
+    arts, _ = index(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: A\nsidebar_position: 2\n---\nIntro.\n\n<details>\n\n<summary>\n\n"
+            "## Manual check\n\n</summary>\n\nOpen the **console**.\n\n</details>\n\n"
+            '<Tabs>\n<TabItem value="npm" label="Using npm">\n\nRun npm.\n\n</TabItem>\n</Tabs>\n\n'
+            '<div class="browser">\n<img alt="Goal settings page" src={useBaseUrl(\'img/x.png\')} />\n</div>\n'
+        },
+    )
     a = arts["a"]
     manual = next(s for s in a.sections if s.heading == "Manual check")
     assert "<strong>console</strong>" in manual.html and "<details" not in manual.html
@@ -150,14 +178,17 @@ def test_hugo_cascade_aliases_link_title_and_ref(tmp_path: Path) -> None:
     """A folder's cascaded build.render: never leaves its pages out; aliases and relref resolve to
     the article; a linkTitle of the title's own words adds no question; a description is the
     summary."""
-    arts, report = index(tmp_path, {
-        "_common/_index.md": "---\ncascade:\n  build:\n    render: never\n---\n",
-        "_common/snippet.md": "---\n---\nShared snippet words.\n",
-        "guide.md": "---\ntitle: The Guide\nlinkTitle: Guide\ndescription: All about it.\naliases: [/old/guide/]\n---\n"
-                    "Text.\n\n{{% include \"_common/snippet.md\" %}}\n",
-        "other.md": "---\ntitle: Other\nweight: 3\n---\nSee [the guide]({{< relref \"guide.md#x\" >}}) and "
-                    "[old](/old/guide/) and [gone](/nowhere/).\n",
-    })  # fmt: skip
+    arts, report = index(
+        tmp_path,
+        {
+            "_common/_index.md": "---\ncascade:\n  build:\n    render: never\n---\n",
+            "_common/snippet.md": "---\n---\nShared snippet words.\n",
+            "guide.md": "---\ntitle: The Guide\nlinkTitle: Guide\ndescription: All about it.\naliases: [/old/guide/]\n---\n"
+            'Text.\n\n{{% include "_common/snippet.md" %}}\n',
+            "other.md": '---\ntitle: Other\nweight: 3\n---\nSee [the guide]({{< relref "guide.md#x" >}}) and '
+            "[old](/old/guide/) and [gone](/nowhere/).\n",
+        },
+    )
     assert set(arts) == {"guide", "other"}
     assert arts["guide"].summary == "All about it." and arts["guide"].questions == []
     assert "Shared snippet words" in text_of(arts["guide"])
@@ -169,11 +200,14 @@ def test_hugo_cascade_aliases_link_title_and_ref(tmp_path: Path) -> None:
 def test_relative_and_base_path_links_resolve_and_dead_ones_are_warned(tmp_path: Path) -> None:
     """../x.md, /docs/x, {{ site.baseurl }}/x and a top-level page named from a subfolder all point
     at /articles/<id>; a link to nothing keeps its target and is reported with path:line."""
-    arts, report = index(tmp_path, {
-        "billing.md": "---\ntitle: Billing\nsidebar_label: Bills\n---\n## VAT\n\nText.\n",
-        "proxy/guides/nginx.md": "---\ntitle: Nginx\n---\nSee [vat](../../billing.md#vat), [b](/docs/billing),\n"
-                                 "[c]({{ site.baseurl }}/billing/), [d](billing.md) and [e](missing.md).\n",
-    })  # fmt: skip
+    arts, report = index(
+        tmp_path,
+        {
+            "billing.md": "---\ntitle: Billing\nsidebar_label: Bills\n---\n## VAT\n\nText.\n",
+            "proxy/guides/nginx.md": "---\ntitle: Nginx\n---\nSee [vat](../../billing.md#vat), [b](/docs/billing),\n"
+            "[c]({{ site.baseurl }}/billing/), [d](billing.md) and [e](missing.md).\n",
+        },
+    )
     html = arts["proxy-guides-nginx"].html
     assert html.count('href="/articles/billing') == 4 and 'href="/articles/billing#vat"' in html
     assert "proxy/guides/nginx.md:5: dead link to missing.md (no such article)" in report.warnings  # type: ignore[attr-defined]
@@ -182,10 +216,13 @@ def test_relative_and_base_path_links_resolve_and_dead_ones_are_warned(tmp_path:
 def test_includes_outside_the_content_folder_are_dropped_with_a_warning(tmp_path: Path) -> None:
     """A --8<-- snippet inside the folder is inlined; one outside it is dropped and reported."""
     (tmp_path / "secret.md").write_text("outside secret words\n", encoding="utf-8")
-    arts, report = index(tmp_path, {
-        "snippets/step.md": "Inlined step words.\n",
-        "a.md": "---\ntitle: A\nhide: [toc]\n---\nIntro.\n\n--8<-- \"snippets/step.md\"\n\n--8<-- \"../secret.md\"\n",
-    })  # fmt: skip
+    arts, report = index(
+        tmp_path,
+        {
+            "snippets/step.md": "Inlined step words.\n",
+            "a.md": '---\ntitle: A\nhide: [toc]\n---\nIntro.\n\n--8<-- "snippets/step.md"\n\n--8<-- "../secret.md"\n',
+        },
+    )
     assert "Inlined step words" in text_of(arts["a"]) and "outside secret" not in text_of(arts["a"])
     assert any(w.startswith("a.md:9: include ../secret.md dropped") for w in report.warnings)  # type: ignore[attr-defined]
 
@@ -209,14 +246,17 @@ def test_content_format_forces_the_generator(tmp_path: Path) -> None:
 def test_hugo_code_shortcodes_render_as_code_whatever_surrounds_them(tmp_path: Path) -> None:
     """A code-toggle after a self-closing one, a code-toggle on a page whose fenced examples hold
     JavaScript imports, and an inline highlight all show as code, never as `{{<` or stray text."""
-    arts, _ = index(tmp_path, {
-        "config.md": "---\ntitle: Config\nlinkTitle: Config\n---\nDefaults:\n\n{{< code-toggle file=hugo config=deployment />}}\n\n"
-                     "## Example\n\n{{< code-toggle file=hugo >}}\n[deployment]\n  order = ['.jpg$']\n{{< /code-toggle >}}\n",
-        "sanity.md": "---\ntitle: Sanity\n---\n```ts {file=\"a.ts\"}\nimport {a} from 'b'\nimport {c} from 'd'\n```\n\n"
-                     "Set it e.g:\n\n{{< code-toggle file=hugo >}}\n[polls]\n  includes = ['https://*.*.sanity.io/**']\n{{< /code-toggle >}}\n",
-        "hl.md": "---\ntitle: Hl\n---\nThis is some {{< highlight go \"hl_inline=true\" >}}fmt.Println(\"x\"){{< /highlight >}} code.\n\n"
-                 "Then {{< new-in 0.1.0 />}} more.\n",
-    })  # fmt: skip
+    arts, _ = index(
+        tmp_path,
+        {
+            "config.md": "---\ntitle: Config\nlinkTitle: Config\n---\nDefaults:\n\n{{< code-toggle file=hugo config=deployment />}}\n\n"
+            "## Example\n\n{{< code-toggle file=hugo >}}\n[deployment]\n  order = ['.jpg$']\n{{< /code-toggle >}}\n",
+            "sanity.md": "---\ntitle: Sanity\n---\n```ts {file=\"a.ts\"}\nimport {a} from 'b'\nimport {c} from 'd'\n```\n\n"
+            "Set it e.g:\n\n{{< code-toggle file=hugo >}}\n[polls]\n  includes = ['https://*.*.sanity.io/**']\n{{< /code-toggle >}}\n",
+            "hl.md": '---\ntitle: Hl\n---\nThis is some {{< highlight go "hl_inline=true" >}}fmt.Println("x"){{< /highlight >}} code.\n\n'
+            "Then {{< new-in 0.1.0 />}} more.\n",
+        },
+    )
     for article in arts.values():
         assert "{{" not in article.html and "<em>" not in article.html
     assert "<pre><code" in arts["config"].sections[-1].html and "order = " in arts["config"].html
@@ -227,9 +267,12 @@ def test_hugo_code_shortcodes_render_as_code_whatever_surrounds_them(tmp_path: P
 def test_a_fence_closes_as_commonmark_closes_it(tmp_path: Path) -> None:
     """A fence opened with four backticks and never closed runs to the end of the page as code; a
     shorter run inside it is code too."""
-    arts, _ = index(tmp_path, {
-        "a.md": "---\ntitle: A\n---\nIntro.\n\n````go-html-template\n{{ $t := now }}\n\n{{ $t.IsZero }} → false\n```\n",
-    })  # fmt: skip
+    arts, _ = index(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: A\n---\nIntro.\n\n````go-html-template\n{{ $t := now }}\n\n{{ $t.IsZero }} → false\n```\n",
+        },
+    )
     html = arts["a"].html
     assert html.count("<pre>") == 1 and "{{ $t.IsZero }} → false\n```" in html
     assert "<p>{{" not in html
@@ -237,11 +280,14 @@ def test_a_fence_closes_as_commonmark_closes_it(tmp_path: Path) -> None:
 
 def test_markdown_on_text_lines_inside_an_html_table_is_rendered(tmp_path: Path) -> None:
     """MDX renders links, bold and code on a text line inside a <td>: the page shows them as such."""
-    arts, _ = index(tmp_path, {
-        "a.md": "---\ntitle: A\nsidebar_label: Tables\n---\nimport x from 'y';\n\n<table>\n  <tr>\n    <td>\n"
-                "      Uses `plausible.init` and the **official** [GTM template](https://example.org/gtm).\n"
-                "    </td>\n  </tr>\n</table>\n",
-    })  # fmt: skip
+    arts, _ = index(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: A\nsidebar_label: Tables\n---\nimport x from 'y';\n\n<table>\n  <tr>\n    <td>\n"
+            "      Uses `plausible.init` and the **official** [GTM template](https://example.org/gtm).\n"
+            "    </td>\n  </tr>\n</table>\n",
+        },
+    )
     html = arts["a"].html
     assert ">GTM template</a>" in html and "https://example.org/gtm" in html
     assert "<strong>official</strong>" in html and "<code>plausible.init</code>" in html
@@ -251,12 +297,15 @@ def test_markdown_on_text_lines_inside_an_html_table_is_rendered(tmp_path: Path)
 def test_reference_links_defined_at_the_foot_render_in_every_section(tmp_path: Path) -> None:
     """`[text][label]`, `[label][]` and `[label]` in any section link to the definition at the
     page's foot, which is itself never shown; a bracket with no definition stays as written."""
-    arts, _ = index(tmp_path, {
-        "a.md": "---\ntitle: A\nlinkTitle: A\n---\nSee [details][hugo deploy] and `m[0][1]`.\n\n## Storage\n\n"
-                "- [Ceph][]\n- [MinIO]\n- [not a link]\n\n## Example\n\nText.\n\n"
-                "[Ceph]: https://ceph.com/\n[minio]: https://min.io/\n[hugo deploy]: b.md\n",
-        "b.md": "---\ntitle: B\n---\nText.\n",
-    })  # fmt: skip
+    arts, _ = index(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: A\nlinkTitle: A\n---\nSee [details][hugo deploy] and `m[0][1]`.\n\n## Storage\n\n"
+            "- [Ceph][]\n- [MinIO]\n- [not a link]\n\n## Example\n\nText.\n\n"
+            "[Ceph]: https://ceph.com/\n[minio]: https://min.io/\n[hugo deploy]: b.md\n",
+            "b.md": "---\ntitle: B\n---\nText.\n",
+        },
+    )
     html = arts["a"].html
     assert 'href="/articles/b"' in html and ">details</a>" in html and "m[0][1]" in html
     assert ">Ceph</a>" in html and ">MinIO</a>" in html and "[not a link]" in html

@@ -62,7 +62,7 @@ def test_large_build_reports_malformed_articles_with_their_paths(tmp_path: Path)
     ids = list(ArticleShards().read(live))
     assert ids == [f"art-{path.stem[1:]}" for path in sorted(content.glob("a*.md"))]
 
-    with pytest.raises(BuildError, match="sub/bad.md"):
+    with pytest.raises(BuildError, match=r"sub/bad\.md"):
         build_index(content, tmp_path / "index", strict=True)
 
 

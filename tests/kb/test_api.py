@@ -79,9 +79,22 @@ def test_topic_filter_and_facets(http: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     "q",
-    ['"refund"', "refund:status", "ref*", "re?und", "refund~2", "refund^5", "refund AND NOT return",
-     "(refund) [status] {x}", "title:refund OR body:*", "***", "~~~", '"', "a:b:c:"],
-)  # fmt: skip
+    [
+        '"refund"',
+        "refund:status",
+        "ref*",
+        "re?und",
+        "refund~2",
+        "refund^5",
+        "refund AND NOT return",
+        "(refund) [status] {x}",
+        "title:refund OR body:*",
+        "***",
+        "~~~",
+        '"',
+        "a:b:c:",
+    ],
+)
 def test_query_syntax_is_plain_text(http: httpx.Client, q: str) -> None:
     """Whoosh query syntax in a query is just text: never an error, never a wildcard expansion."""
     r = http.get("/search", params={"q": q})
@@ -246,20 +259,25 @@ def test_an_idle_worker_opens_a_new_version_in_its_poll_thread(tmp_path: Path) -
     shutil.copytree(CONTENT, content)
     index = tmp_path / "index"
     build_index(content, index)
-    with captured("kb.index", logging.INFO) as log, serve(make_settings(index, content)) as url:
-        with client(url) as c:
-            assert c.get("/readyz").status_code == 200
-            (content / "a.md").write_text("---\ntitle: Gift cards\n---\n## Redeem\n\nA code.\n")
-            version = build_index(content, index, incremental=True).version
-            deadline = time.monotonic() + 10
-            while version not in _loaded(log) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert _loaded(log)[version] == ["kb-index-poll"]
-            assert c.get("/readyz").json()["version"] == version
-            assert c.get("/search", params={"q": "gift card"}).json()["answers"]
+    with (
+        captured("kb.index", logging.INFO) as log,
+        serve(make_settings(index, content)) as url,
+        client(url) as c,
+    ):
+        assert c.get("/readyz").status_code == 200
+        (content / "a.md").write_text("---\ntitle: Gift cards\n---\n## Redeem\n\nA code.\n")
+        version = build_index(content, index, incremental=True).version
+        deadline = time.monotonic() + 10
+        while version not in _loaded(log) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _loaded(log)[version] == ["kb-index-poll"]
+        assert c.get("/readyz").json()["version"] == version
+        assert c.get("/search", params={"q": "gift card"}).json()["answers"]
 
 
-def test_a_question_cached_before_a_new_version_is_answered_from_the_new_one(tmp_path: Path) -> None:
+def test_a_question_cached_before_a_new_version_is_answered_from_the_new_one(
+    tmp_path: Path,
+) -> None:
     """The result cache is not emptied when a version is loaded (its keys hold the version): the same
     question, asked before and after an edit that changes its answer, gets the edit's answer, and the
     second asking is not counted as served from the cache."""
@@ -271,7 +289,9 @@ def test_a_question_cached_before_a_new_version_is_answered_from_the_new_one(tmp
     with serve(make_settings(index, content)) as url, client(url) as c:
         before = c.get("/search", params=question).json()
         assert "engraving" not in [a["article"] for a in before["answers"]]
-        assert c.get("/search", params=question).json()["answers"] == before["answers"]  # now cached
+        assert (
+            c.get("/search", params=question).json()["answers"] == before["answers"]
+        )  # now cached
         (content / "engraving.md").write_text(
             "---\nid: engraving\ntitle: Engraved brass plaques\n---\n## Order an engraved brass plaque\n\n"
             "Choose the brass plaque and type the engraving.\n",
@@ -373,11 +393,21 @@ def test_operator_content_without_channels_uses_the_default_channels(tmp_path: P
     [
         ("GET", "/search", {"params": {"q": "when will I get my refund"}}, SearchResponse),
         ("GET", "/search", {"params": {"q": "how do I bake sourdough bread"}}, SearchResponse),
-        ("GET", "/search", {"params": {"q": "pakage not delivred", "explain": "1"}}, SearchResponse),
+        (
+            "GET",
+            "/search",
+            {"params": {"q": "pakage not delivred", "explain": "1"}},
+            SearchResponse,
+        ),
         ("POST", "/search", {"json": {"q": "charged twice", "limit": 2}}, SearchResponse),
-        ("POST", "/deflect", {"json": {"subject": "refund", "body": "where is it"}}, DeflectResponse),
+        (
+            "POST",
+            "/deflect",
+            {"json": {"subject": "refund", "body": "where is it"}},
+            DeflectResponse,
+        ),
     ],
-)  # fmt: skip
+)
 def test_search_bodies_are_exactly_their_documented_model(
     http: httpx.Client, method: str, path: str, request_args: dict[str, Any], model: type[BaseModel]
 ) -> None:
@@ -405,14 +435,20 @@ def test_search_query_parameters_behave_as_documented(http: httpx.Client) -> Non
     spec = http.get("/openapi.json").json()["paths"]["/search"]["get"]
     params = {(p["name"], p["in"], p["required"]) for p in spec["parameters"]}
     assert params == {
-        ("q", "query", True), ("limit", "query", False), ("topic", "query", False),
-        ("filter", "query", False), ("explain", "query", False), ("x-agent-key", "header", False),
-    }  # fmt: skip
+        ("q", "query", True),
+        ("limit", "query", False),
+        ("topic", "query", False),
+        ("filter", "query", False),
+        ("explain", "query", False),
+        ("x-agent-key", "header", False),
+    }
     schema = spec["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema == {"$ref": "#/components/schemas/SearchResponse"}
 
 
-def test_a_search_served_from_the_cache_is_the_same_body(tmp_path: Path, default_index: Path) -> None:
+def test_a_search_served_from_the_cache_is_the_same_body(
+    tmp_path: Path, default_index: Path
+) -> None:
     """A repeated search (answers kept encoded) returns the body of a search with no cache, escaped alike."""
     asked = [("where is my refund", 10), ("Where is my REFUND", 10), ("where is my refund", 3)]
     bodies: dict[int, list[tuple[dict[str, Any], bytes]]] = {}

@@ -63,7 +63,9 @@ def test_topic_filter_and_agent_key(browse: httpx.Client) -> None:
     """?topic= lists that topic only; an agent key adds the internal article; a bad filter or cursor is a 400."""
     returns = browse.get("/articles", params={"topic": "returns"}).json()
     assert returns["total"] >= 1 and {a["topic"] for a in returns["articles"]} == {"returns"}
-    agent = browse.get("/articles", params={"topic": "returns"}, headers={"x-agent-key": KEY}).json()
+    agent = browse.get(
+        "/articles", params={"topic": "returns"}, headers={"x-agent-key": KEY}
+    ).json()
     assert agent["total"] == returns["total"] + 1
     assert "agent-macros" in [a["id"] for a in agent["articles"]]
     bad = browse.get("/articles", params={"filter": "colour:red"})
@@ -78,7 +80,10 @@ def test_topics_count_what_the_caller_may_see(browse: httpx.Client) -> None:
     counts = Counter(a["topic"] for a in all_pages(browse))
     assert {t["topic"]: t["articles"] for t in topics} == dict(counts)
     assert all(t["title"] and t["description"] for t in topics)
-    agent = {t["topic"]: t["articles"] for t in browse.get("/topics", headers={"x-agent-key": KEY}).json()}
+    agent = {
+        t["topic"]: t["articles"]
+        for t in browse.get("/topics", headers={"x-agent-key": KEY}).json()
+    }
     assert agent["returns"] == counts["returns"] + 1
 
 
@@ -92,7 +97,9 @@ def test_listings_carry_version_validators(browse: httpx.Client) -> None:
     other = browse.get("/articles", params={"topic": "billing"})
     assert other.headers["etag"] != etag
     topics = browse.get("/topics")
-    assert browse.get("/topics", headers={"if-none-match": topics.headers["etag"]}).status_code == 304
+    assert (
+        browse.get("/topics", headers={"if-none-match": topics.headers["etag"]}).status_code == 304
+    )
 
 
 def test_openapi_describes_browsing_with_examples(browse: httpx.Client) -> None:
@@ -107,7 +114,9 @@ def test_an_unknown_topic_is_an_empty_page(tmp_path: Path) -> None:
     """Browsing an index with no articles of a topic answers an empty page, not an error."""
     content = tmp_path / "content"
     content.mkdir()
-    (content / "a.md").write_text("---\ntitle: A\ntopic: one\n---\n## S\n\ntext here\n", encoding="utf-8")
+    (content / "a.md").write_text(
+        "---\ntitle: A\ntopic: one\n---\n## S\n\ntext here\n", encoding="utf-8"
+    )
     build_index(content, tmp_path / "index")
     with serve(make_settings(tmp_path / "index", content)) as url, client(url) as c:
         empty = c.get("/articles", params={"topic": "two"}).json()

@@ -121,7 +121,9 @@ def test_a_choice_is_reused_within_its_minute_and_made_again_after_it() -> None:
     assert closed.channel.id == "email" and closed.preferred is not None
     assert closed.preferred.id == "phone"
     assert book.choose("a question", None, None, now=before_close).channel.id == "chat"
-    assert book.choose("a question", None, "billing", now=before_close).channel.id == "billing-support"
+    assert (
+        book.choose("a question", None, "billing", now=before_close).channel.id == "billing-support"
+    )
     assert book.choose("a question", "phone", None, now=before_close).channel.id == "phone"
     morning = NOON.replace(day=26, hour=9, minute=0)  # Thursday 09:00: open again
     assert book.choose("urgent: fire", None, None, now=morning).channel.id == "phone"

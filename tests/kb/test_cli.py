@@ -64,7 +64,10 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     )
     assert no_file.returncode == 1 and "cannot read" in no_file.stderr
     # a setting out of range, or a typo language with no word list: named, for any command
-    for env, name in (({"KB_CACHE_SIZE": "-5"}, "KB_CACHE_SIZE"), ({"KB_TYPO_LANGUAGE": "xx"}, "KB_TYPO_LANGUAGE")):
+    for env, name in (
+        ({"KB_CACHE_SIZE": "-5"}, "KB_CACHE_SIZE"),
+        ({"KB_TYPO_LANGUAGE": "xx"}, "KB_TYPO_LANGUAGE"),
+    ):
         for command in (("search", "refund"), ("serve", "--port", "1")):
             bad = run(*command, env=env)
             assert bad.returncode == 1 and f"invalid setting: {name}" in bad.stderr, bad.stderr

@@ -33,8 +33,12 @@ def test_a_python_caller_searches_without_fastapi_imported(default_index: Path) 
     Starlette, uvicorn, prometheus_client nor kb's web or server packages are imported."""
     done = subprocess.run(
         [sys.executable, "-c", PROGRAM, str(default_index)],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["web"] == []

@@ -40,5 +40,7 @@ def test_fast_path_answers_as_declared(http: httpx.Client) -> None:
     assert len(body["answers"]) <= 2 and body["explain"] is not None
     bad = http.get("/search", params={"q": "refund", "limit": "many"})
     assert bad.status_code == 422 and "limit" in bad.json()["detail"]
-    filtered = http.get("/search", params=[("q", "refund"), ("filter", "topic:returns"), ("filter", "x")])
+    filtered = http.get(
+        "/search", params=[("q", "refund"), ("filter", "topic:returns"), ("filter", "x")]
+    )
     assert filtered.status_code == 400 and "field:value" in filtered.json()["detail"]

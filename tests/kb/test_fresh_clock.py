@@ -65,13 +65,22 @@ def test_holder_without_index_reports_it_and_waits_the_interval(
 def a_response(sid: str) -> dict[str, object]:
     """The body a search listener is handed."""
     return {
-        "search_id": sid, "query": "where is my refund", "confidence": 0.8, "fallback": False,
-        "answers": [{"article": "returns-and-refunds", "section": "s"}], "channel": {"id": "chat"},
-        "took_ms": 3.0, "total": 4, "endpoint": "/search", "internal": False,
-    }  # fmt: skip
+        "search_id": sid,
+        "query": "where is my refund",
+        "confidence": 0.8,
+        "fallback": False,
+        "answers": [{"article": "returns-and-refunds", "section": "s"}],
+        "channel": {"id": "chat"},
+        "took_ms": 3.0,
+        "total": 4,
+        "endpoint": "/search",
+        "internal": False,
+    }
 
 
-def test_writer_writes_and_purges_on_a_fresh_clock(fresh_clock: Callable[[], float], tmp_path: Path) -> None:
+def test_writer_writes_and_purges_on_a_fresh_clock(
+    fresh_clock: Callable[[], float], tmp_path: Path
+) -> None:
     """A new writer thread writes queued searches at once and schedules its next purge, seconds after boot."""
     store = Store.open(f"sqlite:///{tmp_path / 'analytics.sqlite'}")
     writer = Writer(store, retention_days=90)
@@ -90,7 +99,9 @@ def test_recorder_starts_its_writer_process_on_a_fresh_clock(
     fresh_clock: Callable[[], float], tmp_path: Path
 ) -> None:
     """The request side starts its writer process at the first search, seconds after boot."""
-    analytics = Analytics(Store.open(f"sqlite:///{tmp_path / 'analytics.sqlite'}"), retention_days=90)
+    analytics = Analytics(
+        Store.open(f"sqlite:///{tmp_path / 'analytics.sqlite'}"), retention_days=90
+    )
     try:
         analytics.start()
         analytics.on_search(a_response("s1"))

@@ -77,7 +77,9 @@ def test_a_line_logger_writes_what_logging_writes() -> None:
     direct, logged, second, last = [json.loads(line) for line in stream.getvalue().splitlines()]
     for line in (direct, logged):
         assert line.pop("time")[-1] == "Z"
-    assert direct == logged == {"level": "info", "logger": requests.name, "event": "request", **fields}
+    assert (
+        direct == logged == {"level": "info", "logger": requests.name, "event": "request", **fields}
+    )
     assert second["request_id"] == "r-2" and last["event"] == "index version loaded"
 
     # Another set-up: text lines, or a filter on the logger, are left to logging.

@@ -63,14 +63,25 @@ def test_request_tallies_expose_what_prometheus_clients_own_metrics_would() -> N
     from kb.web.metrics import LATENCY_BUCKETS, Metrics
 
     theirs = CollectorRegistry()
-    requests = Counter("kb_http_requests_total", "HTTP requests.", ["endpoint", "method", "status"], registry=theirs)
-    latency = Histogram(
-        "kb_http_request_duration_seconds", "HTTP request latency.", ["endpoint"], buckets=LATENCY_BUCKETS,
+    requests = Counter(
+        "kb_http_requests_total",
+        "HTTP requests.",
+        ["endpoint", "method", "status"],
         registry=theirs,
-    )  # fmt: skip
+    )
+    latency = Histogram(
+        "kb_http_request_duration_seconds",
+        "HTTP request latency.",
+        ["endpoint"],
+        buckets=LATENCY_BUCKETS,
+        registry=theirs,
+    )
     searches = Counter("kb_searches_total", "Searches answered.", ["endpoint"], registry=theirs)
     fallbacks = Counter(
-        "kb_search_fallbacks_total", "Searches that fell back to a channel.", ["channel"], registry=theirs
+        "kb_search_fallbacks_total",
+        "Searches that fell back to a channel.",
+        ["channel"],
+        registry=theirs,
     )
     zero = Counter("kb_search_zero_results_total", "Searches with no answer.", registry=theirs)
     hits = Counter("kb_search_cache_hits_total", "Searches served from the cache.", registry=theirs)
@@ -85,7 +96,9 @@ def test_request_tallies_expose_what_prometheus_clients_own_metrics_would() -> N
         requests.labels(endpoint, "GET", str(status)).inc()
         latency.labels(endpoint).observe(s)
         channel = "chat" if i % 4 == 0 else "phone" if i % 5 == 0 else None
-        ours.searched(endpoint, cache_hit=i % 2 == 0, fallback_channel=channel, zero_results=i % 7 == 0)
+        ours.searched(
+            endpoint, cache_hit=i % 2 == 0, fallback_channel=channel, zero_results=i % 7 == 0
+        )
         searches.labels(endpoint).inc()
         if i % 2 == 0:
             hits.inc()
@@ -94,8 +107,14 @@ def test_request_tallies_expose_what_prometheus_clients_own_metrics_would() -> N
         if i % 7 == 0:
             zero.inc()
 
-    wanted = {"kb_http_requests", "kb_http_request_duration_seconds", "kb_searches", "kb_search_fallbacks",
-              "kb_search_zero_results", "kb_search_cache_hits"}  # fmt: skip
+    wanted = {
+        "kb_http_requests",
+        "kb_http_request_duration_seconds",
+        "kb_searches",
+        "kb_search_fallbacks",
+        "kb_search_zero_results",
+        "kb_search_cache_hits",
+    }
 
     def families(text: bytes) -> set[tuple[str, str, tuple[tuple[str, str], ...], float]]:
         return {

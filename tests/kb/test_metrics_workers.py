@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import httpx
@@ -27,7 +28,9 @@ def test_every_scrape_of_two_workers_counts_every_search(tmp_path: Path) -> None
     with serve_process(tmp_path, CONTENT, workers=2) as base:
         for i in range(n):  # a fresh connection each: the kernel spreads them over both workers
             with httpx.Client(base_url=base, timeout=10) as c:
-                assert c.get("/search", params={"q": f"where is my parcel {i % 7}"}).status_code == 200
+                assert (
+                    c.get("/search", params={"q": f"where is my parcel {i % 7}"}).status_code == 200
+                )
         scrapes = [httpx.get(f"{base}/metrics", timeout=10).text for _ in range(8)]
         with httpx.Client(base_url=base, timeout=10) as kept:
             scrapes += [kept.get("/metrics").text for _ in range(4)]
@@ -36,7 +39,10 @@ def test_every_scrape_of_two_workers_counts_every_search(tmp_path: Path) -> None
     answered = [total(text, "kb_http_requests_total", endpoint="/search") for text in scrapes]
     assert answered == [n] * len(scrapes)
     requests = [total(text, "kb_http_requests_total") for text in scrapes]
-    assert all(b >= a for a, b in zip(requests, requests[1:], strict=False)), requests
-    latency = [total(text, "kb_http_request_duration_seconds_count", endpoint="/search") for text in scrapes]
+    assert all(b >= a for a, b in itertools.pairwise(requests)), requests
+    latency = [
+        total(text, "kb_http_request_duration_seconds_count", endpoint="/search")
+        for text in scrapes
+    ]
     assert latency == [n] * len(scrapes)
     assert all(total(text, "kb_index_articles") >= 14 for text in scrapes)

@@ -79,7 +79,7 @@ def test_an_unknown_typo_language_is_refused() -> None:
 
 
 def test_relaxed_wording_does_not_decide_the_answer(engine: SearchEngine) -> None:
-    """"no rush, …" routes to the relaxed channel but is not searched as the topic of the question."""
+    """ "no rush, …" routes to the relaxed channel but is not searched as the topic of the question."""
     plain = engine.search(SearchRequest(q="how do I start a return"))
     relaxed = engine.search(SearchRequest(q="no rush, but how do I start a return"))
     assert [a["article"] for a in relaxed["answers"]] == [a["article"] for a in plain["answers"]]
@@ -96,7 +96,7 @@ def test_did_you_mean_changes_only_the_corrected_words(engine: SearchEngine) -> 
 
 
 def test_a_negation_typed_without_its_apostrophe_is_a_negation(engine: SearchEngine) -> None:
-    """"hasnt arrived" is searched as "hasn't arrived": the same answers, the same confidence."""
+    """ "hasnt arrived" is searched as "hasn't arrived": the same answers, the same confidence."""
     bare = engine.search(SearchRequest(q="my package hasnt arrived"))
     typed = engine.search(SearchRequest(q="my package hasn't arrived"))
     assert [a["article"] for a in bare["answers"]] == [a["article"] for a in typed["answers"]]
@@ -104,7 +104,7 @@ def test_a_negation_typed_without_its_apostrophe_is_a_negation(engine: SearchEng
 
 
 def test_chat_shorthand_is_not_a_word_left_unanswered(engine: SearchEngine) -> None:
-    """"pls", "thx" and the like carry no topic: adding them changes neither answers nor confidence."""
+    """ "pls", "thx" and the like carry no topic: adding them changes neither answers nor confidence."""
     plain = engine.search(SearchRequest(q="cancel my order"))
     shorthand = engine.search(SearchRequest(q="cancel my order pls thx"))
     assert [a["article"] for a in shorthand["answers"]] == [a["article"] for a in plain["answers"]]
@@ -140,7 +140,7 @@ def test_an_exact_match_ranks_above_a_synonym_match_of_the_same_strength(tmp_pat
 
 
 def test_dotted_and_underscored_names_are_found_as_typed(tmp_path: Path) -> None:
-    """"robots.txt" and "hugo_build" in an article are found by the words a person types for them
+    """ "robots.txt" and "hugo_build" in an article are found by the words a person types for them
     ("robots.txt", "robots txt", "hugo build"): index and query split names the same way."""
     content = tmp_path / "content"
     content.mkdir()
@@ -178,7 +178,9 @@ def test_a_misspelling_is_kept_by_its_text_only_when_it_comes_back_soon(
     assert engine.cache.by_text.hits == 2
 
 
-def test_questions_with_the_same_meaning_share_one_cached_search(default_settings: Settings) -> None:
+def test_questions_with_the_same_meaning_share_one_cached_search(
+    default_settings: Settings,
+) -> None:
     """Fresh misspellings of one question, or its words with other stop words and case, are served
     from the cache by meaning, each with its own query and did_you_mean, and the body equals a
     search with no cache; a question with another meaning is searched. A corrected question is kept
@@ -203,7 +205,9 @@ def test_questions_with_the_same_meaning_share_one_cached_search(default_setting
     assert dym == ["my payment was declined", "My payment was declined!"]
     assert warm.cache.by_text.hits == 0 and warm.cache.by_meaning.hits == 4
     for q in (asked[1], asked[3]):
-        assert warm.search(SearchRequest(q=q, limit=10)) == cold.search(SearchRequest(q=q, limit=10))
+        assert warm.search(SearchRequest(q=q, limit=10)) == cold.search(
+            SearchRequest(q=q, limit=10)
+        )
     assert warm.cache.by_text.hits == 2 and warm.cache.by_meaning.hits == 4
     # explain answers are built for the request: never taken from, nor put in, either level
     hits = warm.cache.hits
@@ -224,7 +228,9 @@ def _correct_by_comparing_all(vocabulary: Vocabulary, word: str) -> str | None:
         found = [f for f in found if f[0][0] == word[0]]
     if not found:
         return None
-    return str(min(found, key=lambda f: (f[1], f[0][0] != word[0], -vocabulary.counts.get(f[0], 0)))[0])
+    return str(
+        min(found, key=lambda f: (f[1], f[0][0] != word[0], -vocabulary.counts.get(f[0], 0)))[0]
+    )
 
 
 def test_the_letter_pair_filter_keeps_every_correction(engine: SearchEngine) -> None:
@@ -238,9 +244,13 @@ def test_the_letter_pair_filter_keeps_every_correction(engine: SearchEngine) -> 
         for _ in range(rng.choice((1, 1, 2))):
             i, letter = rng.randrange(len(word)), rng.choice(string.ascii_lowercase)
             word = rng.choice(
-                (word[:i] + word[i + 1 :], word[:i] + letter + word[i + 1 :], word[:i] + letter + word[i:],
-                 word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :])
-            )  # fmt: skip
+                (
+                    word[:i] + word[i + 1 :],
+                    word[:i] + letter + word[i + 1 :],
+                    word[:i] + letter + word[i:],
+                    word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :],
+                )
+            )
         asked.append(word)
     fresh = Vocabulary(vocabulary.counts)  # corrections of its own, none cached yet
     assert all(fresh.correct(w) == _correct_by_comparing_all(vocabulary, w) for w in asked)
@@ -256,7 +266,9 @@ def test_letter_pairs_bound_the_words_within_reach() -> None:
     for typo, edits in (("caht", 1), ("chrat", 1), ("cta", 1), ("chrats", 2), ("dgo", 1)):
         near = grams.near(typo, len(typo) - edits, len(typo) + edits, edits)
         assert near == [w for w in in_order if w in near]
-        reach = [w for w in words if abs(len(w) - len(typo)) <= edits and OSA.distance(w, typo) <= edits]
+        reach = [
+            w for w in words if abs(len(w) - len(typo)) <= edits and OSA.distance(w, typo) <= edits
+        ]
         assert set(reach) <= set(near), typo
     assert grams.near("cat", 2, 4, 1) == ["cat", "chat", "coat"]  # not "dog"
     assert grams.near("qqqq", 3, 5, 1) == []
@@ -267,18 +279,41 @@ def test_deletion_keys_find_every_word_one_edit_away(engine: SearchEngine) -> No
     swap), in the words' order: for typos of the shipped vocabulary and for odd words (accents,
     letters outside the basic plane, repeated letters, one letter, very long)."""
     shipped = [w for w in engine.holder.get().vocabulary.counts if w.isalpha()]
-    odd = ["é", "ça", "naïve", "naive", "straße", "strasse", "日本語", "日本", "aaaa", "aaa", "abab",
-           "abba", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "𝔘𝔫𝔦𝔠𝔬𝔡", "a", "b", "ba", "x" * 300, "x" * 299]  # fmt: skip
+    odd = [
+        "é",
+        "ça",
+        "naïve",
+        "naive",
+        "straße",
+        "strasse",
+        "日本語",
+        "日本",
+        "aaaa",
+        "aaa",
+        "abab",
+        "abba",
+        "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+        "𝔘𝔫𝔦𝔠𝔬𝔡",
+        "a",
+        "b",
+        "ba",
+        "x" * 300,
+        "x" * 299,
+    ]
     rng = random.Random(5)
     typos = [*odd, "qqqqqq", "xa"]
     for word in rng.choices(shipped, k=600):
         i, letter = rng.randrange(len(word)), rng.choice(string.ascii_lowercase)
         typos.append(
             rng.choice(
-                (word[:i] + word[i + 1 :], word[:i] + letter + word[i + 1 :], word[:i] + letter + word[i:],
-                 word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :])
+                (
+                    word[:i] + word[i + 1 :],
+                    word[:i] + letter + word[i + 1 :],
+                    word[:i] + letter + word[i:],
+                    word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :],
+                )
             )
-        )  # fmt: skip
+        )
     for words in (odd, [*shipped, *odd]):
         deletions = Deletions(words)
         order = {w: i for i, w in enumerate(deletions.words)}

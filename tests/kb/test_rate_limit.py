@@ -14,7 +14,9 @@ from tests.helpers.server import serve_process
 PER_MINUTE = 30
 
 
-def searches_until_limited(base: str, tries: int, **headers: str) -> tuple[float, httpx.Response | None]:
+def searches_until_limited(
+    base: str, tries: int, **headers: str
+) -> tuple[float, httpx.Response | None]:
     """Searches round the four kept-alive connections of a client (the kernel spreads connections
     over the workers): how many were answered before the first 429, less what the bucket refilled
     meanwhile (limit/60 a second), and that 429."""
@@ -32,7 +34,9 @@ def searches_until_limited(base: str, tries: int, **headers: str) -> tuple[float
             c.close()
 
 
-def test_two_workers_allow_the_configured_number_per_client_and_exempt_networks(tmp_path: Path) -> None:
+def test_two_workers_allow_the_configured_number_per_client_and_exempt_networks(
+    tmp_path: Path,
+) -> None:
     """With two workers, a client gets the configured number of requests a minute (±1 refilled
     meanwhile), then a JSON 429 with Retry-After; a client named by a trusted proxy's
     X-Forwarded-For has a bucket of its own; an allow-listed network is never limited."""
@@ -50,9 +54,13 @@ def test_two_workers_allow_the_configured_number_per_client_and_exempt_networks(
         again, _ = searches_until_limited(base, 5)
         assert again <= 0  # on every connection, whichever worker holds it
 
-        behind_proxy, refused = searches_until_limited(base, 3 * PER_MINUTE, **{"x-forwarded-for": "203.0.113.7"})
+        behind_proxy, refused = searches_until_limited(
+            base, 3 * PER_MINUTE, **{"x-forwarded-for": "203.0.113.7"}
+        )
         assert PER_MINUTE - 1 <= behind_proxy <= PER_MINUTE + 1 and refused is not None
 
-        exempt, refused = searches_until_limited(base, 3 * PER_MINUTE, **{"x-forwarded-for": "198.51.100.9"})
+        exempt, refused = searches_until_limited(
+            base, 3 * PER_MINUTE, **{"x-forwarded-for": "198.51.100.9"}
+        )
         assert exempt == 3 * PER_MINUTE and refused is None
         assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200  # never limited

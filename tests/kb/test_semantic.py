@@ -66,7 +66,9 @@ def test_the_semantic_path_answers_where_the_version_has_vectors(semantic_index:
     assert m["hit@1"] >= 0.94 and m["fallback_acc"] >= 0.9, m
 
 
-def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(content_copy: Path) -> None:
+def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(
+    content_copy: Path,
+) -> None:
     """An incremental build that changes one article in sixteen keeps the live version's own
     confidence model; a full build fits it again, to the same model for the same content."""
     index = content_copy.parent / "index"
@@ -90,7 +92,9 @@ def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(content
 def unlabeled(content: Path) -> None:
     """Make a copy of the shipped help center other content: one article gains a section."""
     page = content / "help-pages.md"
-    page.write_text(page.read_text(encoding="utf-8") + "\n## One more section\n\nMore help.\n", encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8") + "\n## One more section\n\nMore help.\n", encoding="utf-8"
+    )
 
 
 def _live(index: Path) -> Path:
@@ -113,7 +117,9 @@ def test_kb_index_then_calibrate_refines_the_versions_own_model(tmp_path: Path) 
     assert built.returncode == 0, built.stderr
     own = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
     shipped = tmp_path / "calibration.json"
-    done = run("calibrate", str(OWN), "--index", str(index), "--content", str(content), "-o", str(shipped))
+    done = run(
+        "calibrate", str(OWN), "--index", str(index), "--content", str(content), "-o", str(shipped)
+    )
     assert done.returncode == 0, done.stderr
     refined = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
     assert refined["cosine_scale"] == own["cosine_scale"] and refined["labeled_rows"] > 150

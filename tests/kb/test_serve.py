@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -38,7 +38,7 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
     cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", "2"]
     cmd += ["--content", str(content), "--index", str(index)]
     log_path = tmp_path / "server.log"
-    with open(log_path, "w") as log:
+    with log_path.open("w") as log:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -96,7 +96,9 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
     assert code == 0
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
     requests = [line for line in lines if line.get("event") == "request"]
-    assert requests and all(len(r["request_id"]) >= 16 and r["status"] == 200 for r in requests[:20])
+    assert requests and all(
+        len(r["request_id"]) >= 16 and r["status"] == 200 for r in requests[:20]
+    )
     # Lines are written in batches: none is lost when the workers exit.
     assert sum(1 for r in requests if r["path"] == "/search") >= sent[0] + 1
 
@@ -108,11 +110,16 @@ def two_workers(
     """`kb serve --workers 2` on a free port, ready: its URL, process and command; on leaving, it
     must end with 0 on SIGTERM."""
     port = free_port()
-    env = {**os.environ, "KB_ENV": "development", "KB_RATE_LIMIT_PER_MINUTE": "0",
-           "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}", **extra_env}  # fmt: skip
+    env = {
+        **os.environ,
+        "KB_ENV": "development",
+        "KB_RATE_LIMIT_PER_MINUTE": "0",
+        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'analytics.db'}",
+        **extra_env,
+    }
     cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", "2"]
     cmd += ["--content", str(CONTENT), "--index", str(tmp_path / "index")]
-    with open(tmp_path / "server.log", "w") as log:
+    with (tmp_path / "server.log").open("w") as log:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -144,7 +151,9 @@ def test_workers_share_a_burst_of_kept_alive_connections(tmp_path: Path) -> None
         assert len(set(holders)) == 2, holders
 
 
-def test_where_ports_cannot_be_shared_uvicorns_supervisor_serves_on_one_socket(tmp_path: Path) -> None:
+def test_where_ports_cannot_be_shared_uvicorns_supervisor_serves_on_one_socket(
+    tmp_path: Path,
+) -> None:
     """On a platform without SO_REUSEPORT (simulated: removed from the socket module of every process
     the server starts), `kb serve --workers 2` falls back to uvicorn's own supervisor: both workers
     accept on one listening socket, answer, and SIGTERM still ends the server with 0 (where ports
@@ -234,10 +243,8 @@ def _holders(connections: list[socket.socket], port: int, workers: list[int]) ->
     owner = {}
     for pid in workers:
         for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                owner[os.readlink(fd)] = pid
-            except OSError:
-                pass
+            with suppress(OSError):
+                owner[str(fd.readlink())] = pid
     return [owner[f"socket:[{inode_of[conn.getsockname()[1]]}]"] for conn in connections]
 
 

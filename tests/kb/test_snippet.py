@@ -11,7 +11,9 @@ from kb.engine.vocabulary import stem
 
 def test_marks_matched_words_by_stem() -> None:
     """Words whose stem was searched are wrapped in <mark>, inflections included."""
-    out = snippet("Refunds are issued once the returned item arrives.", (stem("refund"), stem("return")))
+    out = snippet(
+        "Refunds are issued once the returned item arrives.", (stem("refund"), stem("return"))
+    )
     assert out == "<mark>Refunds</mark> are issued once the <mark>returned</mark> item arrives."
 
 
@@ -28,7 +30,11 @@ def test_long_text_is_cut_around_the_densest_matches() -> None:
     text = filler + "track the parcel status in your orders " + filler
     out = snippet(text, (stem("track"), stem("parcel"), stem("status")), width=120)
     assert out.startswith("… ") and out.endswith(" …")
-    assert "<mark>track</mark>" in out and "<mark>parcel</mark>" in out and "<mark>status</mark>" in out
+    assert (
+        "<mark>track</mark>" in out
+        and "<mark>parcel</mark>" in out
+        and "<mark>status</mark>" in out
+    )
     assert len(out) < 260
 
 
@@ -38,9 +44,35 @@ def test_no_match_gives_the_opening() -> None:
 
 
 WORDS = [
-    "refund", "Refunds", "don't", "REFUNDED", "l'état", "naïve", "Straße", "café", "O’Neil", "x_y",
-    "return", "returning", "ÉCOLE", "ecole", "2fa", "a1b2", "it's", "dogs'", "'quoted'", "ﬁle",
-    "file", "résumé", "Ωmega", "ωmega", "ship", "shipping", "un-shipped", "re-turn", "ſtate",
+    "refund",
+    "Refunds",
+    "don't",
+    "REFUNDED",
+    "l'état",
+    "naïve",
+    "Straße",
+    "café",
+    "O’Neil",
+    "x_y",
+    "return",
+    "returning",
+    "ÉCOLE",
+    "ecole",
+    "2fa",
+    "a1b2",
+    "it's",
+    "dogs'",
+    "'quoted'",
+    "ﬁle",
+    "file",
+    "résumé",
+    "Ωmega",
+    "ωmega",
+    "ship",
+    "shipping",
+    "un-shipped",
+    "re-turn",
+    "ſtate",
 ]
 SEPARATORS = [" ", "  ", ", ", ". ", "'", "’", "-", "_", "\n", "(", ")", "/", "", "&", "<b>"]
 
@@ -52,7 +84,9 @@ def test_words_found_by_find_are_the_case_insensitive_patterns_words() -> None:
     rng = random.Random(7)
     differing = []
     for _ in range(3000):
-        text = "".join(rng.choice(WORDS) + rng.choice(SEPARATORS) for _ in range(rng.randint(1, 30)))
+        text = "".join(
+            rng.choice(WORDS) + rng.choice(SEPARATORS) for _ in range(rng.randint(1, 30))
+        )
         picked = rng.sample(WORDS, rng.randint(1, 4))
         stems = tuple(sorted({s for s in (stem(w.lower()) for w in picked) if s}))
         if _hits(text, stems) != _hits_by_pattern(text, stems):
@@ -78,6 +112,6 @@ def test_every_matching_word_of_plain_text_is_found() -> None:
 
 
 def test_a_text_whose_lower_case_is_longer_keeps_its_offsets() -> None:
-    """"İ" lower-cases to two characters; such a text is matched by pattern, marks in place."""
+    """ "İ" lower-cases to two characters; such a text is matched by pattern, marks in place."""
     out = snippet("İstanbul office: refunds take 5 days.", (stem("refund"),))
     assert out == "İstanbul office: <mark>refunds</mark> take 5 days."

@@ -21,11 +21,23 @@ from urllib.parse import urlsplit
 import httpx
 
 QUERIES = [
-    "where is my refund", "reset my password", "my parcel is late", "cancel an order",
-    "change delivery address", "damaged item", "charged twice", "talk to a person",
-    "track my order", "return label", "how long does a refund take", "account hacked",
-    "wrong item delivered", "payment declined", "gift card balance", "zzzz qqqq",
-]  # fmt: skip
+    "where is my refund",
+    "reset my password",
+    "my parcel is late",
+    "cancel an order",
+    "change delivery address",
+    "damaged item",
+    "charged twice",
+    "talk to a person",
+    "track my order",
+    "return label",
+    "how long does a refund take",
+    "account hacked",
+    "wrong item delivered",
+    "payment declined",
+    "gift card balance",
+    "zzzz qqqq",
+]
 PREFIXES = ["ref", "pass", "deliv", "canc", "ord", "ret"]
 ARTICLES = ["returns-and-refunds", "account-security", "track-your-order", "nope-not-there"]
 

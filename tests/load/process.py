@@ -89,12 +89,16 @@ def kb_serve(
     }
     with tempfile.NamedTemporaryFile(prefix="kb-serve-", suffix=".log", delete=False) as fh:
         log_path = Path(fh.name)
-    with open(log_path, "wb") as log:
+    with log_path.open("wb") as log:
         # The working directory is the index's parent so a relative default can never touch the repo.
         process = subprocess.Popen(
-            [str(KB), "serve"], env=values, stdout=log, stderr=subprocess.STDOUT,
-            cwd=index_dir.parent, start_new_session=True,
-        )  # fmt: skip
+            [str(KB), "serve"],
+            env=values,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=index_dir.parent,
+            start_new_session=True,
+        )
     server = KbProcess(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
     try:
         deadline = time.monotonic() + ready_s

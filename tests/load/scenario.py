@@ -31,7 +31,7 @@ def in_own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     def target() -> None:
         try:
             box["value"] = asyncio.run(make())
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
+        except BaseException as exc:
             box["error"] = exc
 
     thread = threading.Thread(target=target, name="load-loop")
@@ -83,8 +83,9 @@ class Figures:
 
 async def _reindex(client: httpx.AsyncClient) -> str:
     started = time.monotonic()
-    response = await client.post("/admin/reindex", params={"full": "true"},
-                                 headers={"x-admin-key": ADMIN_KEY})  # fmt: skip
+    response = await client.post(
+        "/admin/reindex", params={"full": "true"}, headers={"x-admin-key": ADMIN_KEY}
+    )
     took = time.monotonic() - started
     if response.status_code != 200:
         return f"FAILED {response.status_code}: {response.text[:200]}"
@@ -114,6 +115,12 @@ def run(workdir: Path, connections: int, seconds: float) -> Figures:
         served = httpx.get(f"{server.url}/readyz", timeout=30).json().get("version", "")
         assert server.process.poll() is None, server.log()[-2000:]
     reindexed = result.action.split()[1].rstrip(":") if result.action.startswith("200 ") else ""
-    return Figures(load=result, rss_before_kib=before, rss_after_kib=after,
-                   rss_peak_kib=max(peak.peak_kib, after), reindex=result.action,
-                   reindexed_version=reindexed, served_version=served)  # fmt: skip
+    return Figures(
+        load=result,
+        rss_before_kib=before,
+        rss_after_kib=after,
+        rss_peak_kib=max(peak.peak_kib, after),
+        reindex=result.action,
+        reindexed_version=reindexed,
+        served_version=served,
+    )

@@ -79,7 +79,9 @@ HUGO_LABELS = Path(__file__).with_name("hugo-docs.jsonl")
 HUGO_DOCS = SHARED / "corpora" / "hugo-docs" / "en"
 
 
-@pytest.mark.skipif(not HUGO_DOCS.exists(), reason="shared/corpora/hugo-docs is not beside the repo")
+@pytest.mark.skipif(
+    not HUGO_DOCS.exists(), reason="shared/corpora/hugo-docs is not beside the repo"
+)
 def test_on_documentation_nobody_here_wrote_kb_still_beats_the_baseline(tmp_path: Path) -> None:
     """On the Hugo docs (content the ranking and confidence were not fitted on), kb's hit@1 is at
     least 1.15× plain Whoosh BM25F's, its MRR@5 is no worse, and 90% of off-topic look-alikes fall

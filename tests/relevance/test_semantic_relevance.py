@@ -21,7 +21,9 @@ HERE = Path(__file__).parent
 
 @pytest.mark.slow
 @pytest.mark.skipif(not encoder.available(), reason="kb[semantic] is not installed")
-@pytest.mark.skipif(not PLAUSIBLE.exists(), reason="shared/corpora/plausible-docs is not beside the repo")
+@pytest.mark.skipif(
+    not PLAUSIBLE.exists(), reason="shared/corpora/plausible-docs is not beside the repo"
+)
 def test_plausible_by_meaning_with_nothing_fitted_on_its_labels(tmp_path: Path) -> None:
     """On the Plausible docs, with the blend and the confidence prior fitted without Plausible's
     labels (Hugo and the shipped help center only): hit@1 ≥ 0.83 and ≥ 1.15× plain BM25F,
@@ -34,7 +36,9 @@ def test_plausible_by_meaning_with_nothing_fitted_on_its_labels(tmp_path: Path) 
     engine.blend = Blend.load(HERE / "blend-without-plausible.json")
     version = layout.current_version(index)
     assert version is not None
-    practice.fit_version(version, engine, practice.load_prior(HERE / "prior-without-plausible.json"))
+    practice.fit_version(
+        version, engine, practice.load_prior(HERE / "prior-without-plausible.json")
+    )
     # the holder opens the version at its first use, with the model just stored in it
     assert "semantic" in engine.holder.get().confidence
     rows = evaluate.load_labeled(LABELS)
@@ -47,4 +51,3 @@ def test_plausible_by_meaning_with_nothing_fitted_on_its_labels(tmp_path: Path) 
     assert groups["kind:paraphrase"]["hit@1"] >= 0.6, groups["kind:paraphrase"]
     assert m["fallback_acc"] >= 0.55 and m["answered"] >= 0.88, m
     assert evaluate.calibration(outcomes)[1] <= 0.12
-

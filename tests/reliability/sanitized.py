@@ -11,7 +11,9 @@ ACTIVE_TAGS = frozenset(
     "script iframe frame frameset object embed applet style link meta base form svg math template "
     "noscript portal".split()
 )
-URL_ATTRIBUTES = frozenset("href src action formaction xlink:href data poster background srcset".split())
+URL_ATTRIBUTES = frozenset(
+    "href src action formaction xlink:href data poster background srcset".split()
+)
 UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 

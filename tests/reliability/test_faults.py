@@ -35,8 +35,16 @@ from tests.reliability.corpus import CONTENT, write_corpus
 from tests.reliability.serving import serve_app
 
 KB = Path(sys.executable).with_name("kb")
-QUERIES = ["refund", "password reset", "parcel lost", "cancel order", "billing charge",
-           "delivery address", "damaged item", "contact phone"]  # fmt: skip
+QUERIES = [
+    "refund",
+    "password reset",
+    "parcel lost",
+    "cancel order",
+    "billing charge",
+    "delivery address",
+    "damaged item",
+    "contact phone",
+]
 
 
 def live_searches(index_dir: Path) -> int:
@@ -59,23 +67,35 @@ def big_content(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_kill_9_during_builds_never_corrupts_the_live_index(big_content: Path, tmp_path: Path) -> None:
+def test_kill_9_during_builds_never_corrupts_the_live_index(
+    big_content: Path, tmp_path: Path
+) -> None:
     """SIGKILL of `kb index` at random points, 15 times: the live version always opens and searches,
     a served index never stops answering, and the next build always succeeds."""
     index = tmp_path / "index"
     first = build_index(big_content, index)
     rng = random.Random(20240915)  # fixed: the same kill points every run
     started = time.monotonic()
-    subprocess.run([str(KB), "index", "--full", "--content", str(big_content), "--index", str(index)],
-                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        [str(KB), "index", "--full", "--content", str(big_content), "--index", str(index)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     build_s = time.monotonic() - started
     killed_mid_build = 0
     versions = {first.version}
-    with serve(make_settings(index, big_content)) as url, httpx.Client(base_url=url, timeout=30) as c:
+    with (
+        serve(make_settings(index, big_content)) as url,
+        httpx.Client(base_url=url, timeout=30) as c,
+    ):
         for i in range(15):
             cmd = [str(KB), "index", "--content", str(big_content), "--index", str(index)]
-            proc = subprocess.Popen(cmd + (["--full"] if i % 5 else []),
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            proc = subprocess.Popen(
+                cmd + (["--full"] if i % 5 else []),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(rng.uniform(0.05, build_s))
             if proc.poll() is None:
                 killed_mid_build += 1
@@ -127,7 +147,9 @@ CORRUPTIONS: dict[str, Callable[[Path, Path], None]] = {
     "pointer names a missing version": lambda index, live: (index / layout.POINTER).write_text(
         "v-00000000000000000000-000000\n"
     ),
-    "pointer escapes the folder": lambda index, live: (index / layout.POINTER).write_text("../../etc"),
+    "pointer escapes the folder": lambda index, live: (index / layout.POINTER).write_text(
+        "../../etc"
+    ),
     "pointer empty": lambda index, live: (index / layout.POINTER).write_text(""),
     "nothing built": lambda index, live: shutil.rmtree(index),
 }
@@ -189,9 +211,12 @@ def test_a_broken_index_is_retried_quietly(tmp_path: Path) -> None:
     assert live is not None
     _truncate(_seg(live), 0.5)
     settings = make_settings(index, CONTENT, reload_interval_s=30)
-    with captured("kb.index", logging.ERROR) as log, serve(settings) as url:
-        with httpx.Client(base_url=url, timeout=30) as c:
-            statuses = {c.get("/search", params={"q": f"refund {i}"}).status_code for i in range(60)}
+    with (
+        captured("kb.index", logging.ERROR) as log,
+        serve(settings) as url,
+        httpx.Client(base_url=url, timeout=30) as c,
+    ):
+        statuses = {c.get("/search", params={"q": f"refund {i}"}).status_code for i in range(60)}
     assert statuses == {503}
     failures = [m for m in log.messages() if m == "index version not loaded"]
     assert 1 <= len(failures) <= 2, f"{len(failures)} error lines for one broken version"
@@ -319,7 +344,9 @@ def test_segment_truncated_under_a_running_server_never_kills_it(tmp_path: Path)
         assert c.get("/healthz").status_code == 200
 
 
-def test_deleting_the_live_version_under_a_running_server_keeps_it_answering(tmp_path: Path) -> None:
+def test_deleting_the_live_version_under_a_running_server_keeps_it_answering(
+    tmp_path: Path,
+) -> None:
     """Removing the live version folder (a careless cleanup) does not stop a running server: it keeps
     answering from the version it has open."""
     index = tmp_path / "index"
@@ -366,7 +393,8 @@ def test_articles_deleted_while_a_build_reads_them_skip_or_fail_cleanly(tmp_path
         content = tmp_path / f"content-{trial}"
         shutil.copytree(base, content)
         with subprocess.Popen(
-            [sys.executable, "-c", _DELETER, str(content), str(0.002 * trial)], stdout=subprocess.PIPE
+            [sys.executable, "-c", _DELETER, str(content), str(0.002 * trial)],
+            stdout=subprocess.PIPE,
         ) as deleter:
             assert deleter.stdout is not None and deleter.stdout.readline() == b"go\n"
             try:
@@ -398,8 +426,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MiB tmpfs mounted for this test (root only), unmounted afterwards."""
     mount_point = tmp_path / "small-disk"
     mount_point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
     try:
@@ -413,7 +444,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 # fails again); they are closed when the writer is collected. Reported upstream-side in the report.
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_disk_full_fails_the_build_cleanly_and_keeps_serving(small_disk: Path, tmp_path: Path) -> None:
+def test_disk_full_fails_the_build_cleanly_and_keeps_serving(
+    small_disk: Path, tmp_path: Path
+) -> None:
     """A build that fills the disk raises BuildError (CLI: one line, exit 1), removes its partial
     version and gives the space back, and the previous index stays live and served."""
     index = small_disk / "index"
@@ -421,16 +454,22 @@ def test_disk_full_fails_the_build_cleanly_and_keeps_serving(small_disk: Path, t
     big = write_corpus(tmp_path / "big", 300)
     with serve(make_settings(index, CONTENT)) as url, httpx.Client(base_url=url, timeout=30) as c:
         assert c.get("/search", params={"q": "refund"}).status_code == 200
-        with pytest.raises(BuildError, match="No space left|space"):
+        with pytest.raises(BuildError, match=r"No space left|space"):
             build_index(big, index)
-        cli = subprocess.run([str(KB), "index", "--full", "--content", str(big), "--index", str(index)],
-                             capture_output=True, text=True, timeout=120)  # fmt: skip
+        cli = subprocess.run(
+            [str(KB), "index", "--full", "--content", str(big), "--index", str(index)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert cli.returncode == 1, cli
         assert "Traceback" not in cli.stderr and cli.stderr.strip().startswith("error:"), cli.stderr
         assert layout.current_version(index) == index / before
         assert not list(index.glob(".build-*")), "the failed build was left behind"
         gc.collect()
-        assert shutil.disk_usage(small_disk).used < 1536 * 1024, "the failed build still fills the disk"
+        assert shutil.disk_usage(small_disk).used < 1536 * 1024, (
+            "the failed build still fills the disk"
+        )
         assert c.get("/readyz").json()["version"] == before
         assert c.get("/search", params={"q": "refund"}).json()["answers"]
         # With the space back, the next build goes through.
@@ -463,7 +502,9 @@ def test_a_failing_search_listener_never_fails_a_search(tmp_path: Path) -> None:
 
 UNAVAILABLE_STORES = {
     # Nothing listens there: every connection is refused.
-    "postgres refusing connections": lambda tmp: f"postgresql+psycopg://kb:kb@127.0.0.1:{free_port()}/kb",
+    "postgres refusing connections": lambda tmp: (
+        f"postgresql+psycopg://kb:kb@127.0.0.1:{free_port()}/kb"
+    ),
     # Its folder is a regular file: the database can be neither created nor opened.
     "sqlite folder is a file": lambda tmp: _under_a_file(tmp / "plain-file"),
     # A file that is not a database at all.
@@ -482,7 +523,9 @@ def _garbage_db(path: Path) -> str:
 
 
 @pytest.mark.parametrize("store", sorted(UNAVAILABLE_STORES))
-def test_searches_answer_while_the_analytics_store_is_unavailable(tmp_path: Path, store: str) -> None:
+def test_searches_answer_while_the_analytics_store_is_unavailable(
+    tmp_path: Path, store: str
+) -> None:
     """With the analytics database unreachable from the start, kb starts, every search is a 200,
     feedback is a 202 or a JSON 503, the report a JSON 503 — never a 500."""
     index = tmp_path / "index"
@@ -499,8 +542,10 @@ def test_searches_answer_while_the_analytics_store_is_unavailable(tmp_path: Path
         assert c.post("/deflect", json={"subject": "refund"}).status_code == 200
         vote = c.post("/feedback", json={"search_id": ids[0], "helpful": True})
         assert vote.status_code in (202, 503), vote.text
-        click = c.post("/events", json={"search_id": ids[1], "type": "answer_click",
-                                        "article": "returns-and-refunds"})  # fmt: skip
+        click = c.post(
+            "/events",
+            json={"search_id": ids[1], "type": "answer_click", "article": "returns-and-refunds"},
+        )
         assert click.status_code in (202, 503), click.text
         report = c.get("/admin/report", headers={"x-admin-key": admin})
         assert report.status_code == 503, report.text[:300]

@@ -20,7 +20,17 @@ from tests.reliability.budget import property_settings
 from tests.reliability.corpus import CONTENT, XSS_ARTICLE_BODIES
 from tests.reliability.sanitized import script_problems
 
-FIELDS = ["id", "title", "summary", "description", "topic", "audience", "channel", "questions", "draft"]
+FIELDS = [
+    "id",
+    "title",
+    "summary",
+    "description",
+    "topic",
+    "audience",
+    "channel",
+    "questions",
+    "draft",
+]
 
 scalars = st.one_of(
     st.none(),
@@ -33,7 +43,9 @@ scalars = st.one_of(
 )
 yaml_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 mapping_front_matter = st.dictionaries(
@@ -49,7 +61,8 @@ raw_front_matter = st.sampled_from(
         "title: !!binary aGVsbG8=\n",
         "title: &a x\nsummary: *a\n",
         "title: T\nloop: &a [*a]\n",  # a list that contains itself
-        "title: T\n" + "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        "title: T\n"
+        + "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 6)),
         "\ttitle: tabs\n",
         "title: T\ntitle: duplicate\n",
@@ -77,10 +90,10 @@ payloads = st.sampled_from(
         "<div><p>unclosed <b>nesting",
         "<!-- <script>alert(1)</script> -->",
         "<![CDATA[<script>alert(1)</script>]]>",
-        "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+        '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
         "<details open ontoggle=alert(1)>",
         "<input autofocus onfocus=alert(1)>",
-        "<a href=\"vbscript:msgbox(1)\">v</a>",
+        '<a href="vbscript:msgbox(1)">v</a>',
         "{{< shortcode >}} {% liquid %} {{ jinja }}",
     ]
 )
@@ -97,23 +110,31 @@ blocks = st.one_of(
 bodies = st.lists(blocks, max_size=8).map("\n\n".join)
 
 
-titles = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40).filter(str.strip)
+titles = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40).filter(
+    str.strip
+)
 
 
 @st.composite
 def markdown_files(draw: st.DrawFn) -> bytes:
     """Any file a content folder could hold; most are nearly valid articles, so rendering is reached."""
-    kind = draw(st.sampled_from(["titled", "titled", "titled", "front matter", "heading", "binary"]))
+    kind = draw(
+        st.sampled_from(["titled", "titled", "titled", "front matter", "heading", "binary"])
+    )
     if kind == "binary":
         return draw(st.binary(max_size=300))
     body = draw(bodies)
     if kind == "heading":
         return f"# {draw(titles)}\n\n{body}".encode()
     if kind == "titled":
-        meta = draw(st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=12), yaml_values, max_size=6))
+        meta = draw(
+            st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=12), yaml_values, max_size=6)
+        )
         meta["title"] = draw(titles)
         for field in ("id", "audience", "channel", "draft", "questions"):
-            if draw(st.booleans()):  # a wrong type here only says "skipped": keep half of them valid
+            if draw(
+                st.booleans()
+            ):  # a wrong type here only says "skipped": keep half of them valid
                 meta.pop(field, None)
         head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
     else:
@@ -207,4 +228,3 @@ def test_alias_bomb_in_front_matter_is_refused() -> None:
     result = parse(raw)
     assert isinstance(result, ArticleError), "a 10-million-value front matter was accepted"
     assert "front matter" in result.reason
-

@@ -19,12 +19,60 @@ MAX_LIMIT = 50  # KB_MAX_LIMIT default
 _CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
 
 SYNTAX = [
-    '"', "*", "?", "~", "^", ":", "(", ")", "[", "]", "{", "}", "AND", "OR", "NOT", "TO", "-", "+",
-    "!", "\\", "/", "&&", "||", "title:", "body:refund", "*:*", "refund~2", "refund^9", "[a TO z]",
-    "{a TO z}", '"refund', "NOT NOT", "(((", ")))", "OR OR", "AND AND", "refund*", "?efund",
-    "audience:internal", "topic:billing", "chunk_id:*", "facets:", "\x00", "%", "%00", "'", ";",
-    "refund", "order", "password", "delivery", "where", "my",
-]  # fmt: skip
+    '"',
+    "*",
+    "?",
+    "~",
+    "^",
+    ":",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "AND",
+    "OR",
+    "NOT",
+    "TO",
+    "-",
+    "+",
+    "!",
+    "\\",
+    "/",
+    "&&",
+    "||",
+    "title:",
+    "body:refund",
+    "*:*",
+    "refund~2",
+    "refund^9",
+    "[a TO z]",
+    "{a TO z}",
+    '"refund',
+    "NOT NOT",
+    "(((",
+    ")))",
+    "OR OR",
+    "AND AND",
+    "refund*",
+    "?efund",
+    "audience:internal",
+    "topic:billing",
+    "chunk_id:*",
+    "facets:",
+    "\x00",
+    "%",
+    "%00",
+    "'",
+    ";",
+    "refund",
+    "order",
+    "password",
+    "delivery",
+    "where",
+    "my",
+]
 
 unicode_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=80)
 control_text = st.text(st.characters(max_codepoint=0xA0, exclude_categories=["Cs"]), max_size=40)
@@ -33,7 +81,9 @@ syntax_text = st.lists(st.sampled_from(SYNTAX), max_size=40).flatmap(
 )
 # Around the length limit: both sides of it, in one-byte and four-byte characters.
 boundary_text = st.integers(MAX_QUERY - 5, MAX_QUERY + 5).flatmap(
-    lambda n: st.text(st.sampled_from(["a", " ", "é", "😀", "退", "\u200b"]), min_size=n, max_size=n)
+    lambda n: st.text(
+        st.sampled_from(["a", " ", "é", "😀", "退", "\u200b"]), min_size=n, max_size=n
+    )
 )
 long_text = st.text(st.characters(exclude_categories=["Cs"]), min_size=MAX_QUERY + 1, max_size=2000)
 any_query = st.one_of(unicode_text, control_text, syntax_text, boundary_text, long_text)
@@ -144,12 +194,18 @@ def test_invalid_utf8_in_the_query_string_is_a_json_400(
     assert response.json()["error"] == "invalid_utf8"
 
 
-not_a_number = st.text(st.characters(exclude_categories=["Cs", "Nd", "No", "Nl"]), min_size=1, max_size=20)
-odd_numbers = st.sampled_from(["1e3", "1.5", "0x10", "\uff11", "\u0663", " 3", "3 ", "+3", "-0", "1_0", "NaN"])
+not_a_number = st.text(
+    st.characters(exclude_categories=["Cs", "Nd", "No", "Nl"]), min_size=1, max_size=20
+)
+odd_numbers = st.sampled_from(
+    ["1e3", "1.5", "0x10", "\uff11", "\u0663", " 3", "3 ", "+3", "-0", "1_0", "NaN"]
+)
 
 
 @property_settings(max_examples=80)
-@given(limit=st.one_of(st.integers(-(10**20), 10**20), st.integers(-3, MAX_LIMIT + 3), not_a_number))
+@given(
+    limit=st.one_of(st.integers(-(10**20), 10**20), st.integers(-3, MAX_LIMIT + 3), not_a_number)
+)
 @example(limit=0)
 @example(limit=1)
 @example(limit=MAX_LIMIT)
@@ -165,7 +221,11 @@ def test_limit_outside_its_range_is_refused(
         assert response.status_code == 200, response.text[:300]
         assert len(response.json()["answers"]) <= limit
     else:
-        assert response.status_code in (400, 422), (limit, response.status_code, response.text[:300])
+        assert response.status_code in (400, 422), (
+            limit,
+            response.status_code,
+            response.text[:300],
+        )
 
 
 @property_settings(max_examples=20)
@@ -192,7 +252,11 @@ def test_limit_in_the_json_body_is_checked_like_the_query_parameter(
     if limit is None or 1 <= limit <= MAX_LIMIT:
         assert response.status_code == 200, response.text[:300]
     else:
-        assert response.status_code in (400, 422), (limit, response.status_code, response.text[:300])
+        assert response.status_code in (400, 422), (
+            limit,
+            response.status_code,
+            response.text[:300],
+        )
 
 
 @property_settings(max_examples=60)

@@ -51,21 +51,29 @@ def test_search_snippets_over_payload_articles_carry_no_script(xss_server: str) 
     for q in ("xssword refund", "alert script", "onerror img", "javascript click", "svg onload"):
         for method in ("GET", "POST"):
             if method == "GET":
-                response = httpx.get(f"{xss_server}/search", params={"q": q, "limit": 50}, timeout=30)
+                response = httpx.get(
+                    f"{xss_server}/search", params={"q": q, "limit": 50}, timeout=30
+                )
             else:
-                response = httpx.post(f"{xss_server}/search", json={"q": q, "limit": 50}, timeout=30)
+                response = httpx.post(
+                    f"{xss_server}/search", json={"q": q, "limit": 50}, timeout=30
+                )
             assert response.status_code == 200, response.text[:300]
             for answer in response.json()["answers"]:
                 seen += 1
                 assert not script_problems(answer["snippet"]), answer["snippet"]
                 assert set(re.findall(r"</?([a-zA-Z]+)", answer["snippet"])) <= {"mark"}, answer
-    assert seen >= len(XSS_ARTICLE_BODIES), f"only {seen} answers: the payload articles were not found"
+    assert seen >= len(XSS_ARTICLE_BODIES), (
+        f"only {seen} answers: the payload articles were not found"
+    )
 
 
 def test_deflect_over_payload_articles_carries_no_script(xss_server: str) -> None:
     """/deflect snippets over payload articles are as clean as /search's."""
     response = httpx.post(
-        f"{xss_server}/deflect", json={"subject": "xssword refund", "body": "alert onerror"}, timeout=30
+        f"{xss_server}/deflect",
+        json={"subject": "xssword refund", "body": "alert onerror"},
+        timeout=30,
     )
     assert response.status_code == 200
     assert response.json()["answers"], "no answers: nothing was checked"
@@ -91,7 +99,7 @@ def test_query_payloads_are_reflected_only_escaped(server_url: str, payload: str
         assert response.headers["content-type"].startswith("application/json"), response.headers
         assert response.headers["x-content-type-options"] == "nosniff"
         match = RAW_MARKUP.search(response.content)
-        assert match is None, (response.request.url, response.content[: 300])
+        assert match is None, (response.request.url, response.content[:300])
 
 
 # --- path traversal ----------------------------------------------------------------------------
@@ -135,9 +143,15 @@ def test_path_traversal_is_a_json_404_never_a_file(server_url: str, target: byte
 def test_admin_endpoints_need_the_admin_key(guarded_server: GuardedServer) -> None:
     """POST /admin/reindex and GET /admin/report are 401 without, with a wrong or with a near-miss
     key, or with the key anywhere but the X-Admin-Key header; 200 with it."""
-    wrong = [{}, {"x-admin-key": "wrong"}, {"x-admin-key": ADMIN_KEY.upper()},
-             {"x-admin-key": ADMIN_KEY[:-1]}, {"x-admin-key": ADMIN_KEY + "x"},
-             {"x-agent-key": AGENT_KEY}, {"authorization": f"Bearer {ADMIN_KEY}"}]  # fmt: skip
+    wrong = [
+        {},
+        {"x-admin-key": "wrong"},
+        {"x-admin-key": ADMIN_KEY.upper()},
+        {"x-admin-key": ADMIN_KEY[:-1]},
+        {"x-admin-key": ADMIN_KEY + "x"},
+        {"x-agent-key": AGENT_KEY},
+        {"authorization": f"Bearer {ADMIN_KEY}"},
+    ]
     with httpx.Client(base_url=guarded_server.url, timeout=60) as c:
         for method, path in (("POST", "/admin/reindex"), ("GET", "/admin/report")):
             for headers in wrong:
@@ -166,19 +180,30 @@ def test_reindex_does_not_exist_without_a_configured_key(server_url: str) -> Non
 def test_internal_articles_need_the_agent_key(guarded_server: GuardedServer) -> None:
     """An `audience: internal` article is invisible (article, search, suggest) without the agent key."""
     base, article = guarded_server.url, "agent-refund-override"
-    wrong = [{}, {"x-agent-key": "wrong"}, {"x-agent-key": AGENT_KEY.upper()},
-             {"x-agent-key": ADMIN_KEY}, {"x-agent-key": ""}]  # fmt: skip
+    wrong = [
+        {},
+        {"x-agent-key": "wrong"},
+        {"x-agent-key": AGENT_KEY.upper()},
+        {"x-agent-key": ADMIN_KEY},
+        {"x-agent-key": ""},
+    ]
     for headers in wrong:
         assert httpx.get(f"{base}/articles/{article}", headers=headers).status_code == 404
-        found = httpx.get(f"{base}/search", params={"q": "refund override supervisor code"},
-                          headers=headers).json()  # fmt: skip
+        found = httpx.get(
+            f"{base}/search", params={"q": "refund override supervisor code"}, headers=headers
+        ).json()
         assert article not in [a["article"] for a in found["answers"]], headers
         hints = httpx.get(f"{base}/suggest", params={"q": "refund over"}, headers=headers).json()
         assert article not in [s["article"] for s in hints["suggestions"]], headers
-    assert httpx.get(f"{base}/articles/{article}", params={"x_agent_key": AGENT_KEY}).status_code == 404
+    assert (
+        httpx.get(f"{base}/articles/{article}", params={"x_agent_key": AGENT_KEY}).status_code
+        == 404
+    )
     key = {"x-agent-key": AGENT_KEY}
     assert httpx.get(f"{base}/articles/{article}", headers=key).status_code == 200
-    found = httpx.get(f"{base}/search", params={"q": "refund override supervisor code"}, headers=key)
+    found = httpx.get(
+        f"{base}/search", params={"q": "refund override supervisor code"}, headers=key
+    )
     assert article in [a["article"] for a in found.json()["answers"]]
     hints = httpx.get(f"{base}/suggest", params={"q": "refund over"}, headers=key).json()
     assert article in [s["article"] for s in hints["suggestions"]]
@@ -192,8 +217,12 @@ def test_keys_never_appear_in_the_server_log(tmp_path: Path, log_format: str) ->
     index = tmp_path / "index"
     build_index(CONTENT, index)
     wrong_admin, wrong_agent = "wrong-admin-key-abcdef0123", "wrong-agent-key-abcdef0123"
-    env = {"KB_ADMIN_KEY": ADMIN_KEY, "KB_AGENT_KEYS": f'["{AGENT_KEY}"]', "KB_LOG_LEVEL": "debug",
-           "KB_LOG_FORMAT": log_format}  # fmt: skip
+    env = {
+        "KB_ADMIN_KEY": ADMIN_KEY,
+        "KB_AGENT_KEYS": f'["{AGENT_KEY}"]',
+        "KB_LOG_LEVEL": "debug",
+        "KB_LOG_FORMAT": log_format,
+    }
     with kb_serve(index, CONTENT, env) as server:
         with httpx.Client(base_url=server.url, timeout=60) as c:
             for key in (AGENT_KEY, wrong_agent):
@@ -224,11 +253,22 @@ def test_the_settings_command_never_prints_keys(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    env = {**os.environ, "KB_ADMIN_KEY": ADMIN_KEY, "KB_AGENT_KEYS": f'["{AGENT_KEY}"]',
-           "COLUMNS": "400"}  # fmt: skip
+    env = {
+        **os.environ,
+        "KB_ADMIN_KEY": ADMIN_KEY,
+        "KB_AGENT_KEYS": f'["{AGENT_KEY}"]',
+        "COLUMNS": "400",
+    }
     kb = Path(sys.executable).with_name("kb")
-    out = subprocess.run([str(kb), "settings"], env=env, capture_output=True, text=True,
-                         cwd=tmp_path, timeout=60, check=True)  # fmt: skip
+    out = subprocess.run(
+        [str(kb), "settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=True,
+    )
     assert "KB_ADMIN_KEY" in out.stdout
     assert ADMIN_KEY not in out.stdout + out.stderr
     assert AGENT_KEY not in out.stdout + out.stderr
@@ -246,8 +286,9 @@ def test_security_headers_on_every_kind_of_response(server_url: str) -> None:
             "unknown path": c.get("/nope"),
             "405": c.delete("/search"),
             "400 utf-8": c.get(httpx.URL(f"{server_url}/search?q=%ff")),
-            "413 body": c.post("/search", content=b"x" * (65 * 1024),
-                               headers={"content-type": "application/json"}),  # fmt: skip
+            "413 body": c.post(
+                "/search", content=b"x" * (65 * 1024), headers={"content-type": "application/json"}
+            ),
             "422": c.get("/search", params={"q": "refund", "limit": "x"}),
             "html": c.get("/"),
             "widget": c.get("/widget.js"),
@@ -259,7 +300,11 @@ def test_security_headers_on_every_kind_of_response(server_url: str) -> None:
     page = responses["html"]
     assert page.headers["content-type"].startswith("text/html")
     csp = page.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert (
+        "script-src 'self'" in csp
+        and "frame-ancestors 'none'" in csp
+        and "object-src 'none'" in csp
+    )
     assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";", 1)[0]
     assert page.headers["x-frame-options"] == "DENY"
 
@@ -267,22 +312,34 @@ def test_security_headers_on_every_kind_of_response(server_url: str) -> None:
 def test_request_bodies_over_64_kib_are_refused(server_url: str) -> None:
     """A body over 64 KiB is a JSON 413, announced by Content-Length or streamed chunked."""
     big = b'{"q": "' + b"a" * (65 * 1024) + b'"}'
-    declared = httpx.post(f"{server_url}/search", content=big,
-                          headers={"content-type": "application/json"}, timeout=30)  # fmt: skip
+    declared = httpx.post(
+        f"{server_url}/search",
+        content=big,
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
 
     def chunks() -> object:
         for i in range(0, len(big), 4096):
             yield big[i : i + 4096]
 
-    streamed = httpx.post(f"{server_url}/search", content=chunks(),  # type: ignore[arg-type]
-                          headers={"content-type": "application/json"}, timeout=30)  # fmt: skip
+    streamed = httpx.post(
+        f"{server_url}/search",
+        content=chunks(),  # type: ignore[arg-type]
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
     assert "content-length" not in streamed.request.headers  # it really was sent chunked
     for response in (declared, streamed):
         assert response.status_code == 413, response.text[:200]
         assert response.json()["error"] == "too_large"
     just_under = b'{"q": "refund", "body": "' + b"a" * (60 * 1024) + b'"}'
-    ok = httpx.post(f"{server_url}/search", content=just_under,
-                    headers={"content-type": "application/json"}, timeout=30)  # fmt: skip
+    ok = httpx.post(
+        f"{server_url}/search",
+        content=just_under,
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
     assert ok.status_code == 200, ok.text[:200]
 
 
@@ -303,9 +360,12 @@ def test_malformed_http_is_a_json_400(server_url: str) -> None:
     """Raw bytes, NULs and spaces in the request line, and a bad header, are refused by the HTTP
     layer before kb's app sees them: with a JSON 400 like every other refusal (kb/server/protocol.py)."""
     for target, extra in (
-        (b"/search?q=ref\xffund", b""), (b"/search?q=a\x00b", b""), (b"/articles/\xff\xfe", b""),
-        (b"/search?q=a b", b""), (b"/search?q=refund", b"Bad Header: x\r\n"),
-    ):  # fmt: skip
+        (b"/search?q=ref\xffund", b""),
+        (b"/search?q=a\x00b", b""),
+        (b"/articles/\xff\xfe", b""),
+        (b"/search?q=a b", b""),
+        (b"/search?q=refund", b"Bad Header: x\r\n"),
+    ):
         response = raw_request(server_url, target, extra=extra)
         assert response.status == 400, (target, response.status, response.body[:200])
         assert response.headers["content-type"] == "application/json", (target, response.headers)
@@ -336,16 +396,24 @@ def test_rate_limit_answers_429_with_retry_after_and_recovers(tmp_path: Path) ->
                 assert response.status_code == 200, (path, response.text[:200])
             raise AssertionError(f"{path} was never rate limited")
 
-        statuses = [c.get("/search", params={"q": "refund"}).status_code for _ in range(per_minute + 10)]
+        statuses = [
+            c.get("/search", params={"q": "refund"}).status_code for _ in range(per_minute + 10)
+        ]
         assert set(statuses[: per_minute - 2]) == {200}, statuses  # the burst is the whole budget
         assert 429 in statuses, statuses
         response = limited("/search?q=refund")
-        assert response.json() == {"error": "rate_limited", "detail": "too many requests; slow down"}
+        assert response.json() == {
+            "error": "rate_limited",
+            "detail": "too many requests; slow down",
+        }
         retry = int(response.headers["retry-after"])
         assert 1 <= retry <= 60
         assert not contract.violations("GET", "/search", response)
-        for path, template in (("/channels", "/channels"), ("/suggest?q=ref", "/suggest"),
-                               ("/articles/returns-and-refunds", "/articles/{article_id}")):  # fmt: skip
+        for path, template in (
+            ("/channels", "/channels"),
+            ("/suggest?q=ref", "/suggest"),
+            ("/articles/returns-and-refunds", "/articles/{article_id}"),
+        ):
             assert not contract.violations("GET", template, limited(path)), path
         assert c.get("/healthz").status_code == 200
         assert c.get("/readyz").status_code == 200
@@ -369,8 +437,11 @@ def test_requests_cannot_forge_log_lines(tmp_path: Path, log_format: str) -> Non
         with httpx.Client(base_url=server.url, timeout=30) as c:
             c.get(f"/articles/x%0A{quote(forged_line)}")
             c.get(f"/articles/y%0D%0A{quote(json.dumps({'level': 'error', 'event': 'forged'}))}")
-            echoed = c.get("/search", params={"q": "refund"},
-                           headers={"x-request-id": "abc status=200 forged=1"})  # fmt: skip
+            echoed = c.get(
+                "/search",
+                params={"q": "refund"},
+                headers={"x-request-id": "abc status=200 forged=1"},
+            )
             assert " " not in echoed.headers["x-request-id"]
         server.stop()
         log = server.log()

@@ -27,8 +27,9 @@ def test_serve_serves_the_index_given_with_dash_dash_index(tmp_path: Path) -> No
     cwd = tmp_path / "cwd"  # an empty working directory: no var/index to fall back on
     cwd.mkdir()
     cmd = [str(KB), "serve", "--port", str(port), "--index", str(index), "--content", str(CONTENT)]
-    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL) as server:  # fmt: skip
+    with subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ) as server:
         try:
             deadline = time.monotonic() + 60
             while True:

@@ -14,15 +14,21 @@ class RawResponse:
     body: bytes
 
 
-def raw_request(base_url: str, target: bytes, method: bytes = b"GET", extra: bytes = b"") -> RawResponse:
+def raw_request(
+    base_url: str, target: bytes, method: bytes = b"GET", extra: bytes = b""
+) -> RawResponse:
     """Send `method target` exactly as given (no normalization, no encoding) and read the answer."""
     parts = urlsplit(base_url)
     assert parts.hostname in ("127.0.0.1", "localhost"), "raw requests go to loopback only"
     with socket.create_connection((parts.hostname, parts.port or 80), timeout=30) as sock:
         sock.sendall(
-            method + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            + extra + b"\r\n"
-        )  # fmt: skip
+            method
+            + b" "
+            + target
+            + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + extra
+            + b"\r\n"
+        )
         data = b""
         while chunk := sock.recv(65536):
             data += chunk

@@ -31,9 +31,11 @@ __all__ = ["install"]
 log = logging.getLogger("kb.analytics")
 
 SEARCH_ID = Field(
-    ..., pattern=r"^[0-9a-f]{32}$", description="The `search_id` of the search this is about.",
+    ...,
+    pattern=r"^[0-9a-f]{32}$",
+    description="The `search_id` of the search this is about.",
     examples=["0f6a8c1e2d3b4a5968778695a4b3c2d1"],
-)  # fmt: skip
+)
 # What the indexer accepts as an id, and a little more. ASCII classes, not \w: JSON Schema's regexes
 # (ECMA-262) read \w as ASCII and pydantic's as Unicode, so "é" would pass one and fail the other.
 ARTICLE_ID = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"
@@ -47,11 +49,15 @@ class FeedbackBody(BaseModel):
 
     search_id: str = SEARCH_ID
     helpful: bool = Field(..., strict=True, description="Did the answer help? (true or false)")
-    article: str | None = Field(None, pattern=ARTICLE_ID, description="The article voted on (default: the top answer).")
+    article: str | None = Field(
+        None, pattern=ARTICLE_ID, description="The article voted on (default: the top answer)."
+    )
     comment: str | None = Field(
-        None, max_length=1000, description="Free text, at most 1000 characters; e-mail addresses, "
+        None,
+        max_length=1000,
+        description="Free text, at most 1000 characters; e-mail addresses, "
         "phone and order numbers are masked before it is stored.",
-    )  # fmt: skip
+    )
 
 
 class AnswerClick(BaseModel):
@@ -71,7 +77,9 @@ class ChannelClick(BaseModel):
 
     search_id: str = SEARCH_ID
     type: Literal["channel_click"]
-    channel: str = Field(..., pattern=CHANNEL_ID, description="The channel id (from channels.yaml).")
+    channel: str = Field(
+        ..., pattern=CHANNEL_ID, description="The channel id (from channels.yaml)."
+    )
 
 
 EventBody = Annotated[AnswerClick | ChannelClick, Field(discriminator="type")]
@@ -119,13 +127,18 @@ AnalyticsDep = Annotated[Analytics, Depends(analytics_of)]
 def queued(ok: bool) -> Response:
     if ok:
         return JSONResponse({"status": "recorded"}, status_code=202)
-    return problem(503, "analytics_unavailable", "feedback cannot be recorded right now; try again later")
+    return problem(
+        503, "analytics_unavailable", "feedback cannot be recorded right now; try again later"
+    )
 
 
 @router.post(
-    "/feedback", status_code=202, response_model=Recorded, responses=ANALYTICS_PROBLEMS,
+    "/feedback",
+    status_code=202,
+    response_model=Recorded,
+    responses=ANALYTICS_PROBLEMS,
     summary="Was this answer helpful?",
-)  # fmt: skip
+)
 async def post_feedback(body: FeedbackBody, analytics: AnalyticsDep) -> Response:
     """Record a yes/no vote (and an optional comment) on a search's answer. A later vote on the
     same search and article replaces the earlier one. Accepted (202) means queued for the store."""
@@ -133,9 +146,12 @@ async def post_feedback(body: FeedbackBody, analytics: AnalyticsDep) -> Response
 
 
 @router.post(
-    "/events", status_code=202, response_model=Recorded, responses=ANALYTICS_PROBLEMS,
+    "/events",
+    status_code=202,
+    response_model=Recorded,
+    responses=ANALYTICS_PROBLEMS,
     summary="An answer or a contact channel was clicked",
-)  # fmt: skip
+)
 async def post_event(body: EventBody, analytics: AnalyticsDep) -> Response:
     """Record what the customer did after a search: opened an answer (`answer_click`) or went to
     a contact channel (`channel_click`). These make the report's deflection funnel."""
@@ -145,9 +161,14 @@ async def post_event(body: EventBody, analytics: AnalyticsDep) -> Response:
 
 
 @router.get(
-    "/admin/report", response_model=Report, summary="The content team's report",
+    "/admin/report",
+    response_model=Report,
+    summary="The content team's report",
     responses={
-        200: {"content": {"text/html": {}}, "description": "JSON, or the HTML page with format=html."},
+        200: {
+            "content": {"text/html": {}},
+            "description": "JSON, or the HTML page with format=html.",
+        },
         401: {"model": Problem, "description": "Missing or wrong X-Admin-Key."},
         404: {"model": Problem, "description": "Admin endpoints are off (no KB_ADMIN_KEY)."},
         400: {"model": Problem, "description": "A query string that is not UTF-8."},
@@ -155,14 +176,16 @@ async def post_event(body: EventBody, analytics: AnalyticsDep) -> Response:
         429: {"model": Problem, "description": "Rate limited; see Retry-After."},
         503: {"model": Problem, "description": "The analytics store cannot be read."},
     },
-)  # fmt: skip
+)
 async def admin_report(
     service: ServiceDep,
     analytics: AnalyticsDep,
     x_admin_key: Annotated[str | None, Header(description="KB_ADMIN_KEY.")] = None,
     days: Annotated[int, Query(ge=1, le=3650, description="The last N days.")] = 30,
     top: Annotated[int, Query(ge=1, le=200, description="Rows per list (queries, gaps).")] = 20,
-    format: Annotated[Literal["json", "html"], Query(description="`html`: a page with charts.")] = "json",
+    format: Annotated[
+        Literal["json", "html"], Query(description="`html`: a page with charts.")
+    ] = "json",
 ) -> Any:
     """Top queries, content gaps (questions that fell back or found nothing, grouped), the
     deflection funnel and helpfulness per article, over the last `days` days."""

@@ -56,13 +56,18 @@ async def articles(
     found = service.engine.articles(filters, internal, limit, cursor)
     body = {
         "articles": [
-            {"id": a.id, "title": a.title, "summary": a.summary, "topic": a.topic,
-             "url": service.engine.url(a.id, "").rstrip("#")}
+            {
+                "id": a.id,
+                "title": a.title,
+                "summary": a.summary,
+                "topic": a.topic,
+                "url": service.engine.url(a.id, "").rstrip("#"),
+            }
             for a in found.articles
         ],
         "total": found.total,
         "next_cursor": found.next_cursor,
-    }  # fmt: skip
+    }
     return SafeJSONResponse(body, headers=validators)
 
 
@@ -82,8 +87,10 @@ async def topics(
     if request.headers.get("if-none-match") == validators["etag"]:
         return Response(status_code=304, headers=validators)
     found = service.engine.topics(internal_access(service.settings, x_agent_key))
-    body = [{"topic": t.topic, "title": t.title, "articles": t.articles, "description": t.description}
-            for t in found]  # fmt: skip
+    body = [
+        {"topic": t.topic, "title": t.title, "articles": t.articles, "description": t.description}
+        for t in found
+    ]
     return SafeJSONResponse(body, headers=validators)
 
 
@@ -128,7 +135,12 @@ async def article(
         "channel": a.channel,
         "html": a.html,
         "sections": [
-            {"anchor": s.anchor, "heading": s.heading, "path": s.path, "url": engine.url(a.id, s.anchor)}
+            {
+                "anchor": s.anchor,
+                "heading": s.heading,
+                "path": s.path,
+                "url": engine.url(a.id, s.anchor),
+            }
             for s in a.sections
         ],
     }

@@ -18,7 +18,9 @@ router = APIRouter(tags=["widget"], default_response_class=SafeJSONResponse)
 
 
 def _static_route(path: str, name: str, doc: str) -> None:
-    media = "text/html; charset=utf-8" if name.endswith(".html") else "text/javascript; charset=utf-8"
+    media = (
+        "text/html; charset=utf-8" if name.endswith(".html") else "text/javascript; charset=utf-8"
+    )
 
     async def serve() -> Response:
         file = STATIC / name
