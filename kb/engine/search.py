@@ -105,7 +105,7 @@ class ResultCache(LRU[tuple[Any, ...], dict[str, Any]]):
     """A bounded LRU of search results; keys include the index version, so a reindex invalidates."""
 
 
-class Answers:
+class TwoLevelResultCache:
     """The result cache in two levels, each a ResultCache of the same size.
 
     `by_text` is keyed by the query as typed (case-folded): a repeat costs a lookup. `by_meaning` is
@@ -182,7 +182,7 @@ class SearchEngine:
         self.article_url = article_url
         self.filterable = filterable or ["topic"]
         self.thresholds = thresholds  # callable topic -> threshold
-        self.cache = Answers(cache_size)
+        self.cache = TwoLevelResultCache(cache_size)
         # Meaning as well as words where the version has vectors and the extra is installed.
         self.semantic = semantic
         self.blend = blend if blend is not None else blending.Blend.load()
