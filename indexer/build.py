@@ -49,7 +49,7 @@ class BuildReport:
     version: str = ""
     incremental: bool = False
     changed: int = 0
-    embedded: int = 0  # section texts embedded afresh (the others' vectors were reused)
+    embedded: int = 0  # section texts embedded afresh (the others reuse the live version's vectors)
 
     def by_reason(self) -> dict[str, int]:
         """How many files were left out, by kind: "malformed" and each publishing decision."""
@@ -118,7 +118,8 @@ def _tokens(texts: Iterable[str]) -> Counter[str]:
 
     A token never holds whitespace, so the tokens of a text are those of its whitespace-separated
     pieces, in order: the pieces are counted (in C) and each distinct piece is searched once, not
-    every occurrence of it (the regex scan of all text was most of a large build's vocabulary).
+    every occurrence of it (a regex scan of all the text would be most of a large build's
+    vocabulary time).
     """
     pieces: Counter[str] = Counter()
     for text in texts:
@@ -369,7 +370,7 @@ def _commit_segments(ix: whoosh_index.Index, shards: ShardedIndexing) -> None:
 
 def _update_whoosh(live: Path, build_dir: Path, changed: list[Article], removed: set[str]) -> None:
     # Whoosh never changes a file it has written (deletions go in the new table of contents), so
-    # the live version's files are linked, not copied: 36 MB on 10k chunks written and synced once.
+    # the live version's files are linked, not copied: an edit writes and syncs only what it adds.
     shutil.copytree(live / layout.WHOOSH_DIR, build_dir / layout.WHOOSH_DIR, copy_function=_link)
     ix = whoosh_index.open_dir(str(build_dir / layout.WHOOSH_DIR))
     writer = ix.writer(limitmb=128)

@@ -49,7 +49,7 @@ _ALLOWED_ATTRIBUTES.setdefault("td", set()).add("style")
 
 def _cleaner(**options: Any) -> Callable[[str], str]:
     """nh3's cleaning with these options. nh3.clean converts its options into a new sanitizer on
-    every call, a third of its time on a section; an nh3.Cleaner (nh3 0.3) builds it once."""
+    every call, a large share of its time on a section; an nh3.Cleaner (nh3 0.3) builds it once."""
     reusable = getattr(nh3, "Cleaner", None)
     if reusable is not None:
         return cast(Callable[[str], str], reusable(**options).clean)

@@ -216,5 +216,5 @@ class Encoder:
 
 @cache
 def shared_encoder() -> Encoder:
-    """The process's one encoder (the model loads once: ~0.2 s and ~190 MB)."""
+    """The process's one encoder: the model is slow to load and large to hold, so it loads once."""
     return Encoder()

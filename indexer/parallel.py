@@ -37,8 +37,8 @@ Progress = Callable[[int, int], None]
 
 WORKERS = 2
 PARALLEL_MIN = 200  # sources to parse before worker processes pay for their start and the pickling
-# Markdown bytes from which a full build is worth its workers whatever the number of files (the
-# shipped 50 KB help center builds as fast in one process; 1.5 MB, 176 files, in 0.65× the time).
+# Markdown bytes from which a full build is worth its workers whatever the number of files: the
+# work grows with the Markdown, not the file count; a small help center is as fast in one process.
 PARALLEL_BYTES = 256 * 1024
 BATCH = 25  # sources per task: few enough round trips, small enough to keep both workers busy
 
@@ -195,9 +195,9 @@ def _index_share(
                 results.put(batch)
                 batch = []
                 # The share's articles and postings live as long as this process: out of the cyclic
-                # collector's sight, its full collections need not scan them again and again (7%
-                # of a worker's time). Cyclic garbage frozen with them (about 2 KB an article
-                # rendered by Python-Markdown, none for plain text) goes with the process.
+                # collector's sight, its full collections need not scan them again and again.
+                # Cyclic garbage frozen with them (a little per article rendered by
+                # Python-Markdown, none for plain text) goes with the process.
                 gc.freeze()
         results.put(batch)
         results.put(END)

@@ -197,7 +197,7 @@ def server_config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Con
         log_config=None,
         timeout_graceful_shutdown=20,
         # uvicorn's 5 s default races requests already sent on a kept-alive connection when the
-        # loop stalls (a reindex in this process): they were dropped unanswered under load.
+        # loop stalls (a reindex in this process), and under load such requests go unanswered.
         timeout_keep_alive=30,
         # The client address behind trusted proxies is kb's own (KB_TRUSTED_PROXIES, kb.web.rate_limit).
         proxy_headers=False,

@@ -1,7 +1,7 @@
 """Confidence: the probability that an answer is right, from signals of the query and the match.
 
-A logistic model over a few signals, fitted on labeled queries (`kb calibrate`) so that of the
-answers given confidence ≈ 0.8, about 80% are right:
+A logistic model over a few signals, fitted on labeled queries (`kb calibrate`) so that it reads
+as a probability: of the answers given a confidence near c, about a share c are right:
 
 - coverage: the share of the query's meaningful words the article matched (typed, corrected or by a
   synonym; a word the content never uses counts by its specificity, so "ago" hardly dilutes it);

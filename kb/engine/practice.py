@@ -14,7 +14,7 @@ median). The confidence model (kb.engine.confidence) is then fitted on the prior
 to the labeled questions of the help centers kb ships labels for (`confidence-prior.json`, written
 by `kb fit-blend --prior`, each row's cosine on its own help center's scale), with the cosine on
 this content's scale as a signal. Cosine levels differ from one help center to the next; on each
-one's own scale they mean the same. (Fitted on the practice questions themselves, the model was
+one's own scale they mean the same. (Fitted on the practice questions themselves, the model is
 timid: they are easier than people's questions by their words and harder by their labels.) The
 model and the scale are stored with the version (`confidence.json`) and replace the shipped
 model's confidence there; the shipped ranking model is kept. docs/decisions/ has the measurements.
@@ -284,8 +284,8 @@ def labeled_for(articles: dict[str, Article], model_path: Path | None = None) ->
 def prepare_version(version: Path, index_dir: Path, *, semantic: bool, language: str) -> None:
     """Give a version about to be published its own confidence model: fitted afresh, or kept from
     the live version by an incremental build that changed a tenth of the articles or less. Only on
-    the semantic path (the words path keeps the shipped model: the prior was taken there), and not
-    for content the shipped model was fitted on with labels (`labeled_for`)."""
+    the semantic path (the words path keeps the shipped model: the prior comes from that path), and
+    not for content the shipped model was fitted on with labels (`labeled_for`)."""
     if not (semantic and (version / vectors.ROWS).exists()):
         return
     if labeled_for(article_store.shared.read(version)):

@@ -80,8 +80,8 @@ class Candidate:
 
 def _heading(sections: dict[str, Section], anchor: str, title: str) -> str:
     """A section's heading path ("Title › Section"), interned: headings and links are the same few
-    strings in answer after answer, and the result cache keeps thousands of answers (made afresh
-    for each, they were two fifths of a cached result's memory)."""
+    strings in answer after answer, and the result cache keeps thousands of answers (copies made
+    afresh for each answer would be a large share of a cached result's memory)."""
     section = sections.get(anchor)
     return sys.intern(section.heading_path) if section else title
 
@@ -111,16 +111,13 @@ class TwoLevelResultCache:
     `by_text` is keyed by the query as typed (case-folded): a repeat costs a lookup. `by_meaning` is
     keyed by what the analysis made of the query (`AnalyzedQuery.meaning`): a fresh misspelling of
     a question asked before ("paymnet declined", "paymetn declined"), or the same words with other
-    stop words, case or punctuation, costs the analysis and a lookup, not a search. A misspelling
-    almost never repeats (a tenth of the benchmark's query log is one), so without this level each
-    of them was a full search. For the same reason a query that needed a correction is kept in
-    `by_text` only when it comes back soon: while it is among the last size/8 corrected queries
-    (`seen`, keys only). A popular misspelling ("paymnet declinde" is a fifth of the benchmark's
-    log of the shipped help center) is then kept at its second sighting; the one-off ones, which
-    pushed out questions that do come back, are not. Replaying the logs in-process with 2,048
-    results kept: on 10k chunks the searches no level answered went from 4.5% (all kept) to 2.2% (2.7%
-    with a `seen` as large as the cache, 1.9% keeping none); on the shipped help center, keeping
-    none sent 37% of searches to the analysis instead of 6.5%.
+    stop words, case or punctuation, costs the analysis and a lookup, not a search. Misspellings
+    are a steady share of questions and almost never repeat, so without this level each would be a
+    full search. For the same reason a query that needed a correction is kept in `by_text` only
+    when it comes back soon: while it is among the last size/8 corrected queries (`seen`, keys
+    only). A popular misspelling ("paymnet declinde" in the shipped help center's benchmark log) is
+    then kept at its second sighting; the one-off ones are not, so they cannot push out questions
+    that do come back. docs/performance.md has the replays behind the window's size.
     """
 
     def __init__(self, size: int) -> None:
@@ -148,7 +145,7 @@ class TwoLevelResultCache:
         return self.by_meaning.misses
 
     def keep(self, key: tuple[Any, ...], body: dict[str, Any]) -> None:
-        """Keep a search's body by its text: at once, or, when a typo was corrected, if it is back."""
+        """Keep a search's body by its text: at once, or, for a corrected typo, once it is back."""
         if body["did_you_mean"] is not None and self.seen.get(key) is None:
             self.seen.put(key, True)
             return
@@ -200,7 +197,7 @@ class SearchEngine:
         return sys.intern(self.article_url.format(id=article_id, anchor=anchor))
 
     def search(self, req: SearchRequest, max_chars: int | None = None) -> dict[str, Any]:
-        """The response body of /search (without `took_ms`; channel chosen now, not cached)."""
+        """The response body of /search (without `took_ms`; channel chosen per call, not cached)."""
         text = clean_query(req.q, max_chars or self.max_query_chars)
         if not 1 <= req.limit <= self.max_limit:
             raise BadParameterError(f"limit must be between 1 and {self.max_limit}")

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from indexer import encoder, vectors
 from kb.engine.cache import LRU
 
-QUERY_VECTORS = 4096  # query vectors kept per worker (1.5 KB each)
+QUERY_VECTORS = 4096  # query vectors kept per worker: one row of encoder.DIMENSIONS floats each
 
 
 @dataclass

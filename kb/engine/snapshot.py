@@ -188,7 +188,7 @@ class SnapshotHolder:
         self.open_failures = 0  # published versions this holder tried to open and could not
         self._broken: Path | None = None  # a version whose files failed a read: never reopened
         # A version that failed to open is tried again after 1, 2, 4 … 60 s (at once when another
-        # is published): opening a damaged 10k-chunk version costs a worker ~0.2 s each time.
+        # is published), not at every poll: each attempt costs a worker about as much as a load.
         self._failed: tuple[Path, layout.Stamp | None] | None = None
         self._retry_at: float | None = None  # set with _failed
         self._backoff = 0.0
@@ -201,7 +201,7 @@ class SnapshotHolder:
     def start_polling(self) -> None:
         """Look for new versions every `interval_s` in a thread of this process's own, and open
         them there: a worker serves the new version without a request having to wait for it to
-        load (0.1–0.2 s on 10k chunks), and an idle worker is as current as a busy one."""
+        load, and an idle worker is as current as a busy one."""
         if self._poller is None:
             self._poller = threading.Thread(target=self._poll, name="kb-index-poll", daemon=True)
             self._poller.start()
@@ -214,7 +214,7 @@ class SnapshotHolder:
                 log.exception("index poll failed")
 
     def get(self) -> Snapshot:
-        """The live snapshot, refreshed when a new version was published; raises when none works."""
+        """The live snapshot, refreshed when a newer version is published; raises when none works."""
         now = time.monotonic()
         # Without a snapshot too, retry at most once per interval: a broken index must not be
         # reopened (and logged) on every request. With a poller, it does the looking.
