@@ -41,6 +41,9 @@ class Article:
     digest: str
     meta: dict[str, Any]
     sections: list[Section] = field(default_factory=list)
+    # Near-empty, or mostly links to other pages (a list page, a moved page): indexed and found,
+    # but never ranked above a real article that matches the same words.
+    stub: bool = False
 
     @property
     def html(self) -> str:

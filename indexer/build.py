@@ -166,13 +166,16 @@ def build_index(
     progress: Progress | None = None,
     content_format: str = "auto",
     include_unlisted: bool = True,
+    component_text: dict[str, str] | None = None,
     semantic: bool | None = None,
     before_publish: Callable[[Path], None] | None = None,
 ) -> BuildReport:
     """Build a new index version from `content_dir` and publish it in `index_dir`.
 
     `content_format` names the generator the articles were written for ("auto": found per file,
-    see `indexer.ingest`); `include_unlisted` keeps the pages a site publishes without listing.
+    see `indexer.ingest`); `include_unlisted` keeps the pages a site publishes without listing;
+    `component_text` writes MDX components as text (`{"PlanFeatureNote": "On the {plan} plan."}`).
+    A live version read with other options of these three is not built on: the build is full.
     `semantic`: store section vectors (indexer.vectors); None: as the live version does.
     `before_publish` is called with the complete version's folder before it goes live (the service
     fits its per-index models there).
@@ -192,7 +195,13 @@ def build_index(
 
     with layout.build_lock(index_dir):
         live = layout.current_version(index_dir)
-        previous = _previous_articles(live) if incremental else None
+        # what reading a source depends on besides its bytes: a change means a full build
+        reading = {
+            "format": content_format,
+            "unlisted": include_unlisted,
+            "components": component_text or {},
+        }
+        previous = _previous_articles(live, reading) if incremental else None
         sources = list(find_sources(content_dir))
         site = ingest.scan(
             content_dir,
@@ -200,6 +209,7 @@ def build_index(
             page_id,
             forced=None if content_format == "auto" else _format(content_format),
             include_unlisted=include_unlisted,
+            components=component_text,
         )
         for source in sources:
             source.site = site
@@ -244,7 +254,7 @@ def build_index(
                     build_dir, articles.values(), live, encoder.shared_encoder
                 )
             report.seconds = time.perf_counter() - started
-            _write_manifest(build_dir, content_dir, articles, report)
+            _write_manifest(build_dir, content_dir, articles, report, reading)
             if before_publish is not None:
                 before_publish(build_dir)
             final = layout.publish(index_dir, build_dir)
@@ -343,12 +353,18 @@ def live_articles(index_dir: Path) -> dict[str, Article] | None:
     return _previous_articles(layout.current_version(index_dir))
 
 
-def _previous_articles(live: Path | None) -> dict[str, Article] | None:
+def _previous_articles(
+    live: Path | None, reading: dict[str, Any] | None = None
+) -> dict[str, Article] | None:
+    """The live version's articles, to build on; None when it was written by another schema, or
+    read with other `reading` options (when given), or cannot be read."""
     if live is None:
         return None
     try:
         manifest = orjson.loads((live / layout.MANIFEST).read_bytes())
         if manifest.get("schema_version") != SCHEMA_VERSION:
+            return None
+        if reading is not None and manifest.get("reading", reading) != reading:
             return None
         return article_store.shared.read(live)
     except (OSError, ValueError, KeyError, TypeError):
@@ -422,7 +438,11 @@ def _write_metadata(
 
 
 def _write_manifest(
-    build_dir: Path, content_dir: Path, articles: dict[str, Article], report: BuildReport
+    build_dir: Path,
+    content_dir: Path,
+    articles: dict[str, Article],
+    report: BuildReport,
+    reading: dict[str, Any],
 ) -> None:
     _write_json(
         build_dir / layout.MANIFEST,
@@ -432,5 +452,6 @@ def _write_manifest(
             "content_dir": str(content_dir.resolve()),
             **report.to_json(),
             "articles": len(articles),
+            "reading": reading,
         },
     )

@@ -17,7 +17,7 @@ import frontmatter
 import yaml
 
 from indexer import ingest
-from indexer.article import Article
+from indexer.article import Article, Section
 from indexer.chunker import split_sections
 from indexer.errors import ArticleError, ContentError
 from indexer.schema import analyzer
@@ -166,8 +166,29 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
         digest=source.digest,
         meta={k: v for k, v in meta.items() if _jsonable(v)},
         sections=sections,
+        stub=is_stub(sections),
     )
     return ingest.attach_warnings(article, prepared.warnings)
+
+
+STUB_WORDS = 10  # fewer words of its own than this, and a page says next to nothing
+_WORD_RE = re.compile(r"\w+")
+_LINK_TEXT_RE = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def is_stub(sections: list[Section]) -> bool:
+    """Whether an article is near-empty (fewer than STUB_WORDS words that are not link text) or a
+    list of links (more words in links than outside them). Its title and headings do not count:
+    they are what it would be found by. A short page with a sentence and a link is no stub."""
+    words = sum(len(_WORD_RE.findall(s.text)) for s in sections)
+    linked = sum(
+        len(_WORD_RE.findall(_TAG_RE.sub(" ", m)))
+        for s in sections
+        for m in _LINK_TEXT_RE.findall(s.html)
+    )
+    own = words - linked
+    return own < STUB_WORDS or linked > own
 
 
 def other_names(title: str, names: list[str | None]) -> list[str]:

@@ -153,6 +153,11 @@ class Settings(BaseSettings):
         True,
         description="Index pages published but unlisted (`hidden`, `unlisted`, `sitemap: false`).",
     )
+    component_text: dict[str, str] = Field(
+        default_factory=dict,
+        description='MDX components written as text, JSON: `{"PlanFeatureNote": "Available on the '
+        "{plan} plan.\"}` (`{attribute}` is the tag's attribute); others with no text are left out.",
+    )
     semantic: bool = Field(
         True,
         description="Match meaning as well as words where the `kb[semantic]` extra is installed "
@@ -214,6 +219,7 @@ class Settings(BaseSettings):
             progress=progress,
             content_format=self.content_format,
             include_unlisted=self.index_unlisted,
+            component_text=self.component_text,
             semantic=self.semantic and encoder.available(),
             before_publish=prepare,
         )

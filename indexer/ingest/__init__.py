@@ -80,7 +80,7 @@ def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: i
         text = _HIGHLIGHT_RE.sub(lambda m: f"```{m.group(1)}\n{m.group(2)}\n```", text)
         text = sub_outside_code(_CAPTURE_RE, lambda _m: "", text)
     text = render_notes(plain_fences(inline_references(text)))
-    text = unwrap(text, fmt)
+    text = unwrap(text, fmt, site.components)
     return Prepared(text, fmt, warnings)
 
 

@@ -40,6 +40,9 @@ _INLINE_COMPONENT_RE = re.compile(r"<([A-Z][\w.]*)\b(?:[^>\"'{}]|\"[^\"]*\"|'[^'
 _PAIRED_INLINE_RE = re.compile(r"</?[A-Z][\w.]*\b(?:[^>\"'{}]|\"[^\"]*\"|'[^']*'|\{[^}]*\})*>")
 _JSX_ATTR_RE = re.compile(r"\s[\w-]+=\{(?:[^{}]|\{[^{}]*\})*\}")
 _EXPRESSION_LINE_RE = re.compile(r"^[ \t]*\{(?:[^{}]|\{[^{}]*\})*\}[ \t]*$", re.M)
+_COMPONENT_RE = re.compile(r"<([A-Z][\w.]*)\b" + _ATTRS + r"/>", re.S)
+_ATTR_VALUE_RE = re.compile(r"""\b([\w-]+)=(?:"([^"]*)"|'([^']*)'|\{['"]([^'"]*)['"]\})""")
+_FIELD_RE = re.compile(r"\{(\w+)\}")
 _LABEL_RE = re.compile(r"""\b(?:label|title)=(?:"([^"]*)"|'([^']*)')""")
 _VALUE_RE = re.compile(r"""\bvalue=(?:"([^"]*)"|'([^']*)')""")
 
@@ -56,16 +59,29 @@ def alt_text(text: str) -> str:
     return _MD_IMAGE_RE.sub(lambda m: m.group(1), text)
 
 
-def unwrap(text: str, fmt: Format) -> str:
+def unwrap(text: str, fmt: Format, components: dict[str, str] | None = None) -> str:
     """`text` with images as alt text and, where the generator renders Markdown inside HTML and
-    components (MDX), their tags unwrapped (outside fenced code)."""
-    return outside_code(text, lambda run: _unwrap_run(run, fmt))
+    components (MDX), their tags unwrapped (outside fenced code). A self-closing component named in
+    `components` becomes that text, its `{attribute}` fields filled from the tag."""
+    return outside_code(text, lambda run: _unwrap_run(run, fmt, components or {}))
 
 
-def _unwrap_run(run: str, fmt: Format) -> str:
+def component_text(tag: str, name: str, templates: dict[str, str]) -> str:
+    """A self-closing component as the text its template gives ("" when it has none): each
+    `{field}` of the template is the tag's attribute of that name, "" where the tag has none."""
+    template = templates.get(name)
+    if template is None:
+        return ""
+    values = {k: a or b or c for k, a, b, c in _ATTR_VALUE_RE.findall(tag)}
+    return _FIELD_RE.sub(lambda m: html.escape(values.get(m.group(1), ""), quote=False), template)
+
+
+def _unwrap_run(run: str, fmt: Format, components: dict[str, str]) -> str:
     run = alt_text(run)
     if fmt != "docusaurus":
         return run
+    if components:  # before the tag lines and inline components are dropped
+        run = _COMPONENT_RE.sub(lambda m: component_text(m.group(0), m.group(1), components), run)
     run = _SUMMARY_RE.sub(
         lambda m: f"\n**{m.group(1).strip()}**\n" if m.group(1).strip() else "", run
     )

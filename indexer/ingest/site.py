@@ -54,6 +54,7 @@ class Site:
     format: Format = "plain"  # the generator most files show the marks of
     forced: Format | None = None  # KB_CONTENT_FORMAT when not "auto"
     include_unlisted: bool = True
+    components: dict[str, str] = field(default_factory=dict)  # MDX component → text template
 
     def inherited(self, rel: str) -> dict[str, Any]:
         """Fields the page's folders cascade onto it (Hugo's `cascade`), nearest folder last."""
@@ -96,9 +97,15 @@ def scan(
     *,
     forced: Format | None = None,
     include_unlisted: bool = True,
+    components: dict[str, str] | None = None,
 ) -> Site:
     """The site of these (rel, raw) sources: routes by path, slug, url and alias, cascades, format."""
-    site = Site(root=root, forced=forced, include_unlisted=include_unlisted)
+    site = Site(
+        root=root,
+        forced=forced,
+        include_unlisted=include_unlisted,
+        components=dict(components or {}),
+    )
     formats: Counter[Format] = Counter()
     for rel, raw in sources:
         try:

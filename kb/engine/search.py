@@ -8,6 +8,7 @@ the contact channel (kb.engine.channels).
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 import struct
@@ -103,6 +104,28 @@ def clean_query(text: str, max_chars: int) -> str:
 
 class ResultCache(LRU[tuple[Any, ...], dict[str, Any]]):
     """A bounded LRU of search results; keys include the index version, so a reindex invalidates."""
+
+
+def demote_stubs(snap: Snapshot, candidates: list[Candidate]) -> None:
+    """Put each stub (indexer.article.Article.stub) right behind the last real article ranked
+    below it that matched every word it matched, and keep confidence falling down the list: a
+    near-empty or link-only page is found, but never preferred to an article that answers with
+    the same words."""
+    stubs = [c for c in candidates if snap.articles[c.article].stub]
+    if not stubs or len(stubs) == len(candidates):
+        return
+    for stub in stubs:
+        at = candidates.index(stub)
+        behind = [
+            i
+            for i in range(at + 1, len(candidates))
+            if not snap.articles[candidates[i].article].stub
+            and candidates[i].matched >= stub.matched
+        ]
+        if behind:
+            candidates.insert(behind[-1], candidates.pop(at))
+    for above, below in itertools.pairwise(candidates):
+        below.confidence = min(below.confidence, above.confidence)
 
 
 class TwoLevelResultCache:
@@ -271,6 +294,7 @@ class SearchEngine:
             facets[snap.articles[c.article].topic] += 1
         model = snap.confidence.get(self.mode(snap), self.model)
         self._score(candidates, aq, self._weights(snap, aq), req.limit, model, cosines)
+        demote_stubs(snap, candidates)
         best = candidates[0] if candidates else None
         confidence = best.confidence if best else 0.0
         topic = snap.articles[best.article].topic if best else None

@@ -310,3 +310,41 @@ def test_reference_links_defined_at_the_foot_render_in_every_section(tmp_path: P
     assert 'href="/articles/b"' in html and ">details</a>" in html and "m[0][1]" in html
     assert ">Ceph</a>" in html and ">MinIO</a>" in html and "[not a link]" in html
     assert "https://ceph.com/" in html and "]:" not in html
+
+
+MDX_PLAN = {
+    "funnels.md": "---\ntitle: Funnels\n---\nimport PlanFeatureNote from '@site/src/components/PlanFeatureNote';\n\n"
+    '<PlanFeatureNote feature="Funnels" plan="business" />\n\n## Set up a funnel\n\nPick the goals in order.\n'
+}
+
+
+def test_a_component_can_be_written_as_text(tmp_path: Path) -> None:
+    """A self-closing MDX component named in `component_text` becomes its template's text, filled
+    from the tag's attributes, and is searchable; without a template it is left out."""
+    arts, _ = index(tmp_path / "plain", MDX_PLAN)
+    assert (
+        "business" not in text_of(arts["funnels"])
+        and "<PlanFeatureNote" not in arts["funnels"].html
+    )
+    template = {"PlanFeatureNote": "{feature} is available on the {plan} plan."}
+    arts, _ = index(tmp_path / "mapped", MDX_PLAN, component_text=template)
+    assert "Funnels is available on the business plan." in text_of(arts["funnels"])
+    assert "<PlanFeatureNote" not in arts["funnels"].html
+
+
+def test_changed_reading_options_build_in_full(tmp_path: Path) -> None:
+    """A build with other reading options than the live version's re-reads every file instead of
+    reusing the parsed articles of unchanged ones."""
+    arts, _ = index(tmp_path, MDX_PLAN)
+    assert "business" not in text_of(arts["funnels"])
+    template = {"PlanFeatureNote": "Available on the {plan} plan."}
+    report = build_index(
+        tmp_path / "content", tmp_path / "index", incremental=True, component_text=template
+    )
+    assert not report.incremental
+    articles = live_articles(tmp_path / "index")
+    assert articles is not None and "business plan" in text_of(articles["funnels"])
+    again = build_index(
+        tmp_path / "content", tmp_path / "index", incremental=True, component_text=template
+    )
+    assert again.incremental and again.changed == 0
