@@ -130,6 +130,9 @@ def running(
             KB_INDEX_DIR=str(index),
             KB_CONTENT_DIR=str(content),
             KB_RATE_LIMIT_PER_MINUTE="0",
+            # The suite's indexes are built by words (no section vectors): served, and rebuilt by
+            # the watcher, as they are built. The semantic path is not benchmarked here.
+            KB_SEMANTIC="false",
             KB_CACHE_SIZE="0" if target.name == "kb-cold" else str(RESULTS),
             # A database of its own: targets sharing one SQLite file wait on each other's writes.
             KB_DATABASE_URL=f"sqlite:///{logs / f'analytics-{target.name}-{target.workers}w.db'}",
