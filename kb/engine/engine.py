@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from indexer import encoder
 from indexer.article import Article
 from kb.engine import browse
 from kb.engine.cache import RESULTS
@@ -30,6 +31,13 @@ class Engine:
         self.holder = holder
         self.searcher = search
         self._suggesters: dict[str, Suggester] = {}
+
+    def prepare(self, snap: Snapshot) -> None:
+        """Load what searching `snap` takes before its first question: its typo-correction
+        indexes, and the sentence model where it is searched by meaning."""
+        snap.vocabulary.prepare()
+        if self.searcher.mode(snap) == "semantic":
+            encoder.shared_encoder()
 
     def snapshot(self) -> Snapshot:
         """The live index version (opened on first use; raises IndexMissingError when none works)."""

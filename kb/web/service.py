@@ -19,13 +19,10 @@ log = logging.getLogger("kb.api")
 SearchListener = Callable[[dict[str, Any]], None]
 
 
-def prepare_version(snap: Snapshot) -> None:
-    """Ready a newly opened index version, in the thread that opened it (the poll thread, or
-    start-up before the first request), so that a request seldom waits for this: its typo-correction
-    indexes built, then what the worker holds taken out of the garbage collector's full collections
-    (kb.gc_policy), after a full collection, so that only live objects are frozen, and after
-    handing back what the load freed."""
-    snap.vocabulary.prepare()
+def settle() -> None:
+    """Take what the worker holds out of the garbage collector's full collections (kb.gc_policy),
+    after a full collection, so that only live objects are frozen, and after handing back what the
+    load freed."""
     gc.collect()
     gc_policy.return_freed_memory()
     gc_policy.settle()
@@ -37,7 +34,14 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.metrics = Metrics(settings.run_dir)
-        self.engine: Engine = settings.open_engine(on_load=prepare_version)
+        me = weakref.ref(self)  # the holder keeps the hook: a strong reference would be a cycle
+
+        def on_load(snap: Snapshot) -> None:
+            service = me()
+            if service is not None:
+                service.prepare_version(snap)
+
+        self.engine: Engine = settings.open_engine(on_load=on_load)
         self.holder = self.engine.holder
         self.searcher = self.engine.searcher
         # Read through a weak reference: prometheus_client's set_function makes the Gauge a
@@ -54,6 +58,13 @@ class Service:
         self.encoded = EncodedAnswers(settings.cache_size)
         self.listeners: list[SearchListener] = []
         self._seen_version: str | None = None
+
+    def prepare_version(self, snap: Snapshot) -> None:
+        """Ready a newly opened index version, in the thread that opened it (the poll thread, or
+        start-up before the first request), so that a request seldom waits for this: what searching
+        it takes loaded (Engine.prepare), then the worker settled (`settle`)."""
+        self.engine.prepare(snap)
+        settle()
 
     def snapshot(self) -> Snapshot:
         """The live version; the index gauges follow it."""
