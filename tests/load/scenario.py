@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from indexer import build_index
+from indexer import build_index, encoder
 from tests.load.generator import LoadResult, run_load
 from tests.load.memory import PeakSampler
 from tests.load.process import kb_serve
@@ -100,7 +100,9 @@ def run(workdir: Path, connections: int, seconds: float) -> Figures:
     write_corpus(content / "generated", 200)
     (content / "generated" / "channels.yaml").unlink()
     index = workdir / "index"
-    build_index(content, index)
+    # As kb index builds it where kb[semantic] is installed: the reindex then reuses the vectors,
+    # and the worker holds the sentence model from the start, as in a steady run.
+    build_index(content, index, semantic=encoder.available())
     env = {"KB_ADMIN_KEY": ADMIN_KEY, "KB_LOG_LEVEL": "warning", "KB_WORKERS": "1"}
     with kb_serve(index, content, env) as server:
         in_own_loop(lambda: run_load(server.url, connections, min(3.0, seconds / 4)))  # warm-up

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from kb import errors
+from kb.config import Settings
 from kb.web.deps import ServiceDep, admin_refusal
 from kb.web.encoding import SafeJSONResponse
 from kb.web.models import Health, Problem, Ready
@@ -84,11 +87,42 @@ async def reindex(
         return refused
     started = time.perf_counter()
     try:
-        report = await run_in_threadpool(lambda: settings.build_index(full=full))
+        report = await build_in_a_process(settings, full)
     except errors.KbError:
         service.metrics.reindex.labels("failed").inc()
         raise
     service.metrics.reindex.labels("ok").inc()
     service.metrics.reindex_seconds.observe(time.perf_counter() - started)
     service.holder.refresh()
-    return report.to_json()
+    return report
+
+
+async def build_in_a_process(settings: Settings, full: bool) -> dict[str, Any]:
+    """Settings.build_index run in a process of its own (started fresh, not forked from this
+    threaded one): what a build holds while it reads, embeds and fits never stays in a serving
+    worker's memory, and its CPU never holds this worker's GIL. Its report, as JSON."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        kind, result = await asyncio.get_running_loop().run_in_executor(
+            pool, _build, settings, full
+        )
+    if kind == "ok":
+        return result
+    raise BUILD_ERRORS.get(result["error"], errors.BuildError)(result["detail"])
+
+
+# A build's errors cross the process boundary as their name and message (ArticleError's own
+# constructor does not unpickle); each is raised again here as itself or its nearest kind.
+BUILD_ERRORS: dict[str, type[errors.KbError]] = {
+    "ContentError": errors.ContentError,
+    "ArticleError": errors.ContentError,
+    "ConfigError": errors.ConfigError,
+    "BuildError": errors.BuildError,
+}
+
+
+def _build(settings: Settings, full: bool) -> tuple[str, dict[str, Any]]:
+    try:
+        return "ok", settings.build_index(full=full).to_json()
+    except errors.KbError as exc:
+        return "error", {"error": type(exc).__name__, "detail": str(exc)}
