@@ -10,9 +10,11 @@ import argparse
 from typing import Any
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from kb import logs
 from kb.cli import run_server
+from kb.config import Settings
 
 ANSWER: dict[str, Any] = {
     "query": "constant",
@@ -23,8 +25,10 @@ ANSWER: dict[str, Any] = {
 }
 
 
-def create() -> FastAPI:
-    """The bare app; logging set up as kb.server.main.create does (each worker process runs this)."""
+def create() -> ProxyHeadersMiddleware:
+    """The bare app; logging set up as kb.server.main.create does (each worker process runs this),
+    and the client's address read behind the default trusted proxies as kb's app reads it
+    (kb.web.rate_limit), so that only what kb does for a search differs."""
     logs.configure("info", "json", "production")
     app = FastAPI()
 
@@ -32,7 +36,8 @@ def create() -> FastAPI:
     async def search(q: str, limit: int = 10) -> dict[str, Any]:  # noqa: ARG001 - kb's parameters, read and unused
         return ANSWER
 
-    return app
+    trusted = Settings.model_fields["trusted_proxies"].get_default(call_default_factory=True)
+    return ProxyHeadersMiddleware(app, trusted_hosts=trusted)
 
 
 def main() -> None:
