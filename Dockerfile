@@ -84,7 +84,9 @@ COPY scripts/docker-entrypoint.sh /usr/local/bin/kb-entrypoint
 USER 10001:10001
 WORKDIR /var/lib/kb
 # The shipped help center's index, built now: a container that serves it starts without building.
-RUN kb index --full
+# Nothing else stays in /var/lib/kb (onnxruntime leaves a ~/.cache there): it is the `state` volume's
+# mount point, and replicas starting together copy the image's files into a new volume at once.
+RUN kb index --full && rm -rf /var/lib/kb/.cache
 
 EXPOSE 8000
 # Liveness without curl: the image's own Python asks /healthz.
