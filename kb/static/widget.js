@@ -375,18 +375,9 @@
 
     /** Base URL of the kb API (always ending in "/"). */
     get api() {
-      var given = (this.getAttribute("api") || "").trim();
-      if (!given) return SCRIPT_BASE;
-      try {
-        var url = new URL(given, document.baseURI);
-        if (!/\/$/.test(url.pathname)) url.pathname += "/";
-        url.search = "";
-        url.hash = "";
-        return url.href;
-      } catch (e) {
-        return SCRIPT_BASE;
-      }
+      return apiBase(this);
     }
+
 
     get limit() {
       var n = parseInt(this.getAttribute("limit") || "", 10);

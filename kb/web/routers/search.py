@@ -18,6 +18,7 @@ from kb.web.models import (
     DeflectBody,
     DeflectResponse,
     SearchBody,
+    SearchQuery,
     SearchResponse,
     SuggestResponse,
 )
@@ -57,6 +58,27 @@ def run_search(
     return body
 
 
+def search_request(
+    service: Service,
+    asked: SearchQuery | SearchBody,
+    filters: dict[str, str],
+    topic: str | None,
+    agent_key: str | None,
+) -> SearchRequest:
+    """The engine's request for a /search question, GET or POST: the topic as a filter, the
+    default limit, internal articles for an agent key."""
+    settings = service.settings
+    if topic:
+        filters["topic"] = topic
+    return SearchRequest(
+        q=asked.q,
+        limit=settings.default_limit if asked.limit is None else asked.limit,
+        filters=filters,
+        internal=internal_access(settings, agent_key),
+        explain=asked.explain,
+    )
+
+
 def answer(service: Service, req: SearchRequest) -> Response:
     """A /search response for `req`."""
     # Explain answers are built for the one request (never cached): nothing to keep encoded.
@@ -79,17 +101,8 @@ async def search_get(request: Request) -> Response:
     service: Service = request.app.state.service
     params = search_query(request)
     filters = parse_filters(params.filter or [])
-    if params.topic:
-        filters["topic"] = params.topic
-    settings = service.settings
-    req = SearchRequest(
-        q=params.q,
-        limit=settings.default_limit if params.limit is None else params.limit,
-        filters=filters,
-        internal=internal_access(settings, request.headers.get("x-agent-key")),
-        explain=params.explain,
-    )
-    return answer(service, req)
+    agent_key = request.headers.get("x-agent-key")
+    return answer(service, search_request(service, params, filters, params.topic, agent_key))
 
 
 @router.post(
@@ -103,18 +116,9 @@ async def search_post(
     body: SearchBody, service: ServiceDep, x_agent_key: Annotated[str | None, Header()] = None
 ) -> Response:
     """The same as GET /search, with the question and filters in a JSON body."""
-    filters = dict(body.filters)
-    if body.topic:
-        filters["topic"] = body.topic
-    settings = service.settings
-    req = SearchRequest(
-        q=body.q,
-        limit=settings.default_limit if body.limit is None else body.limit,
-        filters=filters,
-        internal=internal_access(settings, x_agent_key),
-        explain=body.explain,
+    return answer(
+        service, search_request(service, body, dict(body.filters), body.topic, x_agent_key)
     )
-    return answer(service, req)
 
 
 @router.get(
