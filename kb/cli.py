@@ -287,7 +287,8 @@ def evaluate(
     baseline: Annotated[
         bool,
         typer.Option(
-            "--baseline", help="Also run plain Whoosh BM25F on the same chunks, side by side."
+            "--baseline",
+            help="Also run plain BM25 (SQLite FTS5, Porter stemmer) on the same chunks, side by side.",
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -427,11 +428,8 @@ def fit_blend(
     """Fit the blend of words and meaning that re-ranks the leading answers, on labeled queries of
     one or more help centers (a help center's own labels left out when measuring it)."""
     from kb import evaluate as ev
-    from kb.engine.blend import FEATURES, Blend
-    from kb.engine.confidence import fit
-    from kb.engine.practice import cosine_scale, save_prior
+    from kb.engine.practice import save_prior
 
-    data: list[Any] = []
     engines: list[tuple[Any, list[Any]]] = []
     try:
         for spec in corpora:
@@ -439,30 +437,19 @@ def fit_blend(
             content = Path(where[0]) if where else None
             index_dir = Path(where[1]) if len(where) > 1 else None
             engine = _engine(content, index_dir, cached=False).searcher
-            engine.holder.get().confidence = {}  # the rows are taken with the shipped model
-            labeled = ev.load_labeled(Path(file))
-            found = ev.blend_rows(engine, labeled)
-            if not found:
+            if engine.mode(engine.holder.get()) != "semantic":
                 _fail(f"{spec}: the index has no vectors (is kb[semantic] installed?)")
-            data.extend(found)
-            engines.append((engine, labeled))
+            engines.append((engine, ev.load_labeled(Path(file))))
+        blend, rows = ev.fit_blend(engines)
     except KbError as exc:
         _fail(str(exc))
-    model = fit(data, features=FEATURES)
-    blend = Blend(model.weights, model.bias)
-    blend.save(output, {"fitted_on": corpora, "rows": len(data)})
-    out.print(f"fitted on {len(data)} answers → {output}", highlight=False)
-    out.print_json(json.dumps({"bias": model.bias, "weights": model.weights}))
+    blend.save(output, {"fitted_on": corpora, "rows": rows})
+    out.print(f"fitted on {rows} answers → {output}", highlight=False)
+    out.print_json(json.dumps({"bias": blend.bias, "weights": blend.weights}))
     if prior is not None:
-        rows = []
-        for engine, labeled in engines:
-            engine.blend = blend
-            snap = engine.holder.get()
-            # each help center's cosine on its own scale, as its own index will have it
-            snap.cosine_scale = cosine_scale(snap, engine)
-            rows.extend(ev.top_rows(engine, labeled))
-        save_prior(prior, rows, {"fitted_on": corpora})
-        out.print(f"{len(rows)} labeled top answers → {prior}", highlight=False)
+        found = ev.prior_rows(engines, blend)
+        save_prior(prior, found, {"fitted_on": corpora})
+        out.print(f"{len(found)} labeled top answers → {prior}", highlight=False)
 
 
 def settings_markdown() -> str:

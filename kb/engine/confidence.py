@@ -126,6 +126,27 @@ def fit(
     return Model(weights=dict(zip(names, w[1:], strict=True)), bias=w[0])
 
 
+def refit_bias(model: Model, rows: list[tuple[dict[str, float], bool]], steps: int = 50) -> Model:
+    """The model with its bias refitted on `rows`, its weights kept: the weights say which answers
+    are likelier right than others, the bias how likely on the whole (Newton's method in one
+    variable)."""
+    bias = model.bias
+    for _ in range(steps):
+        grad = hess = 0.0
+        for signals, ok in rows:
+            z = max(-30.0, min(30.0, bias + model.logit(signals) - model.bias))
+            p = 1.0 / (1.0 + math.exp(-z))
+            grad += p - (1.0 if ok else 0.0)
+            hess += p * (1 - p)
+        if hess < 1e-12:
+            break
+        step = grad / hess
+        bias -= step
+        if abs(step) < 1e-9:
+            break
+    return Model(weights=dict(model.weights), bias=bias, ranking=model.ranking)
+
+
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
     """Gaussian elimination with partial pivoting (k ≤ 10)."""
     n = len(b)

@@ -13,11 +13,19 @@ article answers (the negatives' median) and for one that is answered (the right 
 median). The confidence model (kb.engine.confidence) is then fitted on the prior, the top answers
 to the labeled questions of the help centers kb ships labels for (`confidence-prior.json`, written
 by `kb fit-blend --prior`, each row's cosine on its own help center's scale), with the cosine on
-this content's scale as a signal. Cosine levels differ from one help center to the next; on each
-one's own scale they mean the same. (Fitted on the practice questions themselves, the model is
-timid: they are easier than people's questions by their words and harder by their labels.) The
-model and the scale are stored with the version (`confidence.json`) and replace the shipped
-model's confidence there; the shipped ranking model is kept. docs/decisions/ has the measurements.
+this content's scale as a signal, and on the top answers to look-alikes of this content: its own
+tasks applied to another product or service ("cancel subscription for my netflix"), which its
+words match and it does not answer. The prior cannot hold those: they are made of each help
+center's own words. There are a sixth as many of them as prior rows (LOOKALIKE_SHARE), fewer
+than the prior's off-topic questions; they teach the weights which answers are likelier wrong, and
+the bias is then refitted on the prior alone, so that the level of confidence stays the one labeled
+questions show (fitted with them, the model grows timid on every question).
+
+Cosine levels differ from one help center to the next; on each one's own scale they mean the same.
+(Fitted on the practice questions themselves, the model is timid: they are easier than people's
+questions by their words and harder by their labels.) The model and the scale are stored with the
+version (`confidence.json`) and replace the shipped model's confidence there; the shipped ranking
+model is kept. docs/decisions/ has the measurements.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from indexer.layout import CONFIDENCE
 from indexer.schema import STOPWORDS
 from kb.engine.common_words import Lexicon
 from kb.engine.confidence import DEFAULT_PATH as DEFAULT_MODEL
-from kb.engine.confidence import FEATURES, Model, fit
+from kb.engine.confidence import FEATURES, Model, fit, refit_bias
 from kb.engine.search import SearchEngine, SearchRequest
 from kb.engine.snapshot import Snapshot, SnapshotHolder
 from kb.errors import KbError
@@ -49,6 +57,7 @@ PRIOR = Path(__file__).with_name("confidence-prior.json")
 SEMANTIC_FEATURES = ("cosine_scaled", "cosine_margin")
 ANSWERABLE = 400  # practice questions with an answer, at most (sampled evenly by kind)
 NEGATIVE_SHARE = 0.3  # of all practice questions
+LOOKALIKE_SHARE = 0.15  # look-alike rows fitted beside the prior, per prior row
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
 # Subjects no help center about software or shopping covers, beside its own words in look-alikes.
 ELSEWHERE = (
@@ -74,6 +83,7 @@ ELSEWHERE = (
     "my netflix",
 )
 FRAMES = ("how do I {w} {x}", "{w} {x}", "can you {w} {x} for me", "{x} {w} problem")
+JOINS = ("for", "on", "in", "with", "of")
 
 
 def _sentences(text: str) -> list[str]:
@@ -161,6 +171,18 @@ def negatives(articles: list[Article], count: int, rng: random.Random) -> list[s
     return found
 
 
+def lookalikes(positives: list[tuple[str, str]], count: int, rng: random.Random) -> list[str]:
+    """Questions about another product or service in the content's own task words: a title,
+    heading or listed question of the content, applied to a subject from elsewhere ("cancel
+    subscription for my netflix"). The content has the words; it does not answer them."""
+    tasks = [q for q, _ in positives if 2 <= len(q.split()) <= 8]
+    rng.shuffle(tasks)
+    return [
+        f"{task.rstrip('?.!').lower()} {rng.choice(JOINS)} {rng.choice(ELSEWHERE)}"
+        for task in tasks[:count]
+    ]
+
+
 class _Pinned(SnapshotHolder):
     """A holder of one snapshot that never changes (practice runs on a version not yet live)."""
 
@@ -198,15 +220,7 @@ def cosine_scale(snap: Snapshot, engine: SearchEngine) -> tuple[float, float]:
     articles = list(snap.articles.values())
     positives = answerable(articles, rng)
     right = answers(articles)
-    local = SearchEngine(
-        _Pinned(snap),
-        engine.model,
-        lexicon=engine.lexicon,
-        semantic=True,
-        blend=engine.blend,
-        cache_size=0,
-    )
-    local.query_vectors = engine.query_vectors
+    local = _local(snap, engine)
 
     def top(q: str) -> tuple[float, str | None]:
         try:
@@ -224,29 +238,71 @@ def cosine_scale(snap: Snapshot, engine: SearchEngine) -> tuple[float, float]:
     return low, max(high, low + 0.05)
 
 
+def _local(snap: Snapshot, engine: SearchEngine) -> SearchEngine:
+    """An engine like `engine` over this one snapshot, uncached."""
+    local = SearchEngine(
+        _Pinned(snap),
+        engine.model,
+        lexicon=engine.lexicon,
+        semantic=True,
+        blend=engine.blend,
+        cache_size=0,
+    )
+    local.query_vectors = engine.query_vectors
+    return local
+
+
 def scaled(cosine: float, scale: tuple[float, float]) -> float:
     """A cosine on the content's own scale: 0 where off-topic questions' lie, 1 where answered ones'."""
     return (cosine - scale[0]) / (scale[1] - scale[0])
 
 
 def fit_version(
-    version: Path, engine: SearchEngine, prior: list[Row] | None = None
+    version: Path,
+    engine: SearchEngine,
+    prior: list[Row] | None = None,
+    lookalike_share: float = LOOKALIKE_SHARE,
 ) -> Model | None:
     """Fit the confidence model of the index version in `version` and store it there: the prior's
-    labeled rows (by default the shipped ones), the cosine put on this content's scale found from
-    its practice questions. None (and nothing stored) when the version has no vectors; `engine`
-    gives the settings and the models to start from (it is not changed)."""
+    labeled rows (by default the shipped ones) and the top answers to look-alikes of this content
+    (`lookalikes`, all wrong), the cosine put on this content's scale found from its practice
+    questions. None (and nothing stored) when the version has no vectors; `engine` gives the
+    settings and the models to start from (it is not changed)."""
     snap = Snapshot.open(version)
     if snap.semantic is None:
         return None
     scale = cosine_scale(snap, engine)
+    snap.cosine_scale = scale
     rows = load_prior() if prior is None else prior
-    model = replace(fit(rows, features=FEATURES + SEMANTIC_FEATURES), ranking=engine.model.ranking)
-    meta = {"mode": "semantic", "cosine_scale": list(scale), "prior_rows": len(rows)}
+    own = lookalike_rows(snap, engine, int(len(rows) * lookalike_share))
+    weighted = fit(rows + own, features=FEATURES + SEMANTIC_FEATURES)
+    model = replace(refit_bias(weighted, rows), ranking=engine.model.ranking)
+    meta = {
+        "mode": "semantic",
+        "cosine_scale": list(scale),
+        "prior_rows": len(rows),
+        "lookalike_rows": len(own),
+    }
     tmp = version / f".{CONFIDENCE}.tmp"
     tmp.write_text(json.dumps({**model.to_json(), **meta}, indent=2) + "\n", encoding="utf-8")
     tmp.replace(version / CONFIDENCE)
     return model
+
+
+def lookalike_rows(snap: Snapshot, engine: SearchEngine, count: int) -> list[Row]:
+    """The signals of the top answer to `count` look-alikes of the content, each labeled wrong."""
+    seed = hashlib.sha256(("lookalike" + "".join(sorted(snap.articles))).encode()).digest()
+    rng = random.Random(seed)
+    local = _local(snap, engine)
+    found: list[Row] = []
+    for q in lookalikes(answerable(list(snap.articles.values()), rng), count, rng):
+        try:
+            body = local.search(SearchRequest(q=q, limit=1, explain=True))
+        except KbError:
+            continue
+        if body["answers"] and body["answers"][0]["signals"]:
+            found.append((body["answers"][0]["signals"], False))
+    return found
 
 
 def refine_version(version: Path, labeled: list[Row]) -> tuple[Model, int]:

@@ -85,8 +85,11 @@ def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(
     assert edited.incremental and edited.embedded == 1
     assert (_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8") == first
     build_index(content_copy, index, before_publish=prepare)
-    again = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
-    assert again["weights"] == json.loads(first)["weights"]
+    refit = (_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8")
+    assert refit != first  # the look-alikes come from the edited article too
+    build_index(content_copy, index, before_publish=prepare)
+    again = (_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8")
+    assert json.loads(again)["weights"] == json.loads(refit)["weights"]
 
 
 def unlabeled(content: Path) -> None:
@@ -144,3 +147,42 @@ def test_content_the_shipped_model_was_labeled_on_keeps_it(tmp_path: Path) -> No
     assert version is not None
     practice.prepare_version(version, other, semantic=True, language="en")
     assert (version / layout.CONFIDENCE).exists()
+
+
+def test_lookalikes_apply_the_contents_tasks_to_another_subject() -> None:
+    """Look-alikes keep a task of the content's own and add a subject from elsewhere."""
+    import random
+
+    tasks = [("Reset your password", "a"), ("Track an order", "b"), ("Refunds", "c")]
+    made = practice.lookalikes(tasks, 5, random.Random(1))
+    assert len(made) == 2  # a one-word title names no task
+    for q in made:
+        assert any(q.startswith(t.lower()) for t, _ in tasks[:2])
+        assert any(q.endswith(x) for x in practice.ELSEWHERE)
+
+
+def test_look_alikes_lower_the_confidence_of_tasks_about_other_products(tmp_path: Path) -> None:
+    """Fitted with look-alikes, questions that put the content's tasks to another product get less
+    confidence than fitted without them, while the content's own tasks stay answered."""
+    index = tmp_path / "index"
+    build_index(CONTENT, index, semantic=True)
+    elsewhere = [
+        "how do I reset the password of my instagram account",
+        "update the billing address of my gym membership",
+        "cancel my train ticket and get a refund",
+    ]
+    own = ["how do I reset my password", "update my billing address", "cancel my order"]
+
+    def confidences(share: float) -> tuple[list[float], list[bool]]:
+        version = _live(index)
+        practice.fit_version(version, _engine(index), lookalike_share=share)
+        engine = _engine(index)
+        data = json.loads((version / layout.CONFIDENCE).read_text(encoding="utf-8"))
+        assert (data["lookalike_rows"] > 0) == (share > 0)
+        other = [engine.search(SearchRequest(q=q))["confidence"] for q in elsewhere]
+        return other, [not engine.search(SearchRequest(q=q))["fallback"] for q in own]
+
+    without, answered_without = confidences(0.0)
+    with_them, answered = confidences(practice.LOOKALIKE_SHARE)
+    assert sum(with_them) < sum(without), (with_them, without)
+    assert all(answered) and all(answered_without)
