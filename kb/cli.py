@@ -57,7 +57,8 @@ def _settings(content: Path | None = None, index: Path | None = None, **more: An
 
 
 def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    # One line however long, and the message as written ("kb[semantic]" is no markup).
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -352,7 +353,29 @@ def evaluate(
 
 @app.command()
 def calibrate(
-    files: Annotated[list[Path], typer.Argument(help="Labeled query files to fit on.")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Labeled query files to fit on (JSON lines: q, articles, fallback)."),
+    ] = None,
+    from_analytics: Annotated[
+        bool,
+        typer.Option(
+            "--from-analytics",
+            help="Also label questions from the analytics store: an answer clicked with no contact "
+            "after it, or voted helpful, is right; the top answer of a search followed by a contact, "
+            "or voted not helpful, is wrong; one row per question, its searches agreeing at 75% "
+            "or more. Needs at least 40 such questions, 10 right and 10 wrong "
+            "(docs/operations.md), and an index with its own confidence model (the semantic path).",
+        ),
+    ] = False,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            metavar="URL",
+            help="Analytics store for --from-analytics (default: KB_DATABASE_URL).",
+        ),
+    ] = None,
     output: Annotated[
         Path,
         typer.Option(
@@ -367,20 +390,36 @@ def calibrate(
     """Fit the ranking and confidence models on labeled queries, so that confidence is calibrated.
 
     On the semantic path the labeled questions refine the live version's own confidence model
-    instead (pooled with the prior, kb.engine.practice); small incremental builds keep it."""
+    instead (pooled with the prior, kb.engine.practice); small incremental builds keep it. With
+    --from-analytics the deployment's own searches label questions too, refining that model."""
     from kb import evaluate as ev
     from kb.engine.confidence import reliability
 
+    if not files and not from_analytics:
+        _fail("give labeled query files, or --from-analytics, or both")
     try:
         searcher = _engine(content, index_dir, cached=False).searcher
-        rows = [r for f in files for r in ev.load_labeled(f)]
+        rows = [r for f in files or [] for r in ev.load_labeled(f)]
     except KbError as exc:
         _fail(str(exc))
     snap = searcher.holder.get()
-    if searcher.mode(snap) == "semantic" and snap.confidence:
+    own_model = searcher.mode(snap) == "semantic" and snap.confidence
+    if from_analytics and not own_model:
+        _fail(
+            "--from-analytics refines the live index version's own confidence model, and this one "
+            "has none: build it with kb[semantic] installed (content the shipped model was labeled "
+            "on keeps the shipped model; calibrate that with labeled files)"
+        )
+    if own_model:
         from kb.engine.practice import refine_version
 
-        refined, found = refine_version(snap.path, ev.top_rows(searcher, rows))
+        labeled = ev.top_rows(searcher, rows)
+        if from_analytics:
+            try:
+                labeled += _analytics_rows(searcher, database)
+            except KbError as exc:
+                _fail(str(exc))
+        refined, found = refine_version(snap.path, labeled)
         out.print(
             f"the live version's own confidence model refitted with {found} labeled top answers "
             f"→ {snap.path.name}/confidence.json (workers use it from the next version they open)",
@@ -395,7 +434,7 @@ def calibrate(
     labeled_content = content_fingerprint(snap.articles)  # the content these labels are about
     model.save(
         output,
-        {"fitted_on": [str(f) for f in files], "rows": len(data), "content": labeled_content},
+        {"fitted_on": [str(f) for f in files or []], "rows": len(data), "content": labeled_content},
     )
     _, ece = reliability([(model.probability(s), ok) for s, ok in data])
     out.print(
@@ -403,6 +442,25 @@ def calibrate(
         highlight=False,
     )
     out.print_json(json.dumps({"bias": model.bias, "weights": model.weights}))
+
+
+def _analytics_rows(searcher: Any, database: str | None) -> list[Any]:
+    """The live top answers to the questions the analytics store's searches judged, labeled by
+    them (kb.analytics.labels); raises KbError when the store cannot be read or holds too few."""
+    from kb.analytics.labels import calibration_rows, judged_questions
+    from kb.analytics.store import Store
+
+    store = Store.open(database or get_settings().database_url)
+    try:
+        if store.is_sqlite and store.url.database and not Path(store.url.database).exists():
+            raise ConfigError(f"no analytics database at {store.url.database}")
+        questions, masked = judged_questions(store)
+    finally:
+        store.close()
+    found = calibration_rows(searcher, questions, masked)
+    found.check()
+    err.print(f"from analytics: {found.summary()}", highlight=False)
+    return found.rows
 
 
 @app.command("fit-blend")

@@ -11,6 +11,8 @@
     ├── StoreError               the analytics store (kb.analytics.store)
     │   ├── StoreUnavailableError  the database cannot be reached (searches go on; rows are buffered)
     │   └── RecordRejectedError    the database refused one row (it is skipped)
+    ├── NotEnoughLabelsError     too few agreed questions in the analytics to calibrate on
+    │                            (kb.analytics.labels)
     └── QueryError               a caller's bad input (the API answers 4xx, the CLI one line)
         ├── EmptyQueryError
         ├── QueryTooLongError

@@ -5,6 +5,7 @@
     recorder   `Analytics`: the search listener; pipes records to the writer process
     writer     that process (`python -m kb.analytics.writer`): masks, batches, writes, retries
     report     the content team's report (JSON model, terminal tables); page: its HTML
+    labels     labeled questions from what followed searches, for `kb calibrate --from-analytics`
     routes     `install(app, service)`: POST /feedback, POST /events, GET /admin/report
     cli        `kb report`
 
