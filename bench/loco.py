@@ -85,6 +85,10 @@ def measure(engine: SearchEngine, rows: list[ev.Labeled]) -> dict[str, Any]:
 
 def held_out(corpus: Corpus, indexes: dict[str, Path]) -> dict[str, Any]:
     """The corpus measured with everything fitted on the other corpora's labels."""
+    for index in indexes.values():  # every index starts with no model of its own
+        version = layout.current_version(index)
+        assert version is not None
+        (version / layout.CONFIDENCE).unlink(missing_ok=True)
     others = [(engine_of(indexes[c.name]), labeled(c)) for c in CORPORA if c is not corpus]
     blend, _ = ev.fit_blend(others)
     prior = ev.prior_rows(others, blend)

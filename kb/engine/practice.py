@@ -207,7 +207,7 @@ def load_prior(path: Path = PRIOR) -> list[Row]:
 
 
 def save_prior(path: Path, rows: list[Row], meta: dict[str, object]) -> None:
-    data = {**meta, "rows": [[{k: round(v, 4) for k, v in s.items()}, ok] for s, ok in rows]}
+    data = {**meta, "rows": [[_rounded(s), ok] for s, ok in rows]}
     path.write_text(json.dumps(data) + "\n", encoding="utf-8")
 
 
@@ -275,18 +275,29 @@ def fit_version(
     snap.cosine_scale = scale
     rows = load_prior() if prior is None else prior
     own = lookalike_rows(snap, engine, int(len(rows) * lookalike_share))
-    weighted = fit(rows + own, features=FEATURES + SEMANTIC_FEATURES)
-    model = replace(refit_bias(weighted, rows), ranking=engine.model.ranking)
+    model = replace(_fit(rows, own), ranking=engine.model.ranking)
     meta = {
         "mode": "semantic",
         "cosine_scale": list(scale),
         "prior_rows": len(rows),
         "lookalike_rows": len(own),
+        "lookalikes": [signals for signals, _ in own],
     }
     tmp = version / f".{CONFIDENCE}.tmp"
     tmp.write_text(json.dumps({**model.to_json(), **meta}, indent=2) + "\n", encoding="utf-8")
     tmp.replace(version / CONFIDENCE)
     return model
+
+
+def _fit(level: list[Row], more: list[Row]) -> Model:
+    """The confidence model: its weights fitted on all the rows, its bias on the labeled `level`
+    alone (look-alikes say which answers are likelier wrong, not how many answers are right)."""
+    weighted = fit(level + more, features=FEATURES + SEMANTIC_FEATURES)
+    return refit_bias(weighted, level)
+
+
+def _rounded(signals: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 4) for k, v in signals.items()}
 
 
 def lookalike_rows(snap: Snapshot, engine: SearchEngine, count: int) -> list[Row]:
@@ -301,18 +312,21 @@ def lookalike_rows(snap: Snapshot, engine: SearchEngine, count: int) -> list[Row
         except KbError:
             continue
         if body["answers"] and body["answers"][0]["signals"]:
-            found.append((body["answers"][0]["signals"], False))
+            found.append((_rounded(body["answers"][0]["signals"]), False))
     return found
 
 
 def refine_version(version: Path, labeled: list[Row]) -> tuple[Model, int]:
     """Refit a version's own confidence model with labeled top answers of its help center (taken
-    on its cosine scale) pooled with the prior, keeping its scale; the model and the rows added."""
+    on its cosine scale) pooled with the prior, keeping its scale and its look-alikes; the model
+    and the rows added."""
     data = json.loads((version / CONFIDENCE).read_text(encoding="utf-8"))
     own = Model.from_json(data)
-    model = replace(
-        fit(load_prior() + labeled, features=FEATURES + SEMANTIC_FEATURES), ranking=own.ranking
-    )
+    lookalikes: list[Row] = [
+        ({str(k): float(v) for k, v in signals.items()}, False)
+        for signals in data.get("lookalikes", [])
+    ]
+    model = replace(_fit(load_prior() + labeled, lookalikes), ranking=own.ranking)
     meta = {k: v for k, v in data.items() if k not in ("bias", "weights", "ranking")}
     meta["labeled_rows"] = len(labeled)
     tmp = version / f".{CONFIDENCE}.tmp"
