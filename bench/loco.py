@@ -83,7 +83,7 @@ def measure(engine: SearchEngine, rows: list[ev.Labeled]) -> dict[str, Any]:
     }
 
 
-def held_out(corpus: Corpus, indexes: dict[str, Path]) -> dict[str, Any]:
+def held_out(corpus: Corpus, indexes: dict[str, Path], share: float) -> dict[str, Any]:
     """The corpus measured with everything fitted on the other corpora's labels."""
     for index in indexes.values():  # every index starts with no model of its own
         version = layout.current_version(index)
@@ -96,7 +96,7 @@ def held_out(corpus: Corpus, indexes: dict[str, Path]) -> dict[str, Any]:
     assert version is not None
     fitter = engine_of(indexes[corpus.name])
     fitter.blend = blend
-    practice.fit_version(version, fitter, prior)
+    practice.fit_version(version, fitter, prior, lookalike_share=share)
     engine = engine_of(indexes[corpus.name])  # opens the version with the model just stored
     engine.blend = blend
     return measure(engine, labeled(corpus))
@@ -136,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="rebuild the indexes")
     parser.add_argument("--only", default="", help="corpora to hold out, comma-separated")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--lookalikes",
+        type=float,
+        default=practice.LOOKALIKE_SHARE,
+        help="look-alike rows per prior row in a held-out corpus's fit (0: none)",
+    )
     args = parser.parse_args(argv)
     indexes = {}
     for corpus in CORPORA:
@@ -148,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     for corpus in CORPORA:
         if corpus.name not in wanted:
             continue
-        results[f"{corpus.name} (held out)"] = held_out(corpus, indexes)
+        results[f"{corpus.name} (held out)"] = held_out(corpus, indexes, args.lookalikes)
         print(table(f"{corpus.name} (held out)", results[f"{corpus.name} (held out)"]), flush=True)
         if corpus.name == "shipped":
             results["shipped (as shipped)"] = as_shipped(corpus, indexes[corpus.name])
