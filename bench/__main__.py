@@ -7,6 +7,9 @@ Steps (all by default; pick some with --only, comma-separated):
   quality   hit@1 / MRR@5 of kb and the peers on the labeled queries (default content)
   suggest   suggest-as-you-type latency per keystroke, kb vs SQLite FTS5 prefix queries
   http      req/s and latency over HTTP, kb vs a bare FastAPI endpoint, 1 and N workers (wrk)
+  semantic  the semantic path (kb[semantic]) beside words on one corpus: build time per 1,000
+            sections, in-process p99 with every cache off, warm HTTP req/s vs the bare endpoint,
+            memory per serving worker (skipped when the extra is not installed)
   profile   cProfile of cold kb searches on the 10k corpus, grouped into kb's phases
 
 Corpora: default content, generated 1k and 10k section chunks (100k with --full); --quick runs tiny
@@ -25,10 +28,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import corpora, hotspots, http_load, indexing, peers, quality, report, search, suggest
+from bench import (
+    corpora,
+    hotspots,
+    http_load,
+    indexing,
+    peers,
+    quality,
+    report,
+    search,
+    semantic,
+    suggest,
+)
 from bench.corpora import Corpus
 
-STEPS = ("indexing", "search", "peers", "quality", "suggest", "http", "profile")
+STEPS = ("indexing", "search", "peers", "quality", "suggest", "http", "semantic", "profile")
 HERE = Path(__file__).resolve().parent
 
 
@@ -111,6 +125,12 @@ class Run:
             rounds=5,
             warm_entries=40_000,
         )
+
+    def semantic_corpus(self) -> Corpus | None:
+        """The corpus the semantic step runs on: 1,000 sections (the shipped help center under
+        --quick, whose 16 articles embed in seconds and whose confidence fit is skipped)."""
+        name = "default" if self.quick else "gen-1k"
+        return next((c for c in self.corpora if c.name == name), None)
 
     def http_corpora(self) -> list[Corpus]:
         names = ("gen-300",) if self.quick else ("default", "gen-10k")
@@ -266,6 +286,32 @@ class Run:
                     corpus.name, built.index, built.content, queries, load, self.work, workers
                 )
             )
+
+    def step_semantic(self) -> None:
+        corpus = self.semantic_corpus()
+        if not semantic.available():
+            log("semantic: the kb[semantic] extra is not installed; skipped")
+            return
+        if corpus is None:
+            log("semantic needs the gen-1k corpus (default under --quick); skipped")
+            return
+        work = self.work / "semantic"
+        log(f"semantic on {corpus.name}: full builds by words and with vectors")
+        built, builds = semantic.build(corpus, work)
+        self.results["semantic"] = {"corpus": corpus.name, "builds": builds}
+        self.save()
+        log(f"semantic on {corpus.name}: in-process search with every cache off, both paths")
+        self.results["semantic"]["search"] = semantic.cold(
+            corpus.name, built, self.cold_queries(corpus)
+        )
+        self.save()
+        workers = (1,) if self.quick else (1, self.serving_workers)
+        log(f"semantic on {corpus.name}: HTTP, {', '.join(map(str, workers))} worker(s)")
+        load = self.http_load()
+        queries = corpus.replay(load.log_length, self.args.seed)
+        self.results["semantic"]["http"] = semantic.http(
+            corpus, built, queries, load, work, workers
+        )
 
     def step_profile(self) -> None:
         corpus = self.profile_corpus()

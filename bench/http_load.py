@@ -7,7 +7,8 @@ measuring one target after the other gave ratios that moved by ±0.15 between ru
 (Debian's package; installed here when missing and run as root): one thread, a fixed number of
 connections each sending its next request as soon as the previous answer arrives (a closed loop),
 replaying the corpus's query log in order. Targets: the bare endpoint (the ceiling), kb with its
-result cache (warm) and kb with KB_CACHE_SIZE=0 (cold), for 1 worker and for one worker per core.
+result cache (warm) and kb with KB_CACHE_SIZE=0 (cold), for 1 worker and for one worker per core;
+kb searching by meaning as well (kb-semantic, with its cache) where the semantic step asks for it.
 kb-warm answers the log's first `Load.warm_entries` entries per worker before it is measured, so
 that its cache is as full as that of a service that has been running; each target's segments go on
 in the log where its warm-up stopped, never wrapped around (the rows record where they were).
@@ -57,7 +58,7 @@ class Load:
 
 @dataclass(frozen=True)
 class Target:
-    name: str  # "bare", "kb-warm" or "kb-cold"
+    name: str  # "bare", "kb-warm", "kb-cold" or "kb-semantic"
     workers: int
 
 
@@ -131,8 +132,8 @@ def running(
             KB_CONTENT_DIR=str(content),
             KB_RATE_LIMIT_PER_MINUTE="0",
             # The suite's indexes are built by words (no section vectors): served, and rebuilt by
-            # the watcher, as they are built. The semantic path is not benchmarked here.
-            KB_SEMANTIC="false",
+            # the watcher, as they are built. kb-semantic serves an index built with vectors.
+            KB_SEMANTIC="true" if target.name == "kb-semantic" else "false",
             KB_CACHE_SIZE="0" if target.name == "kb-cold" else str(RESULTS),
             # A database of its own: targets sharing one SQLite file wait on each other's writes.
             KB_DATABASE_URL=f"sqlite:///{logs / f'analytics-{target.name}-{target.workers}w.db'}",
@@ -272,53 +273,64 @@ def run(
     load: Load,
     work: Path,
     worker_counts: tuple[int, ...],
+    *,
+    targets: tuple[str, ...] = ("bare", "kb-warm", "kb-cold"),
+    indexes: dict[str, Path] | None = None,
+    logs_name: str | None = None,
 ) -> list[dict[str, Any]]:
-    """For each worker count, the three targets side by side, measured in turns on the same
-    replayed log: `load.rounds` segments each (bare, kb-warm, kb-cold, bare, …), so that a change
-    in what else the machine runs reaches all three alike."""
+    """For each worker count, the targets side by side, measured in turns on the same replayed
+    log: `load.rounds` segments each (bare, kb-warm, kb-cold, bare, …), so that a change in what
+    else the machine runs reaches them all alike. kb serves `index` unless `indexes` names another
+    for a target; the servers' logs go to a folder of the work folder (`logs_name`)."""
     binary = ensure_wrk()
-    logs = work / f"http-{corpus}"
+    logs = work / (logs_name or f"http-{corpus}")
     logs.mkdir(parents=True, exist_ok=True)
     paths = paths_file(queries, logs / "paths.txt")
+    cached = [name for name in targets if name in ("kb-warm", "kb-semantic")]
     rows: list[dict[str, Any]] = []
     for workers in worker_counts:
-        targets = [Target(name, workers) for name in ("bare", "kb-warm", "kb-cold")]
+        chosen = [Target(name, workers) for name in targets]
         with ExitStack() as stack:
             servers = {
-                t.name: stack.enter_context(running(t, index, content, logs)) for t in targets
+                t.name: stack.enter_context(
+                    running(t, (indexes or {}).get(t.name, index), content, logs)
+                )
+                for t in chosen
             }
             # Each target's measured segments go on where its warm-up, then its last segment,
             # stopped, as live traffic would.
-            offset = {t.name: 0 for t in targets}
+            offset = {t.name: 0 for t in chosen}
             if load.warmup_s:
-                for t in targets:
+                for t in chosen:
                     url = servers[t.name][0]
                     offset[t.name] = wrk(binary, url, paths, load.connections, load.warmup_s)[
                         "requests"
                     ]
-            url = servers["kb-warm"][0]
-            while offset["kb-warm"] < load.warm_entries * workers:
-                done = wrk(binary, url, paths, load.connections, 3, offset["kb-warm"])
-                offset["kb-warm"] += done["requests"]
+            for name in cached:
+                url = servers[name][0]
+                while offset[name] < load.warm_entries * workers:
+                    done = wrk(binary, url, paths, load.connections, 3, offset[name])
+                    offset[name] += done["requests"]
             measured_from = dict(offset)
             # One worker's /metrics counts every search of the run (each worker has its own).
-            counted = servers["kb-warm"][0] if workers == 1 else None
-            before = search_counts(counted) if counted else None
-            segments: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
+            before = {name: search_counts(servers[name][0]) for name in cached if workers == 1}
+            segments: dict[str, list[dict[str, Any]]] = {t.name: [] for t in chosen}
             seconds = load.duration_s // load.rounds
             for _ in range(load.rounds):
-                for t in targets:
+                for t in chosen:
                     url = servers[t.name][0]
                     result = wrk(binary, url, paths, load.connections, seconds, offset[t.name])
                     offset[t.name] += result["requests"]
                     segments[t.name].append(result)
-            shares: dict[str, Any] = {}
-            if counted and before is not None:
+            shares: dict[str, dict[str, Any]] = {}
+            for name, counts in before.items():
                 searches, hits = (
-                    a - b for a, b in zip(search_counts(counted), before, strict=True)
+                    a - b for a, b in zip(search_counts(servers[name][0]), counts, strict=True)
                 )
-                shares["searched_share"] = (searches - hits) / searches if searches else None
-            for t in targets:
+                shares[name] = {
+                    "searched_share": (searches - hits) / searches if searches else None
+                }
+            for t in chosen:
                 rows.append(
                     {
                         "corpus": corpus,
@@ -331,11 +343,19 @@ def run(
                         "log_from": measured_from[t.name],
                         "log_to": offset[t.name],
                         "log_length": len(queries),
-                        **(shares if t.name == "kb-warm" else {}),
+                        **shares.get(t.name, {}),
+                        **_search_path(t, servers[t.name][0]),
                         "worker_rss_mb": worker_memory_mb(servers[t.name][1].pid),
                     }
                 )
     return rows
+
+
+def _search_path(target: Target, url: str) -> dict[str, Any]:
+    """How a kb target searched, as its /readyz says ("words" or "semantic"); nothing for bare."""
+    if target.name == "bare":
+        return {}
+    return {"search_path": httpx.get(url + "/readyz", timeout=10).json().get("search")}
 
 
 def _combined(segments: list[dict[str, Any]]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from kb.engine.search import SearchEngine, SearchRequest
 from kb.engine.snapshot import Snapshot, SnapshotHolder
 
 EDITS = 3  # incremental rebuilds measured per corpus (median reported)
+VECTORS_PHASE = "section vectors (embedding)"
 
 # (phase, module, function): the indexer's steps, timed where build_index calls them.
 PHASES: tuple[tuple[str, str, str], ...] = (
@@ -46,6 +47,8 @@ PHASES: tuple[tuple[str, str, str], ...] = (
     ("Whoosh segments + commit", "indexer.build", "_commit_segments"),
     ("Whoosh update", "indexer.build", "_update_whoosh"),
     ("vocabulary + articles", "indexer.build", "_write_metadata"),
+    # Only on the semantic path: the texts with no vector known embedded, the vectors written.
+    (VECTORS_PHASE, "indexer.vectors", "write"),
     ("fsync + publish", "indexer.layout", "publish"),
 )
 

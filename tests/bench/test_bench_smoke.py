@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from indexer import encoder
 from tests.helpers.clock import booted_moments_ago
 
 REPO = Path(__file__).resolve().parents[2]
@@ -170,3 +171,43 @@ def test_quality_and_profile_rows(results: dict[str, Any]) -> None:
     phases = {p["phase"]: p for p in results["profile"]["phases"]}
     assert phases["whole search (SearchEngine.search)"]["seconds"] > 0
     assert all(finite(p, "seconds", "share") for p in phases.values())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not encoder.available(), reason="kb[semantic] is not installed")
+def test_semantic_rows_set_both_paths_side_by_side(
+    quick_run: Path, results: dict[str, Any]
+) -> None:
+    """The semantic step builds, searches and serves the same corpus by words and by meaning as
+    well: build time per 1,000 sections with texts embedded only where no vector was kept,
+    in-process latency with every cache off taken on each path, and warm HTTP rows with each
+    server's search path and worker memory beside the bare endpoint; the report has its section."""
+    sem = results["semantic"]
+    builds = {(r["path"], r["build"]): r for r in sem["builds"]}
+    assert set(builds) == {("words", "first"), ("semantic", "first"), ("semantic", "unchanged")}
+    for row in builds.values():
+        assert row["sections"] > 0 and finite(row, "build_s", "per_1000_sections_s"), row
+    assert builds[("words", "first")]["embedded"] == 0
+    assert builds[("semantic", "first")]["embedded"] > 0
+    assert (
+        builds[("semantic", "first")]["vectors_s"] > 0
+        and builds[("words", "first")]["fit_s"] is None
+    )
+    assert builds[("semantic", "unchanged")]["embedded"] == 0
+
+    search = {r["path"]: r for r in sem["search"]}
+    assert {p: r["answered_by"] for p, r in search.items()} == {
+        "words": "words",
+        "semantic": "semantic",
+    }
+    for row in search.values():
+        assert row["n"] > 0 and row["errors"] == 0 and finite(row, "p50_ms", "p99_ms"), row
+
+    http = {r["target"]: r for r in sem["http"] if r["workers"] == 1}
+    assert set(http) == {"bare", "kb-warm", "kb-semantic"}
+    assert http["kb-warm"]["search_path"] == "words"
+    assert http["kb-semantic"]["search_path"] == "semantic"
+    for row in http.values():
+        assert row["status_errors"] == 0 and finite(row, "rps", "p99_ms"), row
+        assert row["worker_rss_mb"] > 10, row
+    assert "## Semantic path" in (quick_run / "RESULTS.md").read_text(encoding="utf-8")

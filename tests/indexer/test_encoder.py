@@ -50,3 +50,20 @@ def test_the_pinned_model_embeds_meaning() -> None:
     assert found.shape == (3, encoder.DIMENSIONS)
     assert np.allclose(np.linalg.norm(found, axis=1), 1.0, atol=1e-4)
     assert found[0] @ found[1] > found[0] @ found[2] + 0.3
+
+
+def test_a_texts_vector_does_not_depend_on_the_texts_run_with_it() -> None:
+    """A text's vector is the same bytes embedded alone or batched with texts of other lengths (so
+    a vector kept by its text's key, or embedded by any worker, is the one a build would make)."""
+    texts = [
+        "Refund",
+        "How do I reset my password?",
+        "Returns and refunds > Start a return\n"
+        + "Pack the item in its box and print the label. " * 12,
+        "Track your order > Where is my package\nThe tracking link in your email shows each step.",
+        "word " * 400,
+    ]
+    model = encoder.shared_encoder()
+    alone = np.stack([model.embed([t], batch=1)[0] for t in texts])
+    for batch in (2, len(texts)):
+        assert model.embed(texts, batch=batch).tobytes() == alone.tobytes(), batch
