@@ -3,8 +3,8 @@
 Parsing, rendering and indexing are pure Python, so threads would not help; worker processes do. A
 full build (`ShardedIndexing`) gives each worker a contiguous share of the files to parse and write
 as one Whoosh segment; an incremental build with many changed files parses them in batches
-(`parse_sources`). The section texts a build has no vector for are embedded in batches by workers
-that each load the sentence model once (`embed_texts`). A small help center (or a few changed
+(`parse_sources`). The section texts a build has no vector for are embedded by workers that each
+load the sentence model once (`embed_texts`). A small help center (or a few changed
 files, or a few texts to embed) is handled in the calling process, where starting workers would
 cost more than it saves.
 """
@@ -45,10 +45,10 @@ PARALLEL_MIN = 200  # sources to parse before worker processes pay for their sta
 # work grows with the Markdown, not the file count; a small help center is as fast in one process.
 PARALLEL_BYTES = 256 * 1024
 BATCH = 25  # sources per task: few enough round trips, small enough to keep both workers busy
-# Texts to embed before workers pay for their start and for each loading the sentence model: a
-# text takes tens of milliseconds to embed, a worker a few tenths of a second to start.
+# Texts to embed before workers pay for their start and for each loading the sentence model
+# (docs/performance.md, "The semantic path").
 EMBED_MIN = 64
-EMBED_BATCH = 16  # texts per task: the tasks' ends even out between the workers
+EMBED_BATCH = 16  # texts per task: the workers finish close together, with few round trips
 
 
 def parse_sources(
