@@ -308,12 +308,12 @@ def evaluate(
     from kb import evaluate as ev
 
     try:
+        rows = [r for f in files for r in ev.load_labeled(f)]  # before any index is built
         searcher = _engine(content, index_dir, cached=False).searcher
         if blend is not None:
             from kb.engine.blend import Blend
 
             searcher.blend = Blend.load(blend)
-        rows = [r for f in files for r in ev.load_labeled(f)]
         result = ev.report(searcher, rows, baseline)
     except KbError as exc:
         _fail(str(exc))
@@ -398,8 +398,8 @@ def calibrate(
     if not files and not from_analytics:
         _fail("give labeled query files, or --from-analytics, or both")
     try:
+        rows = [r for f in files or [] for r in ev.load_labeled(f)]  # before any index is built
         searcher = _engine(content, index_dir, cached=False).searcher
-        rows = [r for f in files or [] for r in ev.load_labeled(f)]
     except KbError as exc:
         _fail(str(exc))
     snap = searcher.holder.get()
@@ -494,10 +494,11 @@ def fit_blend(
             file, *where = spec.split("@")
             content = Path(where[0]) if where else None
             index_dir = Path(where[1]) if len(where) > 1 else None
+            labeled = ev.load_labeled(Path(file))  # before any index is built
             engine = _engine(content, index_dir, cached=False).searcher
             if engine.mode(engine.holder.get()) != "semantic":
                 _fail(f"{spec}: the index has no vectors (is kb[semantic] installed?)")
-            engines.append((engine, ev.load_labeled(Path(file))))
+            engines.append((engine, labeled))
         blend, rows = ev.fit_blend(engines)
     except KbError as exc:
         _fail(str(exc))

@@ -50,7 +50,8 @@ def test_index_reports_skipped_files_and_strict_fails(tmp_path: Path) -> None:
 
 
 def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
-    """A missing content folder or labeled file is one clear line and exit code 1."""
+    """A missing content folder or labeled file is one clear line and exit code 1, given before
+    any index is built."""
     missing = run("index", "--content", str(tmp_path / "nope"), "--index", str(tmp_path / "ix"))
     assert missing.returncode == 1 and "content folder not found" in missing.stderr
     assert "Traceback" not in missing.stderr
@@ -63,6 +64,7 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
         str(CONTENT),
     )
     assert no_file.returncode == 1 and "cannot read" in no_file.stderr
+    assert not (tmp_path / "ix").exists()
     # a setting out of range, or a typo language with no word list: named, for any command
     for env, name in (
         ({"KB_CACHE_SIZE": "-5"}, "KB_CACHE_SIZE"),
