@@ -11,6 +11,7 @@ import pytest
 
 from indexer import build_index
 from kb.config import Settings
+from tests.helpers.once import built_once
 from tests.helpers.server import client, make_settings, serve
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,6 +25,25 @@ def default_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     index_dir = tmp_path_factory.mktemp("default") / "index"
     build_index(CONTENT, index_dir)
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped help center as `kb index` builds it (with section vectors where kb[semantic] is
+    installed), built once per run for all its processes; read-only: `index_copy` is the one to use."""
+
+    def build(folder: Path) -> None:
+        make_settings(folder / "index", CONTENT).build_index()
+
+    return built_once(tmp_path_factory, "built-index", build) / "index"
+
+
+@pytest.fixture()
+def index_copy(tmp_path: Path, built_index: Path) -> Path:
+    """A writable copy of `built_index` in tmp_path/index: what `kb index` leaves, without the wait."""
+    target = tmp_path / "index"
+    shutil.copytree(built_index, target)
+    return target
 
 
 @pytest.fixture()

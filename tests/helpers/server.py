@@ -78,9 +78,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def serve_process(tmp_path: Path, content: Path, workers: int, **env: str) -> Iterator[str]:
-    """`kb serve --workers N` of this checkout (its own code, not an installed copy's) as a process on
-    a free loopback port, every worker ready; yields the base URL; it must end with 0 on SIGTERM."""
+def serve_process(
+    tmp_path: Path, content: Path, index: Path, workers: int, **env: str
+) -> Iterator[str]:
+    """`kb serve --workers N` of this checkout (its own code, not an installed copy's) over `index`
+    (built first when it has no version) as a process on a free loopback port, every worker ready;
+    yields the base URL; it must end with 0 on SIGTERM."""
     port = free_port()
     environ = {
         **os.environ,
@@ -90,7 +93,7 @@ def serve_process(tmp_path: Path, content: Path, workers: int, **env: str) -> It
         **env,
     }
     cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", str(workers)]
-    cmd += ["--content", str(content), "--index", str(tmp_path / "index")]
+    cmd += ["--content", str(content), "--index", str(index)]
     log = tmp_path / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(

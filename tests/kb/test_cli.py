@@ -76,10 +76,10 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
             assert "Traceback" not in bad.stderr
 
 
-def test_eval_prints_metrics_baseline_and_reliability(tmp_path: Path) -> None:
+def test_eval_prints_metrics_baseline_and_reliability(index_copy: Path) -> None:
     """`kb eval --baseline` prints the metrics table beside the baseline and a reliability table."""
     result = run(
-        "eval", str(SHARED / "eval" / "dev.jsonl"), "--baseline", "--index", str(tmp_path / "ix")
+        "eval", str(SHARED / "eval" / "dev.jsonl"), "--baseline", "--index", str(index_copy)
     )
     assert result.returncode == 0, result.stderr
     for word in (
@@ -92,9 +92,7 @@ def test_eval_prints_metrics_baseline_and_reliability(tmp_path: Path) -> None:
     ):
         assert word in result.stdout
     as_json = json.loads(
-        run(
-            "eval", str(SHARED / "eval" / "dev.jsonl"), "--json", "--index", str(tmp_path / "ix")
-        ).stdout
+        run("eval", str(SHARED / "eval" / "dev.jsonl"), "--json", "--index", str(index_copy)).stdout
     )
     assert 0 <= as_json["kb"]["all"]["hit@1"] <= 1 and "ece" in as_json
 

@@ -21,11 +21,11 @@ def total(text: str, name: str, **labels: str) -> float:
     )
 
 
-def test_every_scrape_of_two_workers_counts_every_search(tmp_path: Path) -> None:
+def test_every_scrape_of_two_workers_counts_every_search(tmp_path: Path, index_copy: Path) -> None:
     """After N searches spread over two workers, every scrape, on fresh and on kept-alive
     connections, reports exactly N searches, and the request total never goes down between scrapes."""
     n = 60
-    with serve_process(tmp_path, CONTENT, workers=2) as base:
+    with serve_process(tmp_path, CONTENT, index_copy, workers=2) as base:
         for i in range(n):  # a fresh connection each: the kernel spreads them over both workers
             with httpx.Client(base_url=base, timeout=10) as c:
                 assert (

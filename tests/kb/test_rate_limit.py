@@ -35,7 +35,7 @@ def searches_until_limited(
 
 
 def test_two_workers_allow_the_configured_number_per_client_and_exempt_networks(
-    tmp_path: Path,
+    tmp_path: Path, index_copy: Path
 ) -> None:
     """With two workers, a client gets the configured number of requests a minute (±1 refilled
     meanwhile), then a JSON 429 with Retry-After; a client named by a trusted proxy's
@@ -45,7 +45,7 @@ def test_two_workers_allow_the_configured_number_per_client_and_exempt_networks(
         "KB_RATE_LIMIT_EXEMPT": json.dumps(["198.51.100.0/24"]),
         "KB_TRUSTED_PROXIES": json.dumps(["127.0.0.1"]),
     }
-    with serve_process(tmp_path, CONTENT, workers=2, **env) as base:
+    with serve_process(tmp_path, CONTENT, index_copy, workers=2, **env) as base:
         allowed, refused = searches_until_limited(base, 3 * PER_MINUTE)
         assert PER_MINUTE - 1 <= allowed <= PER_MINUTE + 1
         assert refused is not None and refused.headers["content-type"] == "application/json"

@@ -105,10 +105,10 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
 
 @contextmanager
 def two_workers(
-    tmp_path: Path, **extra_env: str
+    tmp_path: Path, index: Path, **extra_env: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], list[str]]]:
-    """`kb serve --workers 2` on a free port, ready: its URL, process and command; on leaving, it
-    must end with 0 on SIGTERM."""
+    """`kb serve --workers 2` over `index` on a free port, ready: its URL, process and command; on
+    leaving, it must end with 0 on SIGTERM."""
     port = free_port()
     env = {
         **os.environ,
@@ -118,7 +118,7 @@ def two_workers(
         **extra_env,
     }
     cmd = [sys.executable, "-m", "kb", "serve", "--port", str(port), "--workers", "2"]
-    cmd += ["--content", str(CONTENT), "--index", str(tmp_path / "index")]
+    cmd += ["--content", str(CONTENT), "--index", str(index)]
     with (tmp_path / "server.log").open("w") as log:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -133,11 +133,11 @@ def two_workers(
         assert proc.wait(timeout=60) == 0
 
 
-def test_workers_share_a_burst_of_kept_alive_connections(tmp_path: Path) -> None:
+def test_workers_share_a_burst_of_kept_alive_connections(tmp_path: Path, index_copy: Path) -> None:
     """Sixteen connections opened back to back (as a load balancer's pool or a load test opens
     them) are spread over both workers, each listening on a socket of its own: not all accepted by
     the worker that woke first, leaving the other idle."""
-    with two_workers(tmp_path) as (base, proc, _):
+    with two_workers(tmp_path, index_copy) as (base, proc, _):
         host, port = base.removeprefix("http://").split(":")
         connections = [socket.create_connection((host, int(port)), timeout=10) for _ in range(16)]
         try:
@@ -152,7 +152,7 @@ def test_workers_share_a_burst_of_kept_alive_connections(tmp_path: Path) -> None
 
 
 def test_where_ports_cannot_be_shared_uvicorns_supervisor_serves_on_one_socket(
-    tmp_path: Path,
+    tmp_path: Path, index_copy: Path
 ) -> None:
     """On a platform without SO_REUSEPORT (simulated: removed from the socket module of every process
     the server starts), `kb serve --workers 2` falls back to uvicorn's own supervisor: both workers
@@ -162,13 +162,13 @@ def test_where_ports_cannot_be_shared_uvicorns_supervisor_serves_on_one_socket(
     shim.mkdir()
     (shim / "sitecustomize.py").write_text("import socket\n\ndel socket.SO_REUSEPORT\n")
     path = os.pathsep.join([str(shim), *filter(None, [os.environ.get("PYTHONPATH")])])
-    with two_workers(tmp_path, PYTHONPATH=path) as (base, _, _):
+    with two_workers(tmp_path, index_copy, PYTHONPATH=path) as (base, _, _):
         assert _listening_sockets(int(base.rsplit(":", 1)[1])) == 1
         for _ in range(10):  # fresh connections
             with httpx.Client(base_url=base, timeout=10) as c:
                 assert c.get("/search", params={"q": "refund"}).status_code == 200
     (tmp_path / "shared").mkdir()
-    with two_workers(tmp_path / "shared") as (base, _, _):
+    with two_workers(tmp_path / "shared", index_copy) as (base, _, _):
         assert _listening_sockets(int(base.rsplit(":", 1)[1])) == 2
 
 
@@ -196,11 +196,13 @@ def _get(conn: socket.socket, path: str) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-def test_a_worker_that_dies_is_replaced_and_a_port_in_use_fails_at_once(tmp_path: Path) -> None:
+def test_a_worker_that_dies_is_replaced_and_a_port_in_use_fails_at_once(
+    tmp_path: Path, index_copy: Path
+) -> None:
     """A worker killed outright is replaced (the other keeps serving), SIGTERM still ends the server
     with 0; a port another program holds, or an app the workers cannot build, stops `kb serve
     --workers 2` at once, non-zero."""
-    with two_workers(tmp_path) as (base, proc, cmd):
+    with two_workers(tmp_path, index_copy) as (base, proc, cmd):
         first = _workers(proc.pid)
         os.kill(first[0], signal.SIGKILL)
         deadline = time.monotonic() + 60

@@ -210,12 +210,13 @@ def test_internal_articles_need_the_agent_key(guarded_server: GuardedServer) -> 
 
 
 @pytest.mark.parametrize("log_format", ["json", "text"])
-def test_keys_never_appear_in_the_server_log(tmp_path: Path, log_format: str) -> None:
+def test_keys_never_appear_in_the_server_log(
+    tmp_path: Path, index_copy: Path, log_format: str
+) -> None:
     """kb serve's whole log output (debug level) never contains an admin or agent key, right or wrong."""
     from tests.load.process import kb_serve
 
-    index = tmp_path / "index"
-    build_index(CONTENT, index)
+    index = index_copy  # as `kb index` leaves it: the reindex below builds on it
     wrong_admin, wrong_agent = "wrong-admin-key-abcdef0123", "wrong-agent-key-abcdef0123"
     env = {
         "KB_ADMIN_KEY": ADMIN_KEY,
