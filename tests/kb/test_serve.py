@@ -107,8 +107,8 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
 def two_workers(
     tmp_path: Path, index: Path, **extra_env: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], list[str]]]:
-    """`kb serve --workers 2` over `index` on a free port, ready: its URL, process and command; on
-    leaving, it must end with 0 on SIGTERM."""
+    """`kb serve --workers 2` over `index` on a free port, both workers ready: its URL, process and
+    command; on leaving, it must end with 0 on SIGTERM."""
     port = free_port()
     env = {
         **os.environ,
@@ -124,7 +124,7 @@ def two_workers(
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while not (_ready(base) and len(_workers(proc.pid)) == 2):
+        while not (_ready(base) and len(_workers(proc.pid)) == 2 and _started(tmp_path) == 2):
             assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
             time.sleep(0.2)
         yield base, proc, cmd
@@ -206,7 +206,11 @@ def test_a_worker_that_dies_is_replaced_and_a_port_in_use_fails_at_once(
         first = _workers(proc.pid)
         os.kill(first[0], signal.SIGKILL)
         deadline = time.monotonic() + 60
-        while not (len(_workers(proc.pid)) == 2 and set(_workers(proc.pid)) != set(first)):
+        while not (
+            len(_workers(proc.pid)) == 2
+            and set(_workers(proc.pid)) != set(first)
+            and _started(tmp_path) == 3  # the replacement accepts: its socket's queue is served
+        ):
             assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
             time.sleep(0.2)
         for _ in range(10):  # fresh connections, spread over both workers
@@ -225,6 +229,12 @@ def test_a_worker_that_dies_is_replaced_and_a_port_in_use_fails_at_once(
     output = broken.stdout + broken.stderr
     assert broken.returncode == 3 and "cannot start: KB_DATABASE_URL" in output, output
     assert "died" not in output and "Traceback" not in output
+
+
+def _started(tmp_path: Path) -> int:
+    """How many worker processes have started their app so far (from the server's log): a worker's
+    own socket queues connections from the moment it is bound, answered once its app has started."""
+    return (tmp_path / "server.log").read_text().count("Application startup complete.")
 
 
 def _ready(base: str) -> bool:
