@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         telemetry=TELEMETRY,
+        # Starlette's trailing-slash redirect writes the decoded path into Location ("%de/" becomes
+        # "%de", a different URL); every route has one spelling, anything else is a JSON 404.
+        redirect_slashes=False,
     )
     app.state.service = service
     problems.install_handlers(app)
