@@ -147,7 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     for corpus in CORPORA:
         index = args.work / corpus.name
         if args.fresh or layout.current_version(index) is None:
-            build_index(corpus.content, index, semantic=True)
+            build_index(
+                corpus.content,
+                index,
+                semantic=True,
+                default_channels=default_content_dir() / "channels.yaml",
+            )
         indexes[corpus.name] = index
     wanted = set(filter(None, args.only.split(","))) or {c.name for c in CORPORA}
     results: dict[str, Any] = {}

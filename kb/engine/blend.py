@@ -5,7 +5,10 @@ Features of an answer, each also as its gap to the best among the answers re-ran
 blend compares answers to one question rather than questions to each other:
 
 - kb: the ranking model's logit (kb.engine.confidence), from the words' signals;
-- cosine: the question's cosine to the article's closest section or card.
+- cosine: the question's cosine to the article's closest section or card;
+- coverage and strong_coverage (no gaps): the share of the question's words the article matched,
+  anywhere and in its title, headings or questions, weighed apart from the ranking model's logit,
+  which was fitted without meaning beside it.
 
 The weights are fitted (`kb fit-blend`: logistic regression on the leading answers to labeled
 questions, is this answer right), never set by hand; `blend.json` holds the shipped fit.
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PATH = Path(__file__).with_name("blend.json")
-FEATURES = ("kb", "kb_gap", "cosine", "cosine_gap")
+FEATURES = ("kb", "kb_gap", "cosine", "cosine_gap", "coverage", "strong_coverage")
 DEPTH = 20  # answers by words re-ranked
 NEAREST = 10  # articles closest in meaning added to them when words missed them
 
@@ -44,10 +47,19 @@ class Blend:
         return self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items())
 
 
-def features(kb: list[float], cosines: list[float]) -> list[dict[str, float]]:
-    """The blend's features of each answer to one question."""
+def features(
+    kb: list[float], cosines: list[float], signals: list[dict[str, float]]
+) -> list[dict[str, float]]:
+    """The blend's features of each answer to one question (`signals`: each one's words' signals)."""
     best_kb, best_cos = max(kb, default=0.0), max(cosines, default=0.0)
     return [
-        {"kb": k, "kb_gap": k - best_kb, "cosine": c, "cosine_gap": c - best_cos}
-        for k, c in zip(kb, cosines, strict=True)
+        {
+            "kb": k,
+            "kb_gap": k - best_kb,
+            "cosine": c,
+            "cosine_gap": c - best_cos,
+            "coverage": s["coverage"],
+            "strong_coverage": s["strong_coverage"],
+        }
+        for k, c, s in zip(kb, cosines, signals, strict=True)
     ]

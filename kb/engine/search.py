@@ -334,22 +334,31 @@ class SearchEngine:
         self, snap: Snapshot, aq: AnalyzedQuery, req: SearchRequest, candidates: list[Candidate]
     ) -> dict[str, float]:
         """Each leading answer's cosine to the question as corrected, after the articles closest in
-        meaning are added behind the leading answers by words (unfiltered searches only: a
-        filter is a property of chunks, known to the words' path)."""
+        meaning are put behind the leading answers by words: moved up when words ranked them
+        lower, added when words missed them (unfiltered searches only: a filter is a property of
+        chunks, known to the words' path)."""
         vectors = snap.semantic
         assert vectors is not None
         query = self.query_vectors(aq.did_you_mean or aq.text)
-        if not req.filters:
-            known = {c.article for c in candidates}
-            extra = []
-            for article_id in vectors.nearest(query, blending.NEAREST):
-                article = snap.articles.get(article_id)
-                if article_id in known or article is None or not article.sections:
-                    continue
-                if article.audience == "internal" and not req.internal:
-                    continue
-                extra.append(Candidate(article=article_id, score=0.0, hits=[]))
-            candidates[blending.DEPTH : blending.DEPTH] = extra
+        place = {c.article: i for i, c in enumerate(candidates)}
+        lower: list[int] = []
+        extra: list[Candidate] = []
+        for article_id in vectors.nearest(query, blending.NEAREST):
+            at = place.get(article_id)
+            if at is not None:
+                if at >= blending.DEPTH:
+                    lower.append(at)
+                continue
+            article = snap.articles.get(article_id)
+            if req.filters or article is None or not article.sections:
+                continue
+            if article.audience == "internal" and not req.internal:
+                continue
+            extra.append(Candidate(article=article_id, score=0.0, hits=[]))
+        moved = [candidates[i] for i in sorted(lower)]
+        for i in sorted(lower, reverse=True):
+            del candidates[i]
+        candidates[blending.DEPTH : blending.DEPTH] = moved + extra
         head = candidates[: blending.DEPTH + blending.NEAREST]
         found = vectors.cosines(query, [c.article for c in head])
         for c, (_, anchor) in zip(head, found, strict=True):
@@ -508,7 +517,9 @@ class SearchEngine:
         cosine and its lead over the next answer's become confidence signals."""
         head = candidates[:depth]
         kb = [model.rank_logit(c.signals) for c in head]
-        feats = blending.features(kb, [cosines.get(c.article, (0.0, 0.0))[0] for c in head])
+        feats = blending.features(
+            kb, [cosines.get(c.article, (0.0, 0.0))[0] for c in head], [c.signals for c in head]
+        )
         for c, f in zip(head, feats, strict=True):
             c.signals.update(f)
             # the cosine on the content's own scale (kb.engine.practice): a confidence signal
