@@ -26,8 +26,8 @@ HERE = Path(__file__).parent
 )
 def test_plausible_by_meaning_with_nothing_fitted_on_its_labels(tmp_path: Path) -> None:
     """On the Plausible docs, with the blend and the confidence prior fitted without Plausible's
-    labels (Hugo and the shipped help center only): hit@1 ≥ 0.85 and ≥ 1.3× plain BM25 (SQLite
-    FTS5), paraphrases ≥ 0.6, ECE ≤ 0.1, off-topic fallback ≥ 0.8 with answered ≥ 0.8."""
+    labels (Hugo and the shipped help center only): hit@1 ≥ 0.87 and ≥ 1.35× plain BM25 (SQLite
+    FTS5), paraphrases ≥ 0.67, ECE ≤ 0.08, off-topic fallback ≥ 0.8 with answered ≥ 0.85."""
     index = tmp_path / "index"
     build_index(PLAUSIBLE, index, semantic=True, default_channels=CONTENT / "channels.yaml")
     service = Service(make_settings(index, PLAUSIBLE))
@@ -47,7 +47,7 @@ def test_plausible_by_meaning_with_nothing_fitted_on_its_labels(tmp_path: Path) 
     snap = engine.holder.get()
     base = evaluate.metrics(evaluate.Baseline(snap).run(rows, snap, engine.lexicon))
     m = groups["all"]
-    assert m["hit@1"] >= 0.85 and m["hit@1"] >= 1.3 * base["hit@1"], (m, base)
-    assert groups["kind:paraphrase"]["hit@1"] >= 0.6, groups["kind:paraphrase"]
-    assert m["fallback_acc"] >= 0.8 and m["answered"] >= 0.8, m
-    assert evaluate.calibration(outcomes)[1] <= 0.1
+    assert m["hit@1"] >= 0.87 and m["hit@1"] >= 1.35 * base["hit@1"], (m, base)
+    assert groups["kind:paraphrase"]["hit@1"] >= 0.67, groups["kind:paraphrase"]
+    assert m["fallback_acc"] >= 0.8 and m["answered"] >= 0.85, m
+    assert evaluate.calibration(outcomes)[1] <= 0.08
