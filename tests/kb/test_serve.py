@@ -67,7 +67,10 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
         threads = [threading.Thread(target=traffic) for _ in range(4)]
         for t in threads:
             t.start()
-        time.sleep(1)
+        deadline = time.monotonic() + 60
+        while sent[0] <= 20:  # the traffic is flowing before the build starts
+            assert time.monotonic() < deadline and not failures, failures
+            time.sleep(0.05)
         (content / "gift-cards.md").write_text(
             "---\ntitle: Gift cards\ntopic: billing\n---\n## Redeem a gift card\n\n"
             "Enter the claim code from the back of the gift card in your account.\n",
@@ -81,7 +84,12 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
             timeout=120,
         )
         assert built.returncode == 0, built.stderr
-        time.sleep(2)
+        deadline = time.monotonic() + 60
+        # The traffic goes on through the switch, until every worker answers from the new version
+        # (each looks for it every KB_RELOAD_INTERVAL_S; a fresh connection lands on either).
+        while old in {httpx.get(f"{base}/readyz").json()["version"] for _ in range(20)}:
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
         stop.set()
         for t in threads:
             t.join()
