@@ -20,7 +20,7 @@ CONTENT = REPO / "content"
 SHARED = REPO.parent / "shared"
 
 # `make check` runs the property tests on a quarter of their inputs (`--hypothesis-profile=check`,
-# applied by tests/reliability/budget.py); `make test` runs them all.
+# applied by tests/helpers/budget.py); `make test` runs them all.
 settings.register_profile("check", max_examples=25)
 
 
