@@ -6,12 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer import build_index, encoder, layout, vectors
 from kb import evaluate
 from kb.engine import practice
 from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.semantic import QueryEncoder
 from kb.web.service import Service
 from tests.conftest import CONTENT
 from tests.helpers.server import make_settings
@@ -152,6 +154,17 @@ def test_content_the_shipped_model_was_labeled_on_keeps_it(
     assert version is not None
     practice.prepare_version(version, other, semantic=True, language="en")
     assert (version / layout.CONFIDENCE).exists()
+
+
+def test_questions_remembered_in_batches_have_the_vectors_they_have_alone() -> None:
+    """Questions embedded ahead in batches, as a confidence fit does, are answered with the very
+    vector each gets when it is asked alone (case and spacing folded as a search folds them)."""
+    questions = [f"how do I {w} my order" for w in ("track", "cancel", "return")]
+    questions += ["refund", "Where is   my PARCEL", "cancel subscription for my netflix"] * 7
+    ahead = QueryEncoder()
+    ahead.remember(questions)
+    for q in questions:
+        assert np.array_equal(ahead(q), QueryEncoder()(q)), q
 
 
 def test_lookalikes_apply_the_contents_tasks_to_another_subject() -> None:
