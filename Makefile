@@ -27,10 +27,12 @@ test: $(STAMP)
 ## The fast lane: lint, types, import contracts and every test that needs no browser, database
 ## server or Docker engine, spread over the machine's cores (pytest-xdist). The tests marked slow
 ## are left to `make test` too: the load test, the benchmark's smoke run, the runs over the real
-## corpora in ../shared and the two longest build-fault tests.
+## corpora in ../shared and the two longest build-fault tests. The property tests get a quarter of
+## their inputs here (the `check` Hypothesis profile, tests/helpers/budget.py), all of them there.
 check: $(STAMP)
 	$(MAKE) lint
-	$(BIN)/pytest -q -n auto --dist worksteal -m "not browser and not postgres and not docker and not slow"
+	$(BIN)/pytest -q -n auto --dist worksteal -m "not browser and not postgres and not docker and not slow" \
+		--hypothesis-profile=check
 
 lint: $(STAMP)
 	$(BIN)/ruff check kb indexer tests bench

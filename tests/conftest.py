@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from indexer import build_index
 from kb.config import Settings
@@ -17,6 +18,10 @@ from tests.helpers.server import client, make_settings, serve
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
 SHARED = REPO.parent / "shared"
+
+# `make check` runs the property tests on a quarter of their inputs (`--hypothesis-profile=check`,
+# applied by tests/helpers/budget.py); `make test` runs them all.
+settings.register_profile("check", max_examples=25)
 
 
 @pytest.fixture(scope="session")

@@ -231,9 +231,11 @@ def cosine_scale(snap: Snapshot, engine: SearchEngine) -> tuple[float, float]:
             return 0.0, None
         return float(body["answers"][0]["signals"]["cosine"]), body["answers"][0]["article"]
 
-    hit = [c for q, a in positives for c, got in [top(q)] if got in right(q, a)]
     n_neg = int(len(positives) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE))
-    missed = [top(q)[0] for q in negatives(articles, n_neg, rng)]
+    asked = negatives(articles, n_neg, rng)
+    local.query_vectors.remember(q[:400] for q in [*(q for q, _ in positives), *asked])
+    hit = [c for q, a in positives for c, got in [top(q)] if got in right(q, a)]
+    missed = [top(q)[0] for q in asked]
     low, high = statistics.median(missed or [0.0]), statistics.median(hit or [1.0])
     return low, max(high, low + 0.05)
 
@@ -306,7 +308,9 @@ def lookalike_rows(snap: Snapshot, engine: SearchEngine, count: int) -> list[Row
     rng = random.Random(seed)
     local = _local(snap, engine)
     found: list[Row] = []
-    for q in lookalikes(answerable(list(snap.articles.values()), rng), count, rng):
+    asked = lookalikes(answerable(list(snap.articles.values()), rng), count, rng)
+    local.query_vectors.remember(asked)
+    for q in asked:
         try:
             body = local.search(SearchRequest(q=q, limit=1, explain=True))
         except KbError:

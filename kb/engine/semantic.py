@@ -7,6 +7,7 @@ is the best of its rows'. `nearest` finds the articles closest in meaning, which
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from indexer import encoder, vectors
 from kb.engine.cache import LRU
 
 QUERY_VECTORS = 4096  # query vectors kept per worker: one row of encoder.DIMENSIONS floats each
+# Questions per run of the model when many are embedded at once: questions are short, so a batch pads
+# little, and one run of a batch costs less CPU than a run each (docs/performance.md, "Practice").
+QUESTION_BATCH = 16
 
 
 @dataclass
@@ -79,9 +83,22 @@ class QueryEncoder:
         self._cache: LRU[str, encoder.Vectors] = LRU(size)
 
     def __call__(self, text: str) -> encoder.Vectors:
-        key = " ".join(text.lower().split())
+        key = _key(text)
         found = self._cache.get(key)
         if found is None:
             found = encoder.shared_encoder().embed([key])[0]
             self._cache.put(key, found)
         return found
+
+    def remember(self, texts: Iterable[str]) -> None:
+        """Embed in batches the questions not remembered yet, and remember them: questions about to
+        be asked one by one then cost less (a text's vector is the same in a batch or alone)."""
+        keys = list(dict.fromkeys(k for k in map(_key, texts) if k and self._cache.get(k) is None))
+        if keys:
+            found = encoder.shared_encoder().embed(keys, batch=QUESTION_BATCH)
+            for key, vector in zip(keys, found, strict=True):
+                self._cache.put(key, vector)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())

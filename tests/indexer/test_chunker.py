@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from indexer.chunker import plain_text, render, split_sections, strip_templates
 from tests.conftest import CONTENT
+from tests.helpers.budget import examples
 
 NESTED = """# Returns and refunds
 
@@ -226,7 +227,7 @@ def test_the_inline_shortcut_renders_exactly_what_python_markdown_renders() -> N
         max_size=40,
     ).map("".join)
 )
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=examples(300), deadline=None, database=None)
 def test_the_inline_shortcut_is_exact_on_any_text(md_text: str) -> None:
     """On any mix of words and Markdown's syntax characters, kb's rendering equals Python-Markdown's."""
     assert render(md_text) == _python_markdown(md_text)
@@ -340,7 +341,7 @@ def test_plain_paragraphs_and_lists_render_exactly_what_python_markdown_renders(
         max_size=40,
     ).map("".join)
 )
-@settings(max_examples=500, deadline=None, database=None)
+@settings(max_examples=examples(500), deadline=None, database=None)
 def test_rendering_is_exact_on_text_that_is_nearly_plain(md_text: str) -> None:
     """On words, white space, newlines, list markers and punctuation with a little block syntax
     among them, kb's rendering (paragraphs and lists shortcut included) equals Python-Markdown's."""
@@ -420,7 +421,7 @@ def test_simple_bodies_find_the_headings_markdown_it_finds() -> None:
 
 
 @given(st.lists(st.sampled_from(HEADING_LINES), max_size=12).map("\n".join))
-@settings(max_examples=500, deadline=None, database=None)
+@settings(max_examples=examples(500), deadline=None, database=None)
 def test_headings_are_markdown_its_on_any_mix_of_lines(body: str) -> None:
     """On any sequence of paragraph, list, heading, code, quote, table and HTML lines, the headings
     found are markdown-it's."""

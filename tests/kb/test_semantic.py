@@ -6,12 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer import build_index, encoder, layout, vectors
 from kb import evaluate
 from kb.engine import practice
 from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.semantic import QueryEncoder
 from kb.web.service import Service
 from tests.conftest import CONTENT
 from tests.helpers.server import make_settings
@@ -67,11 +69,11 @@ def test_the_semantic_path_answers_where_the_version_has_vectors(semantic_index:
 
 
 def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(
-    content_copy: Path,
+    content_copy: Path, index_copy: Path
 ) -> None:
     """An incremental build that changes one article in sixteen keeps the live version's own
     confidence model; a full build fits it again, to the same model for the same content."""
-    index = content_copy.parent / "index"
+    index = index_copy  # the shipped help center as `kb index` builds it: its vectors are reused
     unlabeled(content_copy)
 
     def prepare(version: Path) -> None:
@@ -106,13 +108,16 @@ def _live(index: Path) -> Path:
     return version
 
 
-def test_kb_index_then_calibrate_refines_the_versions_own_model(tmp_path: Path) -> None:
+def test_kb_index_then_calibrate_refines_the_versions_own_model(
+    tmp_path: Path, built_index: Path
+) -> None:
     """`kb index` gives a version vectors and its own confidence model; `kb calibrate FILE` then
     refits that model with the labeled questions, keeping the cosine scale, and writes nothing to
     the shipped calibration file."""
     from tests.kb.test_cli import run
 
     index = tmp_path / "ix"
+    shutil.copytree(built_index, index)  # `kb index` builds over it, reusing its vectors
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)
     unlabeled(content)
@@ -143,11 +148,23 @@ def test_content_the_shipped_model_was_labeled_on_keeps_it(
     assert not (version / layout.CONFIDENCE).exists()
     unlabeled(content)
     other = tmp_path / "other"
+    shutil.copytree(shipped, other)  # a build over the shipped version reuses its vectors
     build_index(content, other, semantic=True)
     version = layout.current_version(other)
     assert version is not None
     practice.prepare_version(version, other, semantic=True, language="en")
     assert (version / layout.CONFIDENCE).exists()
+
+
+def test_questions_remembered_in_batches_have_the_vectors_they_have_alone() -> None:
+    """Questions embedded ahead in batches, as a confidence fit does, are answered with the very
+    vector each gets when it is asked alone (case and spacing folded as a search folds them)."""
+    questions = [f"how do I {w} my order" for w in ("track", "cancel", "return")]
+    questions += ["refund", "Where is   my PARCEL", "cancel subscription for my netflix"] * 7
+    ahead = QueryEncoder()
+    ahead.remember(questions)
+    for q in questions:
+        assert np.array_equal(ahead(q), QueryEncoder()(q)), q
 
 
 def test_lookalikes_apply_the_contents_tasks_to_another_subject() -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from indexer import layout
 from kb.engine.snapshot import Snapshot
 from kb.engine.suggest import Entry, Suggester
+from tests.helpers.budget import examples
 
 
 def reference(s: Suggester, prefix: str, limit: int, internal: bool) -> list[Entry]:
@@ -52,7 +53,7 @@ def test_typical_prefixes(default_index: Path) -> None:
     assert s.suggest("zzzz") == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=st.data())
 def test_any_prefix_matches_the_definition(default_index: Path, data: st.DataObject) -> None:
     if "s" not in _suggester_cache:  # opened once: setdefault would open a snapshot per example

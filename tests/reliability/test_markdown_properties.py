@@ -16,7 +16,7 @@ from indexer.article import Article
 from indexer.loader import Source, parse_article
 from kb.engine.snapshot import Snapshot
 from kb.errors import ArticleError, BuildError
-from tests.reliability.budget import property_settings
+from tests.helpers.budget import property_settings
 from tests.reliability.corpus import CONTENT, XSS_ARTICLE_BODIES
 from tests.reliability.sanitized import script_problems
 

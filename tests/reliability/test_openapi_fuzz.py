@@ -10,7 +10,7 @@ import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from tests.reliability.budget import property_settings
+from tests.helpers.budget import property_settings
 from tests.reliability.conftest import GuardedServer
 
 CONFIG = {

@@ -11,7 +11,7 @@ import httpx
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.reliability.budget import property_settings
+from tests.helpers.budget import property_settings
 from tests.reliability.contract import OpenApiContract
 
 MAX_QUERY = 500  # KB_MAX_QUERY_CHARS default, which the shared test server runs with
