@@ -101,7 +101,9 @@ def _keywords(sentence: str, spread: Counter[str], rng: random.Random) -> str:
     """A sentence as people search for it: its 3–5 most telling words (those in fewest
     articles), in the sentence's order."""
     words = [w for w in _WORD.findall(sentence) if w.lower() not in STOPWORDS]
-    keep = set(sorted(set(words), key=lambda w: spread[w.lower()])[: rng.randint(3, 5)])
+    # ties go by the word's place in the sentence, never by set order (which hashing varies per
+    # process): the same content gives the same practice questions, and the same model, in any run
+    keep = set(sorted(dict.fromkeys(words), key=lambda w: spread[w.lower()])[: rng.randint(3, 5)])
     return " ".join(dict.fromkeys(w for w in words if w in keep))
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,3 +45,33 @@ def test_a_model_stored_without_look_alikes_is_refined_as_one_with_none(index_co
     assert older["weights"] == none["weights"] and older["bias"] == none["bias"]
     assert older["weights"] != kept["weights"]
     assert older["cosine_scale"] == fitted["cosine_scale"] and older["labeled_rows"] == len(labeled)
+
+
+def test_practice_questions_are_the_same_in_every_process(built_index: Path) -> None:
+    """The practice questions, and so the fitted model, depend on the content alone: not on the
+    hash seed of the process that builds (Python orders sets of words differently per process)."""
+    version = layout.current_version(built_index)
+    assert version is not None
+    code = (
+        "import json, random, sys\n"
+        "from pathlib import Path\n"
+        "from indexer import article_store\n"
+        "from kb.engine import practice\n"
+        "articles = list(article_store.shared.read(Path(sys.argv[1])).values())\n"
+        "print(json.dumps(practice.answerable(articles, random.Random(7))))\n"
+    )
+
+    def asked(seed: str) -> list[list[str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(version)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        found: list[list[str]] = json.loads(done.stdout)
+        return found
+
+    first = asked("1")
+    assert len(first) > 50 and first == asked("2") == asked("3")
