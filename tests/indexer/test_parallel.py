@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 import shutil
-import signal
-import threading
-import time
 from contextlib import closing
 from pathlib import Path
 
@@ -23,6 +19,7 @@ from indexer.parallel import PARALLEL_BYTES, PARALLEL_MIN, ShardedIndexing, pars
 from indexer.schema import make_schema
 from kb.errors import ArticleError, BuildError
 from tests.conftest import CONTENT
+from tests.helpers.kill import killing_a_worker
 from tests.indexer.test_build import article, make_content
 
 
@@ -149,25 +146,11 @@ def test_a_worker_killed_mid_build_fails_the_build_and_keeps_the_live_version(
     publishes nothing and leaves no worker behind; the previous version stays live."""
     content = make_content(tmp_path / "c", 1400)
     first = build_index(content, tmp_path / "index")
-    killed: list[int] = []
-
-    def kill_a_worker() -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not killed:
-            for child in multiprocessing.active_children():
-                if child.name == "kb-index-worker" and child.pid is not None:
-                    os.kill(child.pid, signal.SIGKILL)
-                    killed.append(child.pid)
-                    break
-            time.sleep(0.002)
-
-    killer = threading.Thread(target=kill_a_worker)
-    killer.start()
-    try:
-        with pytest.raises(BuildError, match="worker process died"):
-            build_index(content, tmp_path / "index")
-    finally:
-        killer.join()
+    with (
+        killing_a_worker(lambda child: child.name == "kb-index-worker") as killed,
+        pytest.raises(BuildError, match="worker process died"),
+    ):
+        build_index(content, tmp_path / "index")
     assert killed
     assert layout.current_version(tmp_path / "index").name == first.version  # type: ignore[union-attr]
     assert not list((tmp_path / "index").glob(".build-*"))

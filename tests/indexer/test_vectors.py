@@ -5,9 +5,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-import signal
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +14,7 @@ from indexer import build_index, encoder, layout, vectors
 from indexer.parallel import EMBED_MIN
 from kb.errors import BuildError
 from tests.conftest import CONTENT
+from tests.helpers.kill import killing_a_worker
 from tests.indexer.test_build import article, make_content
 
 pytestmark = pytest.mark.skipif(not encoder.available(), reason="kb[semantic] is not installed")
@@ -102,25 +100,11 @@ def test_an_embedding_worker_killed_mid_build_fails_the_build(tmp_path: Path) ->
     shutil.copytree(CONTENT, content)
     words = build_index(content, tmp_path / "index")
     others = set(multiprocessing.active_children())
-    killed: list[int] = []
-
-    def kill_a_worker() -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not killed:
-            for child in set(multiprocessing.active_children()) - others:
-                if child.pid is not None:
-                    os.kill(child.pid, signal.SIGKILL)
-                    killed.append(child.pid)
-                    break
-            time.sleep(0.002)
-
-    killer = threading.Thread(target=kill_a_worker)
-    killer.start()
-    try:
-        with pytest.raises(BuildError, match="embedding worker process died"):
-            build_index(content, tmp_path / "index", semantic=True)
-    finally:
-        killer.join()
+    with (
+        killing_a_worker(lambda child: child not in others) as killed,
+        pytest.raises(BuildError, match="embedding worker process died"),
+    ):
+        build_index(content, tmp_path / "index", semantic=True)
     assert killed
     assert _live(tmp_path / "index").name == words.version
     assert not list((tmp_path / "index").glob(".build-*"))
