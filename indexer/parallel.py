@@ -106,15 +106,20 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
+def _pool(workers: int, initializer: Callable[[int], None]) -> ProcessPoolExecutor:
+    """`workers` processes, each started by `initializer(this process's pid)`."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_context(),
+        initializer=initializer,
+        initargs=(os.getpid(),),
+    )
+
+
 def _parse_in_workers(
     sources: Sequence[Source], known_channels: set[str] | None, workers: int
 ) -> Iterator[Article | ArticleError]:
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=_context(),
-        initializer=_exit_with_parent,
-        initargs=(os.getpid(),),
-    )
+    pool = _pool(workers, _exit_with_parent)
     try:
         futures: list[Future[list[Article | tuple[str, str]]]] = [
             pool.submit(_parse_batch, list(sources[i : i + BATCH]), known_channels)
@@ -145,12 +150,7 @@ def embed_texts(texts: Sequence[str], *, workers: int | None = None) -> Vectors:
         workers = WORKERS if many else 1
     if workers <= 1:
         return shared_encoder().embed(texts)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=_context(),
-        initializer=_start_embedding,
-        initargs=(os.getpid(),),
-    )
+    pool = _pool(workers, _start_embedding)
     try:
         futures = [
             pool.submit(_embed_batch, list(texts[i : i + EMBED_BATCH]))
