@@ -83,6 +83,11 @@ def _f(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+def _latency(r: dict[str, Any]) -> list[str]:
+    """A latency row's count and its p50, p95 and p99 in ms."""
+    return [_f(r["n"]), _f(r["p50_ms"], 3), _f(r["p95_ms"], 3), _f(r["p99_ms"], 3)]
+
+
 def _x(value: float) -> str:
     """A ratio as '×n'."""
     if value is None or math.isnan(value):
@@ -452,10 +457,7 @@ def _search_section(results: dict[str, Any]) -> list[str]:
                 r["corpus"],
                 r["engine"],
                 r["mode"],
-                _f(r["n"]),
-                _f(r["p50_ms"], 3),
-                _f(r["p95_ms"], 3),
-                _f(r["p99_ms"], 3),
+                *_latency(r),
                 _x(ratio(r["p50_ms"], fts.get("p50_ms"))),
                 _x(ratio(r["p99_ms"], fts.get("p99_ms"))),
                 _x(ratio(r["p99_ms"], tan.get("p99_ms"))),
@@ -646,10 +648,7 @@ def _semantic_section(results: dict[str, Any]) -> list[str]:
                 [
                     r["path"],
                     r["answered_by"],
-                    _f(r["n"]),
-                    _f(r["p50_ms"], 3),
-                    _f(r["p95_ms"], 3),
-                    _f(r["p99_ms"], 3),
+                    *_latency(r),
                     _x(ratio(r["p99_ms"], base.get("p99_ms"))),
                 ]
                 for r in search
