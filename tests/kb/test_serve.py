@@ -57,8 +57,11 @@ def test_workers_switch_index_under_load_and_shut_down_cleanly(tmp_path: Path) -
         stop = threading.Event()
 
         def traffic() -> None:
+            # Four clients, each asking again 50 ms after its answer: requests are in flight on
+            # both workers through the switch, and the reindex still gets the CPU it needs
+            # (unpaced clients would take both cores from it, and the test's time with them).
             with httpx.Client(base_url=base, timeout=10) as c:
-                while not stop.is_set():
+                while not stop.wait(0.05):
                     r = c.get("/search", params={"q": "where is my parcel"})
                     sent[0] += 1
                     if r.status_code != 200:

@@ -80,6 +80,7 @@ HUGO_LABELS = Path(__file__).with_name("hugo-docs.jsonl")
 HUGO_DOCS = SHARED / "corpora" / "hugo-docs" / "en"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not HUGO_DOCS.exists(), reason="shared/corpora/hugo-docs is not beside the repo"
 )
