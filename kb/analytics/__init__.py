@@ -14,29 +14,25 @@ The names below load their module on first use, so that `kb --help` does not imp
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import lazy_loader
 
 if TYPE_CHECKING:
-    from kb.analytics.privacy import mask
-    from kb.analytics.recorder import Analytics
-    from kb.analytics.report import Report, build
-    from kb.analytics.store import Store, StoreError, StoreUnavailableError
+    from kb.analytics.privacy import mask as mask
+    from kb.analytics.recorder import Analytics as Analytics
+    from kb.analytics.report import Report as Report
+    from kb.analytics.report import build as build
+    from kb.analytics.store import Store as Store
+    from kb.analytics.store import StoreError as StoreError
+    from kb.analytics.store import StoreUnavailableError as StoreUnavailableError
 
-__all__ = ["Analytics", "Report", "Store", "StoreError", "StoreUnavailableError", "build", "mask"]
-
-_HOME = {
-    "Analytics": "recorder",
-    "Report": "report",
-    "Store": "store",
-    "StoreError": "store",
-    "StoreUnavailableError": "store",
-    "build": "report",
-    "mask": "privacy",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        return getattr(import_module(f"kb.analytics.{_HOME[name]}"), name)
-    raise AttributeError(f"module 'kb.analytics' has no attribute {name!r}")
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "privacy": ["mask"],
+        "recorder": ["Analytics"],
+        "report": ["Report", "build"],
+        "store": ["Store", "StoreError", "StoreUnavailableError"],
+    },
+)

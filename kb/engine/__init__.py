@@ -11,50 +11,33 @@ The index is built by `indexer.build_index`; the engine reads it through indexer
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import lazy_loader
 
 if TYPE_CHECKING:
-    from kb.engine.browse import Page, Topic
-    from kb.engine.engine import Engine, open_engine
-    from kb.engine.results import Answer, ChannelChoice, MoreSection, SearchResult, Suggestion
-    from kb.engine.search import SearchRequest
-    from kb.engine.snapshot import Snapshot
-
-__all__ = [
-    "Answer",
-    "ChannelChoice",
-    "Engine",
-    "MoreSection",
-    "Page",
-    "SearchRequest",
-    "SearchResult",
-    "Snapshot",
-    "Suggestion",
-    "Topic",
-    "open_engine",
-]
+    from kb.engine.browse import Page as Page
+    from kb.engine.browse import Topic as Topic
+    from kb.engine.engine import Engine as Engine
+    from kb.engine.engine import open_engine as open_engine
+    from kb.engine.results import Answer as Answer
+    from kb.engine.results import ChannelChoice as ChannelChoice
+    from kb.engine.results import MoreSection as MoreSection
+    from kb.engine.results import SearchResult as SearchResult
+    from kb.engine.results import Suggestion as Suggestion
+    from kb.engine.search import SearchRequest as SearchRequest
+    from kb.engine.snapshot import Snapshot as Snapshot
 
 # kb.config and `kb serve`'s supervising process import a constant or two from the engine's
 # modules, and with them this package: the engine itself (numpy, the index readers) is imported
 # when one of these names is first used.
-_HOMES = {
-    "Answer": "kb.engine.results",
-    "ChannelChoice": "kb.engine.results",
-    "Engine": "kb.engine.engine",
-    "MoreSection": "kb.engine.results",
-    "Page": "kb.engine.browse",
-    "SearchRequest": "kb.engine.search",
-    "SearchResult": "kb.engine.results",
-    "Snapshot": "kb.engine.snapshot",
-    "Suggestion": "kb.engine.results",
-    "Topic": "kb.engine.browse",
-    "open_engine": "kb.engine.engine",
-}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "browse": ["Page", "Topic"],
+        "engine": ["Engine", "open_engine"],
+        "results": ["Answer", "ChannelChoice", "MoreSection", "SearchResult", "Suggestion"],
+        "search": ["SearchRequest"],
+        "snapshot": ["Snapshot"],
+    },
+)
