@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from kb import errors
 from kb.config import Settings
@@ -22,6 +23,16 @@ def service_of(request: Request) -> Service:
 
 
 ServiceDep = Annotated[Service, Depends(service_of)]
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's first value, as `request.headers.get` gives it (`name` in lower case:
+    an ASGI server gives header names so), without building Starlette's Headers."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def keys_match(given: str | None, keys: list[str]) -> bool:

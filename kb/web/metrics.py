@@ -259,6 +259,8 @@ class Metrics:
             LATENCY_BUCKETS,
             ["endpoint"],
         )
+        # Both families' slots by (endpoint, method, status): one lookup a request, not one each.
+        self._request_slots: dict[tuple[str, str, int], tuple[int, list[int]]] = {}
         self.searches = SharedCounter(counters, "kb_searches", "Searches answered.", ["endpoint"])
         self.fallbacks = SharedCounter(
             counters, "kb_search_fallbacks", "Searches that fell back to a channel.", ["channel"]
@@ -293,8 +295,27 @@ class Metrics:
 
     def request(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         """One HTTP request answered."""
-        self.requests.inc(endpoint, method, str(status))
-        self.latency.observe(seconds, endpoint)
+        slots = self._request_slots.get((endpoint, method, status))
+        if slots is None:
+            slots = self._add_request(endpoint, method, status)
+        count, buckets = slots
+        self.requests.values[count] += 1.0
+        latency = self.latency.values
+        latency[buckets[bisect_left(LATENCY_BUCKETS, seconds)]] += 1.0
+        latency[buckets[-1]] += seconds
+
+    def _add_request(self, endpoint: str, method: str, status: int) -> tuple[int, list[int]]:
+        """The request counter's slot and the latency histogram's slots (each bucket's, then the
+        sum's) of one combination, added as `requests.inc` and `latency.observe` would add them."""
+        counted = (endpoint, method, str(status))
+        count = self.requests.slots.get(counted)
+        if count is None:
+            count = self.requests._add(counted)
+        buckets = self.latency.slots.get((endpoint,))
+        if buckets is None:
+            buckets = self.latency._add((endpoint,))
+        slots = self._request_slots[endpoint, method, status] = (count, buckets)
+        return slots
 
     def searched(
         self, endpoint: str, *, cache_hit: bool, fallback_channel: str | None, zero_results: bool

@@ -45,6 +45,13 @@ DOCS_CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 
+_PAGE_CSP = PAGE_CSP.encode()
+_DOCS_CSP = DOCS_CSP.encode()
+# Added to every response.
+_ALWAYS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+)
 
 _ids: list[str] = []
 os.register_at_fork(after_in_child=_ids.clear)  # a forked worker must not hand out its parent's
@@ -105,7 +112,10 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        incoming = ""
+        for name, value in scope.get("headers") or ():
+            if name == b"x-request-id":  # the last one, as a dict of the headers would keep
+                incoming = value.decode("latin-1")
         request_id = incoming if REQUEST_ID.fullmatch(incoming) else new_id()
         scope.setdefault("state", {})["request_id"] = request_id
         status = {"code": 500}
@@ -114,16 +124,17 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 headers = list(message.get("headers") or [])
-                names = {k.lower() for k, _ in headers}
+                ctype = b""
+                for name, value in headers:
+                    if name == b"content-type":  # the last one, as a dict of the headers would keep
+                        ctype = value
                 headers.append((b"x-request-id", request_id.encode()))
-                headers.append((b"x-content-type-options", b"nosniff"))
-                headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
-                ctype = dict(headers).get(b"content-type", b"")
-                if ctype.startswith(b"text/html") and b"content-security-policy" not in names:
+                headers += _ALWAYS
+                if ctype.startswith(b"text/html") and not any(
+                    name.lower() == b"content-security-policy" for name, _ in headers
+                ):
                     docs = scope["path"] in ("/docs", "/redoc")
-                    headers.append(
-                        (b"content-security-policy", (DOCS_CSP if docs else PAGE_CSP).encode())
-                    )
+                    headers.append((b"content-security-policy", _DOCS_CSP if docs else _PAGE_CSP))
                     headers.append((b"x-frame-options", b"DENY"))
                 message["headers"] = headers
             await send(message)

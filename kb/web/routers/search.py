@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from kb import errors
 from kb.engine import SearchRequest
-from kb.web.deps import ServiceDep, internal_access, parse_filters
+from kb.web.deps import ServiceDep, header, internal_access, parse_filters
 from kb.web.encoding import EncodedAnswers, SafeJSONResponse, search_body
 from kb.web.fast_search import SEARCH_PARAMETERS, search_query
 from kb.web.middleware import new_id
@@ -101,7 +101,7 @@ async def search_get(request: Request) -> Response:
     service: Service = request.app.state.service
     params = search_query(request)
     filters = parse_filters(params.filter or [])
-    agent_key = request.headers.get("x-agent-key")
+    agent_key = header(request.scope, b"x-agent-key")
     return answer(service, search_request(service, params, filters, params.topic, agent_key))
 
 
