@@ -301,7 +301,7 @@ class Metrics:
         count, buckets = slots
         self.requests.values[count] += 1.0
         latency = self.latency.values
-        latency[buckets[bisect_left(LATENCY_BUCKETS, seconds)]] += 1.0
+        latency[buckets[bisect_left(self.latency.bounds, seconds)]] += 1.0
         latency[buckets[-1]] += seconds
 
     def _add_request(self, endpoint: str, method: str, status: int) -> tuple[int, list[int]]:
