@@ -8,7 +8,11 @@ blend compares answers to one question rather than questions to each other:
 - cosine: the question's cosine to the article's closest section or card;
 - coverage and strong_coverage (no gaps): the share of the question's words the article matched,
   anywhere and in its title, headings or questions, weighed apart from the ranking model's logit,
-  which was fitted without meaning beside it.
+  which was fitted without meaning beside it;
+- sibling (no gap): 1 for an article of a family of pages written to one pattern ("Host on
+  Netlify", "Host on Render", …: titles that differ from two or more other answers' in one word)
+  whose own word the question does not name. Such pages share most of their words and much of their
+  meaning, so they crowd the leading answers to a question none of them is about.
 
 The weights are fitted (`kb fit-blend`: logistic regression on the leading answers to labeled
 questions, is this answer right), never set by hand; `blend.json` holds the shipped fit.
@@ -17,12 +21,14 @@ questions, is this answer right), never set by hand; `blend.json` holds the ship
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 DEFAULT_PATH = Path(__file__).with_name("blend.json")
-FEATURES = ("kb", "kb_gap", "cosine", "cosine_gap", "coverage", "strong_coverage")
+FEATURES = ("kb", "kb_gap", "cosine", "cosine_gap", "coverage", "strong_coverage", "sibling")
 DEPTH = 20  # answers by words re-ranked
 NEAREST = 10  # articles closest in meaning added to them when words missed them
 
@@ -48,9 +54,14 @@ class Blend:
 
 
 def features(
-    kb: list[float], cosines: list[float], signals: list[dict[str, float]]
+    kb: list[float],
+    cosines: list[float],
+    signals: list[dict[str, float]],
+    titles: list[tuple[str, ...]],
+    asked: Collection[str],
 ) -> list[dict[str, float]]:
-    """The blend's features of each answer to one question (`signals`: each one's words' signals)."""
+    """The blend's features of each answer to one question (`signals`: each one's words' signals;
+    `titles`: each one's title as stems; `asked`: the stems the question searched)."""
     best_kb, best_cos = max(kb, default=0.0), max(cosines, default=0.0)
     return [
         {
@@ -60,6 +71,30 @@ def features(
             "cosine_gap": c - best_cos,
             "coverage": s["coverage"],
             "strong_coverage": s["strong_coverage"],
+            "sibling": sib,
         }
-        for k, c, s in zip(kb, cosines, signals, strict=True)
+        for k, c, s, sib in zip(kb, cosines, signals, siblings(titles, asked), strict=True)
     ]
+
+
+def siblings(titles: list[tuple[str, ...]], asked: Collection[str]) -> list[float]:
+    """1.0 for each title that differs from two or more of the others in exactly one word, none of
+    its words where it differs being asked; else 0.0. Titles of one word are no family."""
+    asked = set(asked)
+    patterns: Counter[tuple[int, tuple[str, ...]]] = Counter()
+    same = Counter(titles)
+    for title in titles:
+        if len(title) > 1:
+            for i in range(len(title)):
+                patterns[i, title[:i] + title[i + 1 :]] += 1
+    found = []
+    for title in titles:
+        others, own = 0, set()
+        if len(title) > 1:
+            for i in range(len(title)):
+                n = patterns[i, title[:i] + title[i + 1 :]] - same[title]  # not its copies
+                if n > 0:
+                    others += n
+                    own.add(title[i])
+        found.append(1.0 if others >= 2 and not own & asked else 0.0)
+    return found

@@ -8,6 +8,7 @@ the contact channel (kb.engine.channels).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import pickle
@@ -23,9 +24,10 @@ import numpy.typing as npt
 from whoosh.reading import CorruptIndexError
 
 from indexer.article import Section
+from indexer.schema import words
 from indexer.vectors import CARD
 from kb.engine import blend as blending
-from kb.engine import scoring
+from kb.engine import scoring, vocabulary
 from kb.engine.cache import LRU, RESULTS
 from kb.engine.common_words import DEFAULT_LANGUAGE, Lexicon
 from kb.engine.confidence import Model
@@ -48,6 +50,12 @@ CANDIDATES = 60  # section hits looked at before grouping by article
 STRONG_FIELDS = frozenset({"title", "headings", "questions", "summary"})
 RERANK = 5  # leading articles re-ordered by the confidence model's judgement
 _CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
+
+
+@functools.lru_cache(maxsize=16384)
+def title_stems(title: str) -> tuple[str, ...]:
+    """A title's words as the index has them (stop words left out), for comparing titles."""
+    return tuple(filter(None, map(vocabulary.stem, words(title))))
 
 
 @dataclass
@@ -293,7 +301,8 @@ class SearchEngine:
         for c in candidates:
             facets[snap.articles[c.article].topic] += 1
         model = snap.confidence.get(self.mode(snap), self.model)
-        self._score(candidates, aq, self._weights(snap, aq), req.limit, model, cosines)
+        meaning = (snap, cosines) if cosines is not None else None
+        self._score(candidates, aq, self._weights(snap, aq), req.limit, model, meaning)
         demote_stubs(snap, candidates)
         best = candidates[0] if candidates else None
         confidence = best.confidence if best else 0.0
@@ -453,9 +462,11 @@ class SearchEngine:
         weights: list[float],
         shown: int,
         model: Model,
-        cosines: dict[str, tuple[float, float]] | None = None,
+        meaning: tuple[Snapshot, dict[str, tuple[float, float]]] | None = None,
     ) -> None:
-        """Signals and confidence of the leading candidates (those re-ordered, or shown)."""
+        """Signals and confidence of the leading candidates (those re-ordered, or shown); on the
+        semantic path (`meaning`: the snapshot and each article's cosine, raw and scaled) re-ranked
+        by the blend."""
         covered_by_synonym = {i for e in aq.expansions for i in e.concepts}
         unmatched = [
             c for i, c in enumerate(aq.concepts) if not c.searchable and i not in covered_by_synonym
@@ -467,7 +478,7 @@ class SearchEngine:
         total_weight = sum(weights) or 1.0
         top = candidates[0].score if candidates and candidates[0].score > 0 else 0.0
         heaviest = max(weights, default=0.0) or 1.0
-        depth = len(cosines) if cosines is not None else RERANK
+        depth = len(meaning[1]) if meaning is not None else RERANK
         leading = candidates[: max(depth, shown)]
         for c in leading:
             missed = [w for i, w in enumerate(weights) if i not in c.matched]
@@ -492,8 +503,8 @@ class SearchEngine:
             nxt = candidates[rank + 1].score if rank + 1 < len(candidates) else 0.0
             c.signals["margin"] = max(0.0, (c.score - nxt) / c.score) if c.score > 0 else 0.0
             c.confidence = ceiling = min(model.probability(c.signals), ceiling)
-        if cosines is not None:
-            self._blend(candidates, depth, cosines, model)
+        if meaning is not None:
+            self._blend(candidates, depth, meaning, model, aq)
             return
         # The leading articles are put in the order of how well they answer (the ranking model),
         # judged on their signals (how much of the question each covers, where, as typed, and its
@@ -510,15 +521,21 @@ class SearchEngine:
         self,
         candidates: list[Candidate],
         depth: int,
-        cosines: dict[str, tuple[float, float]],
+        meaning: tuple[Snapshot, dict[str, tuple[float, float]]],
         model: Model,
+        aq: AnalyzedQuery,
     ) -> None:
         """Re-rank the leading `depth` candidates by the fitted blend of words and meaning; the
         cosine and its lead over the next answer's become confidence signals."""
+        snap, cosines = meaning
         head = candidates[:depth]
         kb = [model.rank_logit(c.signals) for c in head]
         feats = blending.features(
-            kb, [cosines.get(c.article, (0.0, 0.0))[0] for c in head], [c.signals for c in head]
+            kb,
+            [cosines.get(c.article, (0.0, 0.0))[0] for c in head],
+            [c.signals for c in head],
+            [title_stems(snap.articles[c.article].title) for c in head],
+            aq.stem_owners().keys(),
         )
         for c, f in zip(head, feats, strict=True):
             c.signals.update(f)
