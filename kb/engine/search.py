@@ -16,8 +16,9 @@ import struct
 import sys
 import zlib
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +57,15 @@ _CONTROL = {c: " " for c in range(32) if c not in (9, 10, 13)} | {0x7F: " "}
 def title_stems(title: str) -> tuple[str, ...]:
     """A title's words as the index has them (stop words left out), for comparing titles."""
     return tuple(filter(None, map(vocabulary.stem, words(title))))
+
+
+class _Meaning(NamedTuple):
+    """What the semantic path adds to a search's words: the snapshot searched, each leading
+    article's cosine (raw, and on the content's scale), and the stems the question searched."""
+
+    snap: Snapshot
+    cosines: dict[str, tuple[float, float]]
+    asked: Collection[str]
 
 
 @dataclass
@@ -301,7 +311,7 @@ class SearchEngine:
         for c in candidates:
             facets[snap.articles[c.article].topic] += 1
         model = snap.confidence.get(self.mode(snap), self.model)
-        meaning = (snap, cosines) if cosines is not None else None
+        meaning = _Meaning(snap, cosines, owners.keys()) if cosines is not None else None
         self._score(candidates, aq, self._weights(snap, aq), req.limit, model, meaning)
         demote_stubs(snap, candidates)
         best = candidates[0] if candidates else None
@@ -462,11 +472,10 @@ class SearchEngine:
         weights: list[float],
         shown: int,
         model: Model,
-        meaning: tuple[Snapshot, dict[str, tuple[float, float]]] | None = None,
+        meaning: _Meaning | None = None,
     ) -> None:
         """Signals and confidence of the leading candidates (those re-ordered, or shown); on the
-        semantic path (`meaning`: the snapshot and each article's cosine, raw and scaled) re-ranked
-        by the blend."""
+        semantic path (`meaning`) re-ranked by the blend."""
         covered_by_synonym = {i for e in aq.expansions for i in e.concepts}
         unmatched = [
             c for i, c in enumerate(aq.concepts) if not c.searchable and i not in covered_by_synonym
@@ -478,7 +487,7 @@ class SearchEngine:
         total_weight = sum(weights) or 1.0
         top = candidates[0].score if candidates and candidates[0].score > 0 else 0.0
         heaviest = max(weights, default=0.0) or 1.0
-        depth = len(meaning[1]) if meaning is not None else RERANK
+        depth = len(meaning.cosines) if meaning is not None else RERANK
         leading = candidates[: max(depth, shown)]
         for c in leading:
             missed = [w for i, w in enumerate(weights) if i not in c.matched]
@@ -504,7 +513,7 @@ class SearchEngine:
             c.signals["margin"] = max(0.0, (c.score - nxt) / c.score) if c.score > 0 else 0.0
             c.confidence = ceiling = min(model.probability(c.signals), ceiling)
         if meaning is not None:
-            self._blend(candidates, depth, meaning, model, aq)
+            self._blend(candidates, depth, meaning, model)
             return
         # The leading articles are put in the order of how well they answer (the ranking model),
         # judged on their signals (how much of the question each covers, where, as typed, and its
@@ -521,13 +530,12 @@ class SearchEngine:
         self,
         candidates: list[Candidate],
         depth: int,
-        meaning: tuple[Snapshot, dict[str, tuple[float, float]]],
+        meaning: _Meaning,
         model: Model,
-        aq: AnalyzedQuery,
     ) -> None:
         """Re-rank the leading `depth` candidates by the fitted blend of words and meaning; the
         cosine and its lead over the next answer's become confidence signals."""
-        snap, cosines = meaning
+        snap, cosines = meaning.snap, meaning.cosines
         head = candidates[:depth]
         kb = [model.rank_logit(c.signals) for c in head]
         feats = blending.features(
@@ -535,7 +543,7 @@ class SearchEngine:
             [cosines.get(c.article, (0.0, 0.0))[0] for c in head],
             [c.signals for c in head],
             [title_stems(snap.articles[c.article].title) for c in head],
-            aq.stem_owners().keys(),
+            meaning.asked,
         )
         for c, f in zip(head, feats, strict=True):
             c.signals.update(f)

@@ -134,11 +134,13 @@ class SharedCounter:
         )
         return slot
 
-    def inc(self, *values: str) -> None:
+    def slot(self, values: tuple[str, ...]) -> int:
+        """Where the count of these label values is kept (added at 0 the first time)."""
         slot = self.slots.get(values)
-        if slot is None:
-            slot = self._add(values)
-        self.values[slot] += 1.0
+        return self._add(values) if slot is None else slot
+
+    def inc(self, *values: str) -> None:
+        self.values[self.slot(values)] += 1.0
 
     def labels(self, *values: str) -> _Child:
         """Whose `inc()` counts one for these label values (as prometheus_client's `labels`)."""
@@ -184,10 +186,13 @@ class SharedHistogram:
         self.slots[values] = slots
         return slots
 
-    def observe(self, seconds: float, *values: str) -> None:
+    def slots_of(self, values: tuple[str, ...]) -> list[int]:
+        """Where the buckets, then the sum, of these label values are kept (added the first time)."""
         slots = self.slots.get(values)
-        if slots is None:
-            slots = self._add(values)
+        return self._add(values) if slots is None else slots
+
+    def observe(self, seconds: float, *values: str) -> None:
+        slots = self.slots_of(values)
         v = self.values
         v[slots[bisect_left(self.bounds, seconds)]] += 1.0
         v[slots[-1]] += seconds
@@ -307,14 +312,11 @@ class Metrics:
     def _add_request(self, endpoint: str, method: str, status: int) -> tuple[int, list[int]]:
         """The request counter's slot and the latency histogram's slots (each bucket's, then the
         sum's) of one combination, added as `requests.inc` and `latency.observe` would add them."""
-        counted = (endpoint, method, str(status))
-        count = self.requests.slots.get(counted)
-        if count is None:
-            count = self.requests._add(counted)
-        buckets = self.latency.slots.get((endpoint,))
-        if buckets is None:
-            buckets = self.latency._add((endpoint,))
-        slots = self._request_slots[endpoint, method, status] = (count, buckets)
+        slots = (
+            self.requests.slot((endpoint, method, str(status))),
+            self.latency.slots_of((endpoint,)),
+        )
+        self._request_slots[endpoint, method, status] = slots
         return slots
 
     def searched(
