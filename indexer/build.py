@@ -29,6 +29,7 @@ from indexer.parallel import Progress, ShardedIndexing, embed_texts, parse_sourc
 from indexer.safe_yaml import load_yaml
 from indexer.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, make_schema, plain_word
 from indexer.segment import chunk_docs, chunk_sections
+from indexer.vector_cache import through
 
 
 @dataclass
@@ -49,7 +50,7 @@ class BuildReport:
     version: str = ""
     incremental: bool = False
     changed: int = 0
-    embedded: int = 0  # section texts embedded afresh (the others reuse the live version's vectors)
+    embedded: int = 0  # section texts the live version had no vector for (embedded, or cached)
 
     def by_reason(self) -> dict[str, int]:
         """How many files were left out, by kind: "malformed" and each publishing decision."""
@@ -169,6 +170,7 @@ def build_index(
     component_text: dict[str, str] | None = None,
     semantic: bool | None = None,
     before_publish: Callable[[Path], None] | None = None,
+    vector_cache: Path | None = None,
 ) -> BuildReport:
     """Build a new index version from `content_dir` and publish it in `index_dir`.
 
@@ -178,7 +180,8 @@ def build_index(
     A live version read with other options of these three is not built on: the build is full.
     `semantic`: store section vectors (indexer.vectors); None: as the live version does.
     `before_publish` is called with the complete version's folder before it goes live (the service
-    fits its per-index models there).
+    fits its per-index models there). `vector_cache`: a folder of vectors shared by the machine's
+    builds (indexer.vector_cache), read before embedding and written after.
 
     Raises ContentError when the folder cannot be used, BuildError when the build fails (or, under
     `strict`, when any article is malformed); in every failure the live version is untouched.
@@ -250,7 +253,8 @@ def build_index(
             report.articles = len(articles)
             report.chunks = sum(len(chunk_sections(a)) for a in articles.values())
             if semantic if semantic is not None else vectors.kept(live):
-                report.embedded = vectors.write(build_dir, articles.values(), live, embed_texts)
+                embed = through(vector_cache, embed_texts)
+                report.embedded = vectors.write(build_dir, articles.values(), live, embed)
             report.seconds = time.perf_counter() - started
             _write_manifest(build_dir, content_dir, articles, report, reading)
             if before_publish is not None:

@@ -163,6 +163,11 @@ class Settings(BaseSettings):
         description="Match meaning as well as words where the `kb[semantic]` extra is installed "
         "(sentence vectors stored with the index); `off` searches by words alone.",
     )
+    vector_cache: Path | None = Field(
+        None,
+        description="Folder where builds share sentence vectors: a build from nothing embeds only "
+        "texts no build stored there.",
+    )
 
     @field_validator("typo_language")
     @classmethod
@@ -207,7 +212,11 @@ class Settings(BaseSettings):
 
         def prepare(version: Path) -> None:
             practice.prepare_version(
-                version, self.index_dir, semantic=self.semantic, language=self.typo_language
+                version,
+                self.index_dir,
+                semantic=self.semantic,
+                language=self.typo_language,
+                vector_cache=self.vector_cache,
             )
 
         return build_index(
@@ -222,6 +231,7 @@ class Settings(BaseSettings):
             component_text=self.component_text,
             semantic=self.semantic and encoder.available(),
             before_publish=prepare,
+            vector_cache=self.vector_cache,
         )
 
     def open_engine(self, **overrides: Any) -> Engine:
@@ -240,6 +250,7 @@ class Settings(BaseSettings):
             "cache_size": self.cache_size,
             "typo_language": self.typo_language,
             "semantic": self.semantic,
+            "vector_cache": self.vector_cache,
         }
         return open_engine(self.index_dir, **{**options, **overrides})
 

@@ -12,7 +12,7 @@ from hypothesis import settings
 
 from indexer import build_index
 from kb.config import Settings
-from tests.helpers.once import built_once
+from tests.helpers.once import built_once, run_folder
 from tests.helpers.server import client, make_settings, serve
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,6 +22,17 @@ SHARED = REPO.parent / "shared"
 # `make check` runs the property tests on a quarter of their inputs (`--hypothesis-profile=check`,
 # applied by tests/helpers/budget.py); `make test` runs them all.
 settings.register_profile("check", max_examples=25)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One KB_VECTOR_CACHE for the whole run, its processes and the servers they start: a text is
+    embedded once a run, however many help centers hold it (tests of embedding counts build with
+    `indexer.build_index`, which uses no cache unless told)."""
+    folder = run_folder(tmp_path_factory) / "vectors"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KB_VECTOR_CACHE", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from kb.engine.common_words import DEFAULT_LANGUAGE, Lexicon
 from kb.engine.confidence import Model
 from kb.engine.results import SearchResult, Suggestion
 from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.semantic import QueryEncoder
 from kb.engine.snapshot import Snapshot, SnapshotHolder
 from kb.engine.suggest import Suggester
 
@@ -121,6 +122,7 @@ def open_engine(
     typo_language: str = DEFAULT_LANGUAGE,
     semantic: bool = True,
     on_load: Callable[[Snapshot], None] | None = None,
+    vector_cache: Path | None = None,
 ) -> Engine:
     """An engine over the index in `index_dir` (built by `indexer.build_index`).
 
@@ -128,6 +130,8 @@ def open_engine(
     installed (kb.engine.semantic); False searches by words alone. The live version is looked for
     again every `reload_interval_s` at a search, or by a thread of its own once
     `engine.holder.start_polling()` is called; `on_load` runs for each version opened.
+    `vector_cache`: the folder of vectors builds share (indexer.vector_cache), used for questions
+    embedded in batches (a confidence fit's).
     """
     holder = SnapshotHolder(
         index_dir,
@@ -148,4 +152,5 @@ def open_engine(
         lexicon=Lexicon.load(typo_language),
         semantic=semantic,
     )
+    searcher.query_vectors = QueryEncoder(vector_cache=vector_cache)
     return Engine(holder, searcher)

@@ -49,6 +49,7 @@ from kb.engine.common_words import Lexicon
 from kb.engine.confidence import DEFAULT_PATH as DEFAULT_MODEL
 from kb.engine.confidence import FEATURES, Model, fit, refit_bias
 from kb.engine.search import SearchEngine, SearchRequest
+from kb.engine.semantic import QueryEncoder
 from kb.engine.snapshot import Snapshot, SnapshotHolder
 from kb.errors import KbError
 
@@ -357,11 +358,19 @@ def labeled_for(articles: dict[str, Article], model_path: Path | None = None) ->
     return bool(data.get("content")) and data["content"] == content_fingerprint(articles)
 
 
-def prepare_version(version: Path, index_dir: Path, *, semantic: bool, language: str) -> None:
+def prepare_version(
+    version: Path,
+    index_dir: Path,
+    *,
+    semantic: bool,
+    language: str,
+    vector_cache: Path | None = None,
+) -> None:
     """Give a version about to be published its own confidence model: fitted afresh, or kept from
     the live version by an incremental build that changed a tenth of the articles or less. Only on
     the semantic path (the words path keeps the shipped model: the prior comes from that path), and
-    not for content the shipped model was fitted on with labels (`labeled_for`)."""
+    not for content the shipped model was fitted on with labels (`labeled_for`). The practice
+    questions' vectors are read from and stored in `vector_cache` when it is set."""
     if not (semantic and (version / vectors.ROWS).exists()):
         return
     if labeled_for(article_store.shared.read(version)):
@@ -373,4 +382,5 @@ def prepare_version(version: Path, index_dir: Path, *, semantic: bool, language:
         shutil.copyfile(live / CONFIDENCE, version / CONFIDENCE)
         return
     engine = SearchEngine(SnapshotHolder(index_dir), Model.load(), lexicon=Lexicon.load(language))
+    engine.query_vectors = QueryEncoder(vector_cache=vector_cache)
     fit_version(version, engine)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from indexer import encoder, vectors
+from indexer import encoder, vector_cache, vectors
 from kb.engine.cache import LRU
 
 QUERY_VECTORS = 4096  # query vectors kept per worker: one row of encoder.DIMENSIONS floats each
@@ -77,10 +78,13 @@ class SectionVectors:
 
 
 class QueryEncoder:
-    """Questions to vectors, the process's encoder shared, recent ones remembered."""
+    """Questions to vectors, the process's encoder shared, recent ones remembered. With a
+    `vector_cache` folder (indexer.vector_cache), questions embedded in batches (`remember`: a
+    build's practice questions) are read from it and stored in it."""
 
-    def __init__(self, size: int = QUERY_VECTORS) -> None:
+    def __init__(self, size: int = QUERY_VECTORS, vector_cache: Path | None = None) -> None:
         self._cache: LRU[str, encoder.Vectors] = LRU(size)
+        self._vector_cache = vector_cache
 
     def __call__(self, text: str) -> encoder.Vectors:
         key = _key(text)
@@ -95,7 +99,8 @@ class QueryEncoder:
         be asked one by one then cost less (a text's vector is the same in a batch or alone)."""
         keys = list(dict.fromkeys(k for k in map(_key, texts) if k and self._cache.get(k) is None))
         if keys:
-            found = encoder.shared_encoder().embed(keys, batch=QUESTION_BATCH)
+            embed = partial(encoder.shared_encoder().embed, batch=QUESTION_BATCH)
+            found = vector_cache.through(self._vector_cache, embed)(keys)
             for key, vector in zip(keys, found, strict=True):
                 self._cache.put(key, vector)
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from indexer import encoder, layout
+from indexer import encoder, layout, vector_cache
 from kb.engine import practice
 from kb.web.service import Service
 from tests.conftest import CONTENT
 from tests.helpers.server import make_settings
+from tests.indexer.test_build import make_content
 
 pytestmark = pytest.mark.skipif(not encoder.available(), reason="kb[semantic] is not installed")
 
@@ -75,3 +77,24 @@ def test_practice_questions_are_the_same_in_every_process(built_index: Path) -> 
 
     first = asked("1")
     assert len(first) > 50 and first == asked("2") == asked("3")
+
+
+def test_a_build_from_nothing_fits_with_the_practice_vectors_an_earlier_build_stored(
+    tmp_path: Path,
+) -> None:
+    """With KB_VECTOR_CACHE, a help center's first build stores its practice questions' vectors
+    beside its sections'; the same content built into a new index folder adds nothing to the cache
+    and gets the very same confidence model."""
+    content = make_content(tmp_path / "c", 5)
+    cache = tmp_path / "cache"
+    models, rows = [], []
+    for name in ("one", "two"):
+        make_settings(tmp_path / name, content, vector_cache=cache).build_index()
+        version = layout.current_version(tmp_path / name)
+        assert version is not None
+        models.append((version / layout.CONFIDENCE).read_bytes())
+        with sqlite3.connect(cache / vector_cache.FILENAME) as db:
+            rows.append(db.execute("SELECT count(*) FROM vectors").fetchone()[0])
+    assert rows[0] > 5 * 4, "no practice question was stored"  # beyond cards and sections
+    assert rows[1] == rows[0]
+    assert models[0] == models[1]

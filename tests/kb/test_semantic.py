@@ -69,7 +69,7 @@ def test_the_semantic_path_answers_where_the_version_has_vectors(semantic_index:
 
 
 def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(
-    content_copy: Path, index_copy: Path
+    content_copy: Path, index_copy: Path, vector_cache: Path
 ) -> None:
     """An incremental build that changes one article in sixteen keeps the live version's own
     confidence model; a full build fits it again, to the same model for the same content."""
@@ -77,7 +77,9 @@ def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(
     unlabeled(content_copy)
 
     def prepare(version: Path) -> None:
-        practice.prepare_version(version, index, semantic=True, language="en")
+        practice.prepare_version(
+            version, index, semantic=True, language="en", vector_cache=vector_cache
+        )
 
     build_index(content_copy, index, semantic=True, before_publish=prepare)
     first = (_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8")
@@ -135,7 +137,7 @@ def test_kb_index_then_calibrate_refines_the_versions_own_model(
 
 
 def test_content_the_shipped_model_was_labeled_on_keeps_it(
-    tmp_path: Path, index_copy: Path
+    tmp_path: Path, index_copy: Path, vector_cache: Path
 ) -> None:
     """The shipped help center keeps the confidence model fitted on its labeled questions; the same
     content with one article changed is other content and gets a model of its own."""
@@ -152,7 +154,9 @@ def test_content_the_shipped_model_was_labeled_on_keeps_it(
     build_index(content, other, semantic=True)
     version = layout.current_version(other)
     assert version is not None
-    practice.prepare_version(version, other, semantic=True, language="en")
+    practice.prepare_version(
+        version, other, semantic=True, language="en", vector_cache=vector_cache
+    )
     assert (version / layout.CONFIDENCE).exists()
 
 

@@ -1,0 +1,113 @@
+"""A folder of sentence vectors that the builds of one machine share (`KB_VECTOR_CACHE`).
+
+An index version keeps the vectors of its own sections (indexer.vectors), so a rebuild over it
+embeds only changed text. A build with nothing live to build on (a new index folder, a new replica,
+a CI job) would embed everything again; with a cache folder it reads the vectors any earlier build
+on the machine stored there, and stores the ones it computes: section texts and the practice
+questions of a confidence fit alike.
+
+    FOLDER/vectors.sqlite3   key (indexer.vectors.key: model id and text) -> float32 vector
+
+The file is shared by concurrent builds (SQLite's own locking). A vector depends on its text alone
+(indexer.encoder), so a stored one is the one the model would compute. The cache never fails a
+build: a folder that cannot be used is logged and the texts are embedded as without it.
+Nothing is ever removed; deleting the folder empties it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexer.encoder import DIMENSIONS, Vectors
+from indexer.vectors import key
+
+log = logging.getLogger(__name__)
+
+FILENAME = "vectors.sqlite3"
+_LOOKUP = 500  # keys a query (below SQLite's limit on bound parameters)
+_SIZE = DIMENSIONS * 4
+
+Embed = Callable[[Sequence[str]], Vectors]
+
+
+def through(folder: Path | None, embed: Embed) -> Embed:
+    """`embed` with the vectors `folder` holds read instead of computed, and the rest stored
+    there; `embed` itself when no folder is set."""
+    if folder is None:
+        return embed
+
+    def cached(texts: Sequence[str]) -> Vectors:
+        return embed_cached(folder, texts, embed)
+
+    return cached
+
+
+def embed_cached(folder: Path, texts: Sequence[str], embed: Embed) -> Vectors:
+    """The vectors of `texts`, in their order: stored ones read, the others embedded (each distinct
+    text once) and stored."""
+    out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    keys = [key(t) for t in texts]
+    try:
+        db = _open(folder)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("vector cache %s cannot be used (%s); embedding without it", folder, exc)
+        return embed(texts) if texts else out
+    try:
+        stored = _read(db, keys)
+        missing = list(dict.fromkeys(k for k in keys if k not in stored))
+        if missing:
+            text_of = dict(zip(keys, texts, strict=True))
+            fresh = embed([text_of[k] for k in missing])
+            stored.update(zip(missing, fresh, strict=True))
+            try:
+                with db:
+                    db.executemany(
+                        "INSERT OR IGNORE INTO vectors (key, vector) VALUES (?, ?)",
+                        [
+                            (k, v.astype("<f4").tobytes())
+                            for k, v in zip(missing, fresh, strict=True)
+                        ],
+                    )
+            except sqlite3.Error as exc:
+                log.warning("vector cache %s cannot store vectors (%s)", folder, exc)
+    except sqlite3.Error as exc:
+        log.warning("vector cache %s cannot be read (%s); embedding without it", folder, exc)
+        return embed(texts)
+    finally:
+        db.close()
+    for i, k in enumerate(keys):
+        out[i] = stored[k]
+    return out
+
+
+def _open(folder: Path) -> sqlite3.Connection:
+    folder.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(folder / FILENAME, timeout=60.0)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a concurrent build's write
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL) "
+            "WITHOUT ROWID"
+        )
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
+def _read(db: sqlite3.Connection, keys: Sequence[str]) -> dict[str, Vectors]:
+    """The stored vectors of `keys` (a row of the wrong size is left out, as if absent)."""
+    found: dict[str, Vectors] = {}
+    distinct = list(dict.fromkeys(keys))
+    for start in range(0, len(distinct), _LOOKUP):
+        part = distinct[start : start + _LOOKUP]
+        marks = ",".join("?" * len(part))
+        for k, blob in db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part):
+            if isinstance(blob, bytes) and len(blob) == _SIZE:
+                found[k] = np.frombuffer(blob, dtype="<f4").astype(np.float32)
+    return found

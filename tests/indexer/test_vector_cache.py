@@ -1,0 +1,79 @@
+"""A folder of vectors shared by a machine's builds: a build from nothing embeds only what no build
+stored there, and a folder that cannot be used never fails a build."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from indexer import build_index, encoder, layout, vector_cache, vectors
+from tests.indexer.test_build import make_content
+
+pytestmark = pytest.mark.skipif(not encoder.available(), reason="kb[semantic] is not installed")
+
+
+def _stored(version_of: Path) -> dict[str, bytes]:
+    live = layout.current_version(version_of)
+    assert live is not None
+    return {name: (live / name).read_bytes() for name in (vectors.ROWS, vectors.VECTORS)}
+
+
+def _rows(cache: Path) -> int:
+    with sqlite3.connect(cache / vector_cache.FILENAME) as db:
+        count: int = db.execute("SELECT count(*) FROM vectors").fetchone()[0]
+    return count
+
+
+def test_a_build_from_nothing_reads_what_an_earlier_build_stored(tmp_path: Path) -> None:
+    """A second build of the same articles into a new index folder loads no model at all, and its
+    vectors are byte for byte those of a build that embedded every text itself."""
+    content = make_content(tmp_path / "c", 4)
+    cache = tmp_path / "cache"
+    first = build_index(content, tmp_path / "one", semantic=True, vector_cache=cache)
+    assert first.embedded == _rows(cache) == 4 * 4  # each article's card and three sections
+
+    encoder.shared_encoder.cache_clear()
+    second = build_index(content, tmp_path / "two", semantic=True, vector_cache=cache)
+    assert encoder.shared_encoder.cache_info().currsize == 0, "the model was loaded"
+    assert second.embedded == 16 and _rows(cache) == 16
+
+    build_index(content, tmp_path / "plain", semantic=True)
+    assert _stored(tmp_path / "two") == _stored(tmp_path / "plain") == _stored(tmp_path / "one")
+
+
+def test_new_texts_are_embedded_and_stored_beside_the_known_ones(tmp_path: Path) -> None:
+    """Articles the cache has not seen are embedded and added; the known ones are read."""
+    cache = tmp_path / "cache"
+    build_index(
+        make_content(tmp_path / "c", 2), tmp_path / "one", semantic=True, vector_cache=cache
+    )
+    build_index(
+        make_content(tmp_path / "d", 3), tmp_path / "two", semantic=True, vector_cache=cache
+    )
+    assert _rows(cache) == 3 * 4
+    build_index(tmp_path / "d", tmp_path / "plain", semantic=True)
+    assert _stored(tmp_path / "two") == _stored(tmp_path / "plain")
+
+
+def test_a_folder_that_cannot_be_used_is_logged_and_the_build_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cache path that is a file (or a database that is not one) is reported with its path; the
+    build embeds as it would without a cache and publishes the same vectors."""
+    content = make_content(tmp_path / "c", 2)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / vector_cache.FILENAME).write_bytes(b"this is not a database" * 100)
+    build_index(content, tmp_path / "plain", semantic=True)
+    for i, folder in enumerate((blocked, broken)):
+        with caplog.at_level(logging.WARNING, logger="indexer.vector_cache"):
+            report = build_index(content, tmp_path / f"ix{i}", semantic=True, vector_cache=folder)
+        assert report.embedded == 2 * 4
+        assert str(folder) in caplog.text and "without it" in caplog.text
+        assert _stored(tmp_path / f"ix{i}") == _stored(tmp_path / "plain")
+        caplog.clear()
