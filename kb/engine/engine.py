@@ -20,7 +20,6 @@ from kb.engine.common_words import DEFAULT_LANGUAGE, Lexicon
 from kb.engine.confidence import Model
 from kb.engine.results import SearchResult, Suggestion
 from kb.engine.search import SearchEngine, SearchRequest
-from kb.engine.semantic import QueryEncoder
 from kb.engine.snapshot import Snapshot, SnapshotHolder
 from kb.engine.suggest import Suggester
 
@@ -151,6 +150,6 @@ def open_engine(
         cache_size=cache_size,
         lexicon=Lexicon.load(typo_language),
         semantic=semantic,
+        vector_cache=vector_cache,
     )
-    searcher.query_vectors = QueryEncoder(vector_cache=vector_cache)
     return Engine(holder, searcher)

@@ -49,7 +49,6 @@ from kb.engine.common_words import Lexicon
 from kb.engine.confidence import DEFAULT_PATH as DEFAULT_MODEL
 from kb.engine.confidence import FEATURES, Model, fit, refit_bias
 from kb.engine.search import SearchEngine, SearchRequest
-from kb.engine.semantic import QueryEncoder
 from kb.engine.snapshot import Snapshot, SnapshotHolder
 from kb.errors import KbError
 
@@ -381,6 +380,10 @@ def prepare_version(
     if small and live is not None and (live / CONFIDENCE).exists():
         shutil.copyfile(live / CONFIDENCE, version / CONFIDENCE)
         return
-    engine = SearchEngine(SnapshotHolder(index_dir), Model.load(), lexicon=Lexicon.load(language))
-    engine.query_vectors = QueryEncoder(vector_cache=vector_cache)
+    engine = SearchEngine(
+        SnapshotHolder(index_dir),
+        Model.load(),
+        lexicon=Lexicon.load(language),
+        vector_cache=vector_cache,
+    )
     fit_version(version, engine)

@@ -18,6 +18,7 @@ import zlib
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -210,6 +211,7 @@ class SearchEngine:
         lexicon: Lexicon | None = None,
         semantic: bool = True,
         blend: blending.Blend | None = None,
+        vector_cache: Path | None = None,
     ) -> None:
         self.holder = holder
         # The service passes the one KB_TYPO_LANGUAGE names; tools and benchmarks get its default.
@@ -224,7 +226,8 @@ class SearchEngine:
         # Meaning as well as words where the version has vectors and the extra is installed.
         self.semantic = semantic
         self.blend = blend if blend is not None else blending.Blend.load()
-        self.query_vectors = QueryEncoder()
+        # vector_cache: where the questions a confidence fit embeds in batches are shared
+        self.query_vectors = QueryEncoder(vector_cache=vector_cache)
 
     def mode(self, snap: Snapshot) -> str:
         """Which path answers on `snap`: "semantic" (words and meaning) or "words"."""
