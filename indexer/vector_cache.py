@@ -49,14 +49,16 @@ def through(folder: Path | None, embed: Embed) -> Embed:
 
 def embed_cached(folder: Path, texts: Sequence[str], embed: Embed) -> Vectors:
     """The vectors of `texts`, in their order: stored ones read, the others embedded (each distinct
-    text once) and stored."""
+    text once) and stored, over any damaged row of theirs."""
     out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    if not texts:
+        return out
     keys = [key(t) for t in texts]
     try:
         db = _open(folder)
     except (OSError, sqlite3.Error) as exc:
         log.warning("vector cache %s cannot be used (%s); embedding without it", folder, exc)
-        return embed(texts) if texts else out
+        return embed(texts)
     try:
         stored = _read(db, keys)
         missing = list(dict.fromkeys(k for k in keys if k not in stored))
@@ -67,7 +69,7 @@ def embed_cached(folder: Path, texts: Sequence[str], embed: Embed) -> Vectors:
             try:
                 with db:
                     db.executemany(
-                        "INSERT OR IGNORE INTO vectors (key, vector) VALUES (?, ?)",
+                        "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
                         [
                             (k, v.astype("<f4").tobytes())
                             for k, v in zip(missing, fresh, strict=True)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from indexer import build_index, encoder, layout, vector_cache, vectors
+from indexer import article_store, build_index, encoder, layout, vector_cache, vectors
 from tests.indexer.test_build import make_content
 
 pytestmark = pytest.mark.skipif(not encoder.available(), reason="kb[semantic] is not installed")
@@ -77,3 +80,59 @@ def test_a_folder_that_cannot_be_used_is_logged_and_the_build_goes_on(
         assert str(folder) in caplog.text and "without it" in caplog.text
         assert _stored(tmp_path / f"ix{i}") == _stored(tmp_path / "plain")
         caplog.clear()
+
+
+def test_a_damaged_row_is_embedded_again_and_replaced(tmp_path: Path) -> None:
+    """A row cut short (a disk that lost its tail) is read as absent: the build embeds that text and
+    stores its whole vector over the damaged one."""
+    content = make_content(tmp_path / "c", 2)
+    cache = tmp_path / "cache"
+    build_index(content, tmp_path / "one", semantic=True, vector_cache=cache)
+    with sqlite3.connect(cache / vector_cache.FILENAME) as db:
+        damaged = db.execute("SELECT key FROM vectors LIMIT 1").fetchone()[0]
+        db.execute("UPDATE vectors SET vector = x'00ff' WHERE key = ?", (damaged,))
+    embedded: list[str] = []
+
+    def counting(texts: Sequence[str]) -> encoder.Vectors:
+        embedded.extend(texts)
+        return encoder.shared_encoder().embed(texts)
+
+    again = vector_cache.embed_cached(cache, _texts(tmp_path / "one"), counting)
+    assert len(embedded) == 1
+    with sqlite3.connect(cache / vector_cache.FILENAME) as db:
+        size = db.execute("SELECT length(vector) FROM vectors WHERE key = ?", (damaged,)).fetchone()
+    assert size == (encoder.DIMENSIONS * 4,)
+    assert np.array_equal(again, encoder.shared_encoder().embed(_texts(tmp_path / "one")))
+
+
+def test_builds_at_the_same_time_share_one_cache(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Four builds of one help center into four index folders, at once over one cache folder
+    (each with its own connection, as separate processes have), all use the cache without a
+    complaint and publish the vectors of a build without one; the cache holds each text once."""
+    content = make_content(tmp_path / "c", 4)
+    cache = tmp_path / "cache"
+    with (
+        caplog.at_level(logging.WARNING, logger="indexer.vector_cache"),
+        ThreadPoolExecutor(4) as pool,
+    ):
+        reports = list(
+            pool.map(
+                lambda i: build_index(
+                    content, tmp_path / f"ix{i}", semantic=True, vector_cache=cache
+                ),
+                range(4),
+            )
+        )
+    assert all(r.embedded == 16 for r in reports)
+    assert _rows(cache) == 16 and not caplog.text
+    build_index(content, tmp_path / "plain", semantic=True)
+    assert all(_stored(tmp_path / f"ix{i}") == _stored(tmp_path / "plain") for i in range(4))
+
+
+def _texts(index: Path) -> list[str]:
+    """The texts a version stores vectors of, in its order."""
+    live = layout.current_version(index)
+    assert live is not None
+    return [t for a in article_store.shared.read(live).values() for _, t in vectors.texts(a)]
