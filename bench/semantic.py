@@ -5,8 +5,9 @@
   and `practice.prepare_version` before publishing), then that again on the unchanged content (every
   vector kept, the fit done again). Time per 1,000 sections, and each build against the words one.
 - In-process search with every cache off (the result cache, and for the semantic path the question
-  vectors too, so each question is embedded): the words engine on the words index and the semantic
-  engine on the semantic index, timed in turns question by question on the same questions.
+  vectors too, so each question is embedded): the words engine on the words index, the semantic
+  engine on the semantic index and SQLite FTS5 on the same chunks (bench.peers), timed in turns
+  question by question on the same questions.
 - HTTP: the bare endpoint, `kb serve` on the words index (KB_SEMANTIC=false) and on the semantic
   index (KB_SEMANTIC=true), both with their result cache, side by side and measured in turns as the
   http step measures (bench.http_load); each row has the largest serving process's resident memory.
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import http_load, indexing
+from bench import http_load, indexing, peers
 from bench.corpora import Corpus
 from bench.measure import Latency, tree_bytes
 from bench.search import LIMIT, WARMUP
@@ -33,6 +35,7 @@ from kb.engine.snapshot import SnapshotHolder
 from kb.errors import KbError
 
 PATHS = ("words", "semantic")
+FTS5 = "fts5"  # the peer timed beside them in-process
 TARGETS = ("bare", "kb-warm", "kb-semantic")  # kb-warm: the words path, as in the http step
 
 
@@ -95,32 +98,44 @@ def _engine(index: Path, semantic: bool) -> SearchEngine:
     return engine
 
 
-def cold(corpus: str, built: dict[str, indexing.Built], queries: list[str]) -> list[dict[str, Any]]:
-    """In-process latency of each path with every cache off, the two timed in turns per question."""
+def _searching(engine: SearchEngine) -> Callable[[str], object]:
+    return lambda q: engine.search(SearchRequest(q=q, limit=LIMIT))
+
+
+def cold(
+    corpus: str, built: dict[str, indexing.Built], queries: list[str], work: Path
+) -> list[dict[str, Any]]:
+    """In-process latency of each path and of FTS5 with every cache off, timed in turns per
+    question."""
     engines = {path: _engine(built[path].index, path == "semantic") for path in PATHS}
-    latency = {path: Latency() for path in PATHS}
+    fts = peers.Fts5(work / "fts5.sqlite", peers.chunks_of(built["words"].version))
+    searches: dict[str, Callable[[str], object]] = {
+        path: _searching(engine) for path, engine in engines.items()
+    }
+    searches[FTS5] = lambda q: fts.top_articles(q, LIMIT)
+    latency = {path: Latency() for path in searches}
     try:
         for q in queries[:WARMUP]:  # the model loaded, the first searches' one-off work done
-            for engine in engines.values():
-                engine.search(SearchRequest(q=q, limit=LIMIT))
+            for search in searches.values():
+                search(q)
         for q in queries:
-            for path, engine in engines.items():
+            for path, search in searches.items():
                 try:
-                    latency[path].time(
-                        lambda e=engine, q=q: e.search(SearchRequest(q=q, limit=LIMIT))
-                    )  # type: ignore[misc]
+                    latency[path].time(lambda s=search, q=q: s(q))  # type: ignore[misc]
                 except KbError:
                     latency[path].errors += 1
+        answered_by = {path: e.mode(e.holder.get()) for path, e in engines.items()}
         return [
             {
                 "corpus": corpus,
                 "path": path,
-                "answered_by": engines[path].mode(engines[path].holder.get()),
+                "answered_by": answered_by.get(path, fts.name),
                 **latency[path].summary(),
             }
-            for path in PATHS
+            for path in searches
         ]
     finally:
+        fts.close()
         for engine in engines.values():
             engine.holder.close()
 
