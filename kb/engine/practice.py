@@ -39,6 +39,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 from indexer import article_store, layout, vectors
@@ -266,6 +267,7 @@ def fit_version(
     engine: SearchEngine,
     prior: list[Row] | None = None,
     lookalike_share: float = LOOKALIKE_SHARE,
+    inputs: str | None = None,
 ) -> Model | None:
     """Fit the confidence model of the index version in `version` and store it there: the prior's
     labeled rows (by default the shipped ones) and the top answers to look-alikes of this content
@@ -286,6 +288,7 @@ def fit_version(
         "prior_rows": len(rows),
         "lookalike_rows": len(own),
         "lookalikes": [signals for signals, _ in own],
+        "inputs": inputs,  # fit_inputs of the version when known: a rebuild with the same keeps it
     }
     tmp = version / f".{CONFIDENCE}.tmp"
     tmp.write_text(json.dumps({**model.to_json(), **meta}, indent=2) + "\n", encoding="utf-8")
@@ -357,6 +360,42 @@ def labeled_for(articles: dict[str, Article], model_path: Path | None = None) ->
     return bool(data.get("content")) and data["content"] == content_fingerprint(articles)
 
 
+@cache
+def _code_digest() -> str:
+    """The fit's code and the files it reads beside it (this package and the indexer's: what turns
+    content into answers and their signals), hashed."""
+    digest = hashlib.sha256()
+    for package in (Path(__file__).parent, Path(vectors.__file__).parent):
+        for path in sorted(package.rglob("*")):
+            if path.suffix in (".py", ".json", ".txt") and path.is_file():
+                digest.update(f"{path.relative_to(package)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def fit_inputs(version: Path, language: str) -> str:
+    """What a version's own confidence fit depends on, hashed: its content as read (the articles'
+    sources, the reading settings), the texts its vectors hold, the language, and the code and the
+    shipped models and questions the fit starts from. Two versions with the same inputs get the
+    same model (the fit is seeded by the content), so a rebuild of unchanged content keeps it."""
+    manifest = json.loads((version / layout.MANIFEST).read_text(encoding="utf-8"))
+    digest = hashlib.sha256()
+    digest.update(content_fingerprint(article_store.shared.read(version)).encode())
+    digest.update(
+        json.dumps([manifest.get("schema_version"), manifest.get("reading"), language]).encode()
+    )
+    digest.update((version / vectors.ROWS).read_bytes())
+    digest.update(_code_digest().encode())
+    return digest.hexdigest()[:32]
+
+
+def _inputs_of(version: Path) -> str | None:
+    try:
+        found = json.loads((version / CONFIDENCE).read_text(encoding="utf-8")).get("inputs")
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, str) else None
+
+
 def prepare_version(
     version: Path,
     index_dir: Path,
@@ -366,7 +405,8 @@ def prepare_version(
     vector_cache: Path | None = None,
 ) -> None:
     """Give a version about to be published its own confidence model: fitted afresh, or kept from
-    the live version by an incremental build that changed a tenth of the articles or less. Only on
+    the live version when its fit had the same inputs (`fit_inputs`: a rebuild of unchanged
+    content) or by an incremental build that changed a tenth of the articles or less. Only on
     the semantic path (the words path keeps the shipped model: the prior comes from that path), and
     not for content the shipped model was fitted on with labels (`labeled_for`). The practice
     questions' vectors are read from and stored in `vector_cache` when it is set."""
@@ -377,7 +417,10 @@ def prepare_version(
     manifest = json.loads((version / layout.MANIFEST).read_text(encoding="utf-8"))
     live = layout.current_version(index_dir)
     small = manifest.get("incremental") and manifest["changed"] * 10 <= manifest["articles"]
-    if small and live is not None and (live / CONFIDENCE).exists():
+    inputs = fit_inputs(version, language)
+    if live is not None and (
+        (small and (live / CONFIDENCE).exists()) or _inputs_of(live) == inputs
+    ):
         shutil.copyfile(live / CONFIDENCE, version / CONFIDENCE)
         return
     engine = SearchEngine(
@@ -386,4 +429,4 @@ def prepare_version(
         lexicon=Lexicon.load(language),
         vector_cache=vector_cache,
     )
-    fit_version(version, engine)
+    fit_version(version, engine, inputs=inputs)

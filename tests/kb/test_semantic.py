@@ -72,7 +72,8 @@ def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(
     content_copy: Path, index_copy: Path, vector_cache: Path
 ) -> None:
     """An incremental build that changes one article in sixteen keeps the live version's own
-    confidence model; a full build fits it again, to the same model for the same content."""
+    confidence model; a full build fits it again; a full build of unchanged content keeps it, and
+    fitting it again gives the same model."""
     index = index_copy  # the shipped help center as `kb index` builds it: its vectors are reused
     unlabeled(content_copy)
 
@@ -91,9 +92,19 @@ def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(
     build_index(content_copy, index, before_publish=prepare)
     refit = (_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8")
     assert refit != first  # the look-alikes come from the edited article too
+    stored = json.loads(refit)
+    assert stored["inputs"] == practice.fit_inputs(_live(index), "en")
+    # A mark in the live model shows whether the next version copied it or fitted its own.
+    (_live(index) / layout.CONFIDENCE).write_text(json.dumps({**stored, "mark": 1}), "utf-8")
     build_index(content_copy, index, before_publish=prepare)
-    again = (_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8")
-    assert json.loads(again)["weights"] == json.loads(refit)["weights"]
+    kept = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    assert kept == {**stored, "mark": 1}
+    # Without the record of its inputs the live model is not kept: fitted again, the same weights.
+    del stored["inputs"]
+    (_live(index) / layout.CONFIDENCE).write_text(json.dumps({**stored, "mark": 1}), "utf-8")
+    build_index(content_copy, index, before_publish=prepare)
+    again = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    assert "mark" not in again and again["weights"] == stored["weights"]
 
 
 def unlabeled(content: Path) -> None:
