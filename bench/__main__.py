@@ -307,6 +307,9 @@ class Run:
             corpus.name, built, self.cold_queries(corpus), work
         )
         self.save()
+        log(f"semantic on {corpus.name}: one changed article until it is found")
+        self.results["semantic"]["edits"] = semantic.edits(built)
+        self.save()
         workers = (1,) if self.quick else (1, self.serving_workers)
         log(f"semantic on {corpus.name}: HTTP, {', '.join(map(str, workers))} worker(s)")
         load = self.http_load()

@@ -173,16 +173,25 @@ def index_state(built: Built) -> dict[str, Any]:
         snap.close()
 
 
-def incremental(built: Built, edits: int = EDITS, profile_to: Path | None = None) -> dict[str, Any]:
+def incremental(
+    built: Built,
+    edits: int = EDITS,
+    profile_to: Path | None = None,
+    before_publish: Callable[[Path], None] | None = None,
+) -> dict[str, Any]:
     """Edit one article, rebuild incrementally, swap the snapshot, and find the new words.
 
     Times each step from the moment the edited file is written until a search through a
     SnapshotHolder returns the edited article for a word that exists only in the edit. The
     holder's poll interval (KB_RELOAD_INTERVAL_S) is not included: `refresh()` is called at once.
+    On an index with vectors the build embeds the edited article's texts and the search is by
+    meaning as well; `before_publish` is the build's step before publishing (the confidence model).
     """
     holder = SnapshotHolder(built.index, interval_s=3600)
-    engine = SearchEngine(holder, Model.load(), cache_size=0)
+    engine = SearchEngine(holder, Model.load(), cache_size=0, semantic=before_publish is not None)
     holder.get()
+    if before_publish is not None:  # the model loaded, as in a process that has served searches
+        engine.search(SearchRequest(q="warm up", limit=1))
     # A worker that does not run the builds: its own segments and article shards, read once for
     # the version before the edits, as it would have served it.
     other_segments, other_shards = SegmentCache(), ArticleShards()
@@ -209,7 +218,9 @@ def incremental(built: Built, edits: int = EDITS, profile_to: Path | None = None
         with phase_clock() as spent:
             if profiler:
                 profiler.enable()
-            report = build_index(built.content, built.index, incremental=True)
+            report = build_index(
+                built.content, built.index, incremental=True, before_publish=before_publish
+            )
             if profiler:
                 profiler.disable()
         t1 = time.perf_counter()

@@ -98,6 +98,18 @@ def _engine(index: Path, semantic: bool) -> SearchEngine:
     return engine
 
 
+def edits(built: dict[str, indexing.Built]) -> dict[str, Any]:
+    """One changed article until it is found by a search by meaning as well, on the index with
+    vectors: its texts embedded, the live confidence model kept (a small edit), the snapshot
+    swapped, as bench.indexing.incremental measures the words path."""
+    index = built["semantic"].index
+
+    def keep_model(version: Path) -> None:
+        practice.prepare_version(version, index, semantic=True, language=DEFAULT_LANGUAGE)
+
+    return indexing.incremental(built["semantic"], before_publish=keep_model)
+
+
 def _searching(engine: SearchEngine) -> Callable[[str], object]:
     return lambda q: engine.search(SearchRequest(q=q, limit=LIMIT))
 
