@@ -29,7 +29,7 @@ from indexer.parallel import Progress, ShardedIndexing, embed_texts, parse_sourc
 from indexer.safe_yaml import load_yaml
 from indexer.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, make_schema, plain_word
 from indexer.segment import chunk_docs, chunk_sections
-from indexer.vector_cache import through
+from indexer.vector_cache import Reads, through
 
 
 @dataclass
@@ -50,7 +50,8 @@ class BuildReport:
     version: str = ""
     incremental: bool = False
     changed: int = 0
-    embedded: int = 0  # section texts the live version had no vector for (embedded, or cached)
+    embedded: int = 0  # texts the live version had no vector for, embedded by the model
+    cached: int = 0  # texts the live version had no vector for, read from the vector cache
 
     def by_reason(self) -> dict[str, int]:
         """How many files were left out, by kind: "malformed" and each publishing decision."""
@@ -72,6 +73,7 @@ class BuildReport:
             "incremental": self.incremental,
             "changed": self.changed,
             "embedded": self.embedded,
+            "cached": self.cached,
         }
 
 
@@ -253,8 +255,10 @@ def build_index(
             report.articles = len(articles)
             report.chunks = sum(len(chunk_sections(a)) for a in articles.values())
             if semantic if semantic is not None else vectors.kept(live):
-                embed = through(vector_cache, embed_texts)
-                report.embedded = vectors.write(build_dir, articles.values(), live, embed)
+                reads = Reads()
+                embed = through(vector_cache, embed_texts, reads)
+                fresh = vectors.write(build_dir, articles.values(), live, embed)
+                report.embedded, report.cached = fresh - reads.texts, reads.texts
             report.seconds = time.perf_counter() - started
             _write_manifest(build_dir, content_dir, articles, report, reading)
             if before_publish is not None:

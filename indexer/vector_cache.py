@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,19 +36,28 @@ _SIZE = DIMENSIONS * 4
 Embed = Callable[[Sequence[str]], Vectors]
 
 
-def through(folder: Path | None, embed: Embed) -> Embed:
-    """`embed` with the vectors `folder` holds read instead of computed, and the rest stored
-    there; `embed` itself when no folder is set."""
+@dataclass
+class Reads:
+    """How many of the texts asked for were read from the cache rather than embedded."""
+
+    texts: int = 0
+
+
+def through(folder: Path | None, embed: Embed, reads: Reads | None = None) -> Embed:
+    """`embed` with the vectors `folder` holds read instead of computed (counted in `reads`), and
+    the rest stored there; `embed` itself when no folder is set."""
     if folder is None:
         return embed
 
     def cached(texts: Sequence[str]) -> Vectors:
-        return embed_cached(folder, texts, embed)
+        return embed_cached(folder, texts, embed, reads)
 
     return cached
 
 
-def embed_cached(folder: Path, texts: Sequence[str], embed: Embed) -> Vectors:
+def embed_cached(
+    folder: Path, texts: Sequence[str], embed: Embed, reads: Reads | None = None
+) -> Vectors:
     """The vectors of `texts`, in their order: stored ones read, the others embedded (each distinct
     text once) and stored, over any damaged row of theirs."""
     out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
@@ -62,6 +72,8 @@ def embed_cached(folder: Path, texts: Sequence[str], embed: Embed) -> Vectors:
     try:
         stored = _read(db, keys)
         missing = list(dict.fromkeys(k for k in keys if k not in stored))
+        if reads is not None:
+            reads.texts += sum(k in stored for k in keys)
         if missing:
             text_of = dict(zip(keys, texts, strict=True))
             fresh = embed([text_of[k] for k in missing])

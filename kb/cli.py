@@ -126,7 +126,9 @@ def index(
         f"left out {len(report.excluded)}"
         + "".join(f", {n} {kind}" for kind, n in report.by_reason().items() if kind != "malformed")
         + f", {len(report.warnings)} warnings, "
-        f"in {report.seconds:.2f}s → {settings.index_dir / report.version}",
+        + (f"{report.embedded} texts embedded, " if report.embedded or report.cached else "")
+        + (f"{report.cached} read from the vector cache, " if report.cached else "")
+        + f"in {report.seconds:.2f}s → {settings.index_dir / report.version}",
         highlight=False,
     )
 

@@ -41,7 +41,7 @@ def test_a_build_from_nothing_reads_what_an_earlier_build_stored(tmp_path: Path)
     encoder.shared_encoder.cache_clear()
     second = build_index(content, tmp_path / "two", semantic=True, vector_cache=cache)
     assert encoder.shared_encoder.cache_info().currsize == 0, "the model was loaded"
-    assert second.embedded == 16 and _rows(cache) == 16
+    assert (second.embedded, second.cached) == (0, 16) and _rows(cache) == 16
 
     build_index(content, tmp_path / "plain", semantic=True)
     assert _stored(tmp_path / "two") == _stored(tmp_path / "plain") == _stored(tmp_path / "one")
@@ -53,10 +53,11 @@ def test_new_texts_are_embedded_and_stored_beside_the_known_ones(tmp_path: Path)
     build_index(
         make_content(tmp_path / "c", 2), tmp_path / "one", semantic=True, vector_cache=cache
     )
-    build_index(
+    report = build_index(
         make_content(tmp_path / "d", 3), tmp_path / "two", semantic=True, vector_cache=cache
     )
     assert _rows(cache) == 3 * 4
+    assert (report.embedded, report.cached) == (4, 2 * 4)  # the new article's card and sections
     build_index(tmp_path / "d", tmp_path / "plain", semantic=True)
     assert _stored(tmp_path / "two") == _stored(tmp_path / "plain")
 
@@ -125,7 +126,8 @@ def test_builds_at_the_same_time_share_one_cache(
                 range(4),
             )
         )
-    assert all(r.embedded == 16 for r in reports)
+    assert all(r.embedded + r.cached == 16 for r in reports)
+    assert sum(r.embedded for r in reports) >= 16  # each text by one build at least
     assert _rows(cache) == 16 and not caplog.text
     build_index(content, tmp_path / "plain", semantic=True)
     assert all(_stored(tmp_path / f"ix{i}") == _stored(tmp_path / "plain") for i in range(4))
