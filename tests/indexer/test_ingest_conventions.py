@@ -348,3 +348,19 @@ def test_changed_reading_options_build_in_full(tmp_path: Path) -> None:
         tmp_path / "content", tmp_path / "index", incremental=True, component_text=template
     )
     assert again.incremental and again.changed == 0
+
+
+def test_a_file_looked_at_again_gets_the_same_generator_and_a_change_is_seen() -> None:
+    """detect remembers files by what it reads, so a process that rebuilds on each edit does not
+    match every unchanged file again: the same body and field names give the same answer, and a
+    field name or a mark added is seen."""
+    from indexer.ingest.detect import _SEEN, detect
+
+    body = "Some text.\n\n```js\nimport x from 'y'\n```\n"
+    assert detect("a.md", {"title": "A"}, body) == "plain"
+    assert detect("b.md", {"title": "B"}, body) == "plain"
+    assert detect("a.md", {"title": "A", "linkTitle": "A"}, body) == "hugo"
+    assert detect("a.md", {"title": "A"}, body + '\n!!! note "N"\n    n\n') == "mkdocs"
+    assert detect("a.mdx", {"title": "A"}, body) == "docusaurus"
+    seen = len(_SEEN)
+    assert detect("c.md", {"title": "C"}, body) == "plain" and len(_SEEN) == seen
