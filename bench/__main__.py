@@ -7,9 +7,10 @@ Steps (all by default; pick some with --only, comma-separated):
   quality   hit@1 / MRR@5 of kb and the peers on the labeled queries (default content)
   suggest   suggest-as-you-type latency per keystroke, kb vs SQLite FTS5 prefix queries
   http      req/s and latency over HTTP, kb vs a bare FastAPI endpoint, 1 and N workers (wrk)
-  semantic  the semantic path (kb[semantic]) beside words on one corpus: build time per 1,000
-            sections, in-process p99 with every cache off, warm HTTP req/s vs the bare endpoint,
-            memory per serving worker (skipped when the extra is not installed)
+  semantic  the semantic path (kb[semantic]) beside words on gen-10k: first and unchanged
+            builds, in-process p99 with every cache off (FTS5 beside it), one changed article
+            until found, warm HTTP req/s vs the bare endpoint, memory per serving worker
+            (skipped when the extra is not installed)
   profile   cProfile of cold kb searches on the 10k corpus, grouped into kb's phases
 
 Corpora: default content, generated 1k and 10k section chunks (100k with --full); --quick runs tiny

@@ -181,7 +181,8 @@ def test_semantic_rows_set_both_paths_side_by_side(
     """The semantic step builds, searches and serves the same corpus by words and by meaning as
     well: build time per 1,000 sections with texts embedded only where no vector was kept,
     in-process latency with every cache off taken on each path, and warm HTTP rows with each
-    server's search path and worker memory beside the bare endpoint; the report has its section."""
+    server's search path and worker memory beside the bare endpoint, FTS5 timed beside the two
+    paths, one changed article found by meaning; the report has its section."""
     sem = results["semantic"]
     builds = {(r["path"], r["build"]): r for r in sem["builds"]}
     assert set(builds) == {("words", "first"), ("semantic", "first"), ("semantic", "unchanged")}
@@ -199,9 +200,13 @@ def test_semantic_rows_set_both_paths_side_by_side(
     assert {p: r["answered_by"] for p, r in search.items()} == {
         "words": "words",
         "semantic": "semantic",
+        "fts5": "sqlite-fts5",
     }
     for row in search.values():
         assert row["n"] > 0 and row["errors"] == 0 and finite(row, "p50_ms", "p99_ms"), row
+
+    edits = sem["edits"]
+    assert edits["found"] == edits["edits"] > 0 and finite(edits, "total_s", "max_total_s"), edits
 
     http = {r["target"]: r for r in sem["http"] if r["workers"] == 1}
     assert set(http) == {"bare", "kb-warm", "kb-semantic"}
