@@ -312,8 +312,8 @@ def run(
                     done = wrk(binary, url, paths, load.connections, 3, offset[name])
                     offset[name] += done["requests"]
             measured_from = dict(offset)
-            # One worker's /metrics counts every search of the run (each worker has its own).
-            before = {name: search_counts(servers[name][0]) for name in cached if workers == 1}
+            # Any worker's /metrics counts the searches of all (the metrics are multiprocess).
+            before = {name: search_counts(servers[name][0]) for name in cached}
             segments: dict[str, list[dict[str, Any]]] = {t.name: [] for t in chosen}
             seconds = load.duration_s // load.rounds
             for _ in range(load.rounds):

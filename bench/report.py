@@ -589,7 +589,7 @@ def _http_section(results: dict[str, Any]) -> list[str]:
         "measured' shows where in the log each target's measured segments were (the log is never "
         "wrapped around in a measured segment unless the column says so). "
         "'searched (not cached)': the share of the measured run's searches that neither level of "
-        "the result cache answered, from the server's /metrics (1 worker: each worker counts its own). "
+        "the result cache answered, from the server's /metrics (the sum over its workers). "
         "'worker MB': the largest resident memory of a process serving HTTP, after the measured run "
         "(not the analytics writer processes).",
         "",
