@@ -417,10 +417,11 @@ def prepare_version(
     manifest = json.loads((version / layout.MANIFEST).read_text(encoding="utf-8"))
     live = layout.current_version(index_dir)
     small = manifest.get("incremental") and manifest["changed"] * 10 <= manifest["articles"]
-    inputs = fit_inputs(version, language)
-    if live is not None and (
-        (small and (live / CONFIDENCE).exists()) or _inputs_of(live) == inputs
-    ):
+    if small and live is not None and (live / CONFIDENCE).exists():
+        shutil.copyfile(live / CONFIDENCE, version / CONFIDENCE)
+        return
+    inputs = fit_inputs(version, language)  # only hashed where a small edit did not decide
+    if live is not None and _inputs_of(live) == inputs:
         shutil.copyfile(live / CONFIDENCE, version / CONFIDENCE)
         return
     engine = SearchEngine(

@@ -219,3 +219,24 @@ def test_look_alikes_lower_the_confidence_of_tasks_about_other_products(index_co
     with_them, answered = confidences(practice.LOOKALIKE_SHARE)
     assert sum(with_them) < sum(without), (with_them, without)
     assert all(answered) and all(answered_without)
+
+
+def test_a_damaged_live_confidence_model_is_fitted_again_not_copied(
+    content_copy: Path, index_copy: Path, vector_cache: Path
+) -> None:
+    """A full rebuild whose live version's confidence model cannot be read (a torn write, a disk
+    error) fits the new version's own instead of failing or keeping the damaged file."""
+    index = index_copy
+    unlabeled(content_copy)
+
+    def prepare(version: Path) -> None:
+        practice.prepare_version(
+            version, index, semantic=True, language="en", vector_cache=vector_cache
+        )
+
+    build_index(content_copy, index, semantic=True, before_publish=prepare)
+    fitted = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    (_live(index) / layout.CONFIDENCE).write_text('{"inputs": ', encoding="utf-8")
+    build_index(content_copy, index, before_publish=prepare)
+    again = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    assert again["weights"] == fitted["weights"] and again["inputs"] == fitted["inputs"]
