@@ -18,6 +18,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,14 @@ def available() -> bool:
     return encoder.available()
 
 
+def prepare(index: Path) -> Callable[[Path], None]:
+    """The step a build with vectors runs before publishing, as `kb index` does
+    (`Settings.build_index`): the version's own confidence model, fitted or kept."""
+    return partial(
+        practice.prepare_version, index_dir=index, semantic=True, language=DEFAULT_LANGUAGE
+    )
+
+
 def build(corpus: Corpus, work: Path) -> tuple[dict[str, indexing.Built], list[dict[str, Any]]]:
     """The corpus built by words and with vectors (twice: first, then unchanged); the last index
     of each path, and a row per build."""
@@ -58,7 +67,7 @@ def build(corpus: Corpus, work: Path) -> tuple[dict[str, indexing.Built], list[d
 
         def fit(version: Path, index: Path = index, fit_s: list[float] = fit_s) -> None:
             started = time.perf_counter()
-            practice.prepare_version(version, index, semantic=True, language=DEFAULT_LANGUAGE)
+            prepare(index)(version)
             fit_s.append(time.perf_counter() - started)
 
         semantic = path == "semantic"
@@ -102,12 +111,7 @@ def edits(built: dict[str, indexing.Built]) -> dict[str, Any]:
     """One changed article until it is found by a search by meaning as well, on the index with
     vectors: its texts embedded, the live confidence model kept (a small edit), the snapshot
     swapped, as bench.indexing.incremental measures the words path."""
-    index = built["semantic"].index
-
-    def keep_model(version: Path) -> None:
-        practice.prepare_version(version, index, semantic=True, language=DEFAULT_LANGUAGE)
-
-    return indexing.incremental(built["semantic"], before_publish=keep_model)
+    return indexing.incremental(built["semantic"], before_publish=prepare(built["semantic"].index))
 
 
 def _searching(engine: SearchEngine) -> Callable[[str], object]:
