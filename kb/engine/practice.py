@@ -50,7 +50,7 @@ from kb.engine.common_words import Lexicon
 from kb.engine.confidence import DEFAULT_PATH as DEFAULT_MODEL
 from kb.engine.confidence import FEATURES, Model, fit, refit_bias
 from kb.engine.search import SearchEngine, SearchRequest
-from kb.engine.snapshot import Snapshot, SnapshotHolder
+from kb.engine.snapshot import Snapshot, SnapshotHolder, own_confidence
 from kb.errors import KbError
 
 OFFTOPIC = Path(__file__).with_name("offtopic.txt")
@@ -406,23 +406,26 @@ def prepare_version(
 ) -> None:
     """Give a version about to be published its own confidence model: fitted afresh, or kept from
     the live version when its fit had the same inputs (`fit_inputs`: a rebuild of unchanged
-    content) or by an incremental build that changed a tenth of the articles or less. Only on
-    the semantic path (the words path keeps the shipped model: the prior comes from that path), and
-    not for content the shipped model was fitted on with labels (`labeled_for`). The practice
-    questions' vectors are read from and stored in `vector_cache` when it is set."""
+    content) or by an incremental build that changed a tenth of the articles or less (a live model
+    that cannot be read is never kept). Only on the semantic path (the words path keeps the
+    shipped model: the prior comes from that path), and not for content the shipped model was
+    fitted on with labels (`labeled_for`). The practice questions' vectors are read from and
+    stored in `vector_cache` when it is set."""
     if not (semantic and (version / vectors.ROWS).exists()):
         return
     if labeled_for(article_store.shared.read(version)):
         return
     manifest = json.loads((version / layout.MANIFEST).read_text(encoding="utf-8"))
     live = layout.current_version(index_dir)
+    # Only a model the live snapshot can read is carried forward: a damaged one is fitted again.
+    kept = live if live is not None and own_confidence(live) else None
     small = manifest.get("incremental") and manifest["changed"] * 10 <= manifest["articles"]
-    if small and live is not None and (live / CONFIDENCE).exists():
-        shutil.copyfile(live / CONFIDENCE, version / CONFIDENCE)
+    if small and kept is not None:
+        shutil.copyfile(kept / CONFIDENCE, version / CONFIDENCE)
         return
     inputs = fit_inputs(version, language)  # only hashed where a small edit did not decide
-    if live is not None and _inputs_of(live) == inputs:
-        shutil.copyfile(live / CONFIDENCE, version / CONFIDENCE)
+    if kept is not None and _inputs_of(kept) == inputs:
+        shutil.copyfile(kept / CONFIDENCE, version / CONFIDENCE)
         return
     engine = SearchEngine(
         SnapshotHolder(index_dir),

@@ -109,7 +109,7 @@ class Snapshot:
             manifest=manifest,
             chunks=chunks,
             semantic=semantic,
-            **_own_confidence(path),
+            **own_confidence(path),
         )
 
     @property
@@ -126,8 +126,9 @@ class Snapshot:
             self.searcher.close()
 
 
-def _own_confidence(path: Path) -> dict[str, Any]:
-    """The version's own confidence model and cosine scale, where it has them."""
+def own_confidence(path: Path) -> dict[str, Any]:
+    """The version's own confidence model and cosine scale, where it has them and they can be
+    read; empty otherwise (a snapshot then uses the shipped model)."""
     try:
         data = orjson.loads((path / layout.CONFIDENCE).read_bytes())
         low, high = (float(x) for x in data["cosine_scale"])

@@ -240,3 +240,27 @@ def test_a_damaged_live_confidence_model_is_fitted_again_not_copied(
     build_index(content_copy, index, before_publish=prepare)
     again = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
     assert again["weights"] == fitted["weights"] and again["inputs"] == fitted["inputs"]
+
+
+def test_a_small_edit_over_a_damaged_live_model_fits_a_readable_one(
+    content_copy: Path, index_copy: Path, vector_cache: Path
+) -> None:
+    """An incremental build of one changed article, which keeps the live confidence model when it
+    can be read, fits a new one when the live file is damaged instead of carrying the damage."""
+    index = index_copy
+    unlabeled(content_copy)
+
+    def prepare(version: Path) -> None:
+        practice.prepare_version(
+            version, index, semantic=True, language="en", vector_cache=vector_cache
+        )
+
+    build_index(content_copy, index, semantic=True, before_publish=prepare)
+    (_live(index) / layout.CONFIDENCE).write_text('{"inputs": ', encoding="utf-8")
+    article = content_copy / "cancel-an-order.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nOrders ship within a day.\n")
+    build_index(content_copy, index, incremental=True, before_publish=prepare)
+    manifest = json.loads((_live(index) / layout.MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["incremental"] and manifest["changed"] == 1
+    refit = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    assert refit["weights"] and refit["inputs"] == practice.fit_inputs(_live(index), "en")
