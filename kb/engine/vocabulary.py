@@ -28,10 +28,12 @@ def stem(word: str) -> str:
 
 
 def max_typo_distance(word: str) -> int:
-    """Edits allowed when correcting a word: none for short words, numbers and codes."""
+    """Edits allowed when correcting a word: none for short words, numbers and codes; two from
+    eight letters, where two slips are common ("costumer", "analisys") and a word two edits from
+    another content word is rare (the length from which Algolia's default allows two typos)."""
     if len(word) < 4 or not word.isalpha():
         return 0
-    return 1 if len(word) <= 8 else 2
+    return 1 if len(word) < 8 else 2
 
 
 def _by_length(words: Iterable[str]) -> tuple[list[str], list[int]]:

@@ -52,6 +52,16 @@ def test_a_misspelling_is_still_corrected(engine: SearchEngine) -> None:
     assert body["did_you_mean"] == "refund for my return"
 
 
+def test_an_eight_letter_word_with_two_slips_is_corrected(engine: SearchEngine) -> None:
+    """Two edits are allowed from eight letters ("costumer" for "customer"), one below that."""
+    snap = engine.holder.get()
+    assert correction("costumer", snap.vocabulary, engine.lexicon) == "customer"
+    assert max_typo_distance("costumer") == 2 and max_typo_distance("retunrs") == 1
+    body = engine.search(SearchRequest(q="costumer service giude"))
+    assert body["did_you_mean"] == "customer service guide"
+    assert body["answers"][0]["article"] == "customer-service-guide"
+
+
 def test_without_a_lexicon_every_unknown_word_may_be_corrected(engine: SearchEngine) -> None:
     """KB_TYPO_LANGUAGE=none: the nearest content word is used for any word the content lacks."""
     snap = engine.holder.get()
