@@ -29,7 +29,7 @@ from indexer.parallel import Progress, ShardedIndexing, embed_texts, parse_sourc
 from indexer.safe_yaml import load_yaml
 from indexer.schema import SCHEMA_VERSION, STOPWORDS, WORD_RE, make_schema, plain_word
 from indexer.segment import chunk_docs, chunk_sections
-from indexer.vector_cache import Reads, through
+from indexer.vector_cache import Reads, record, through
 
 
 @dataclass
@@ -52,6 +52,7 @@ class BuildReport:
     changed: int = 0
     embedded: int = 0  # texts the live version had no vector for, embedded by the model
     cached: int = 0  # texts the live version had no vector for, read from the vector cache
+    pruned: int = 0  # vectors removed from the vector cache, unused for vector_cache.KEEP_DAYS
 
     def by_reason(self) -> dict[str, int]:
         """How many files were left out, by kind: "malformed" and each publishing decision."""
@@ -74,6 +75,7 @@ class BuildReport:
             "changed": self.changed,
             "embedded": self.embedded,
             "cached": self.cached,
+            "pruned": self.pruned,
         }
 
 
@@ -183,7 +185,8 @@ def build_index(
     `semantic`: store section vectors (indexer.vectors); None: as the live version does.
     `before_publish` is called with the complete version's folder before it goes live (the service
     fits its per-index models there). `vector_cache`: a folder of vectors shared by the machine's
-    builds (indexer.vector_cache), read before embedding and written after.
+    builds (indexer.vector_cache), read before embedding; the published version is recorded there
+    and vectors no build has used for a while are removed from it.
 
     Raises ContentError when the folder cannot be used, BuildError when the build fails (or, under
     `strict`, when any article is malformed); in every failure the live version is untouched.
@@ -272,6 +275,7 @@ def build_index(
             raise
         report.version = final.name
         layout.cleanup(index_dir)
+        report.pruned = record(vector_cache, final)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -456,7 +460,8 @@ def _write_manifest(
             "schema_version": SCHEMA_VERSION,
             "built_at": time.time(),
             "content_dir": str(content_dir.resolve()),
-            **report.to_json(),
+            # the cache is pruned once the version is live: not a figure of the version
+            **{k: v for k, v in report.to_json().items() if k != "pruned"},
             "articles": len(articles),
             "reading": reading,
         },

@@ -128,6 +128,7 @@ def index(
         + f", {len(report.warnings)} warnings, "
         + (f"{report.embedded} texts embedded, " if report.embedded or report.cached else "")
         + (f"{report.cached} read from the vector cache, " if report.cached else "")
+        + (f"{report.pruned} unused removed from it, " if report.pruned else "")
         + f"in {report.seconds:.2f}s → {settings.index_dir / report.version}",
         highlight=False,
     )

@@ -133,6 +133,66 @@ def test_builds_at_the_same_time_share_one_cache(
     assert all(_stored(tmp_path / f"ix{i}") == _stored(tmp_path / "plain") for i in range(4))
 
 
+def _days(cache: Path) -> dict[str, int]:
+    with sqlite3.connect(cache / vector_cache.FILENAME) as db:
+        return dict(db.execute("SELECT key, day FROM used"))
+
+
+def test_a_build_records_its_whole_version_even_what_it_kept(tmp_path: Path) -> None:
+    """A build over a live version with vectors keeps them without the cache, and still stores
+    them there: a new replica's first build then embeds nothing."""
+    content = make_content(tmp_path / "c", 3)
+    build_index(content, tmp_path / "ix", semantic=True)
+    cache = tmp_path / "cache"
+    report = build_index(content, tmp_path / "ix", semantic=True, vector_cache=cache)
+    assert (report.embedded, report.cached) == (0, 0) and _rows(cache) == 3 * 4
+    replica = build_index(content, tmp_path / "replica", semantic=True, vector_cache=cache)
+    assert (replica.embedded, replica.cached) == (0, 3 * 4)
+    assert _stored(tmp_path / "replica") == _stored(tmp_path / "ix")
+
+
+def test_vectors_no_build_used_for_the_keep_period_are_removed(tmp_path: Path) -> None:
+    """A build removes from the cache the vectors no build has used for KEEP_DAYS (an article
+    since edited away), keeps younger ones, and dates every text of its own version today."""
+    cache = tmp_path / "cache"
+    content = make_content(tmp_path / "c", 3)
+    build_index(content, tmp_path / "ix", semantic=True, vector_cache=cache)
+    other = make_content(tmp_path / "d", 1)  # the first of those articles
+    build_index(other, tmp_path / "probe", semantic=True)
+    today = max(_days(cache).values())
+    gone, young = sorted(set(_days(cache)) - _keys(tmp_path / "probe"))[:2]
+    with sqlite3.connect(cache / vector_cache.FILENAME) as db:
+        db.execute("UPDATE used SET day = ? WHERE key = ?", (today - 31, gone))
+        db.execute("UPDATE used SET day = ? WHERE key = ?", (today - 29, young))
+    report = build_index(other, tmp_path / "other", semantic=True, vector_cache=cache)
+    assert report.pruned == 1 and report.to_json()["pruned"] == 1
+    days = _days(cache)
+    assert gone not in days and days[young] == today - 29
+    assert _rows(cache) == len(days) == 3 * 4 - 1
+    assert all(days[k] == today for k in _keys(tmp_path / "other"))
+
+
+def test_a_cache_made_before_use_was_dated_counts_its_vectors_as_used_now(tmp_path: Path) -> None:
+    """A cache file with vectors and no dates (written by an earlier kb) is read as before, and
+    its vectors are dated the day it is first opened, so none is removed as unused."""
+    content = make_content(tmp_path / "c", 2)
+    cache = tmp_path / "cache"
+    build_index(content, tmp_path / "one", semantic=True, vector_cache=cache)
+    with sqlite3.connect(cache / vector_cache.FILENAME) as db:
+        db.execute("DROP TABLE used")
+    report = build_index(content, tmp_path / "two", semantic=True, vector_cache=cache)
+    assert (report.embedded, report.cached, report.pruned) == (0, 2 * 4, 0)
+    assert len(_days(cache)) == _rows(cache) == 2 * 4
+
+
+def _keys(index: Path) -> set[str]:
+    live = layout.current_version(index)
+    assert live is not None
+    found = vectors.read(live)
+    assert found is not None
+    return {k for _, _, k in found[0]}
+
+
 def _texts(index: Path) -> list[str]:
     """The texts a version stores vectors of, in its order."""
     live = layout.current_version(index)
