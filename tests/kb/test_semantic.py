@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -221,24 +223,32 @@ def test_look_alikes_lower_the_confidence_of_tasks_about_other_products(index_co
     assert all(answered) and all(answered_without)
 
 
-def test_a_damaged_live_confidence_model_is_fitted_again_not_copied(
-    content_copy: Path, index_copy: Path, vector_cache: Path
-) -> None:
-    """A full rebuild whose live version's confidence model cannot be read (a torn write, a disk
-    error) fits the new version's own instead of failing or keeping the damaged file."""
-    index = index_copy
-    unlabeled(content_copy)
+def _damaged_live_model(
+    content: Path, index: Path, vector_cache: Path
+) -> tuple[Callable[[Path], None], dict[str, Any]]:
+    """Build `content` (made unlabeled) with its own confidence model, then damage the live file:
+    the build step that fits or keeps models, and the model the build fitted."""
+    unlabeled(content)
 
     def prepare(version: Path) -> None:
         practice.prepare_version(
             version, index, semantic=True, language="en", vector_cache=vector_cache
         )
 
-    build_index(content_copy, index, semantic=True, before_publish=prepare)
+    build_index(content, index, semantic=True, before_publish=prepare)
     fitted = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
     (_live(index) / layout.CONFIDENCE).write_text('{"inputs": ', encoding="utf-8")
-    build_index(content_copy, index, before_publish=prepare)
-    again = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
+    return prepare, fitted
+
+
+def test_a_damaged_live_confidence_model_is_fitted_again_not_copied(
+    content_copy: Path, index_copy: Path, vector_cache: Path
+) -> None:
+    """A full rebuild whose live version's confidence model cannot be read (a torn write, a disk
+    error) fits the new version's own instead of failing or keeping the damaged file."""
+    prepare, fitted = _damaged_live_model(content_copy, index_copy, vector_cache)
+    build_index(content_copy, index_copy, before_publish=prepare)
+    again = json.loads((_live(index_copy) / layout.CONFIDENCE).read_text(encoding="utf-8"))
     assert again["weights"] == fitted["weights"] and again["inputs"] == fitted["inputs"]
 
 
@@ -248,15 +258,7 @@ def test_a_small_edit_over_a_damaged_live_model_fits_a_readable_one(
     """An incremental build of one changed article, which keeps the live confidence model when it
     can be read, fits a new one when the live file is damaged instead of carrying the damage."""
     index = index_copy
-    unlabeled(content_copy)
-
-    def prepare(version: Path) -> None:
-        practice.prepare_version(
-            version, index, semantic=True, language="en", vector_cache=vector_cache
-        )
-
-    build_index(content_copy, index, semantic=True, before_publish=prepare)
-    (_live(index) / layout.CONFIDENCE).write_text('{"inputs": ', encoding="utf-8")
+    prepare, _ = _damaged_live_model(content_copy, index, vector_cache)
     article = content_copy / "cancel-an-order.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nOrders ship within a day.\n")
     build_index(content_copy, index, incremental=True, before_publish=prepare)
