@@ -7,6 +7,7 @@ checked against all the others (and in worker processes without reading the fold
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -75,6 +76,13 @@ class Site:
         return f"{url}#{anchor}" if anchor else url
 
 
+# Front matter already parsed by this process, by a digest of its text: a process that rebuilds on
+# each edit (KB_WATCH) would otherwise parse every unchanged file's YAML again. The fields are read,
+# never changed, by scan. Cleared when full: 16-byte keys and a few fields each.
+_PARSED: dict[bytes, dict[str, Any]] = {}
+_PARSED_MAX = 200_000
+
+
 def _front_matter(text: str) -> tuple[dict[str, Any], str]:
     """A file's YAML front matter (parsed only when it holds a field that matters here) and body."""
     m = _FRONT_RE.match(text)
@@ -83,11 +91,18 @@ def _front_matter(text: str) -> tuple[dict[str, Any], str]:
     block, body = m.group(1), text[m.end() :]
     if not _ROUTING_RE.search(block):
         return dict.fromkeys(_KEY_RE.findall(block)), body
-    try:
-        data = load_yaml(block)
-    except Exception:
-        return {}, body
-    return (data if isinstance(data, dict) else {}), body
+    key = hashlib.blake2b(block.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    data = _PARSED.get(key)
+    if data is None:
+        try:
+            parsed = load_yaml(block)
+        except Exception:
+            parsed = None
+        data = parsed if isinstance(parsed, dict) else {}
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = data
+    return data, body
 
 
 def scan(

@@ -364,3 +364,20 @@ def test_a_file_looked_at_again_gets_the_same_generator_and_a_change_is_seen() -
     assert detect("a.mdx", {"title": "A"}, body) == "docusaurus"
     seen = len(_SEEN)
     assert detect("c.md", {"title": "C"}, body) == "plain" and len(_SEEN) == seen
+
+
+def test_front_matter_read_again_gives_the_same_routes_and_an_edit_is_seen() -> None:
+    """scan remembers parsed front matter by its text, so a process that rebuilds on each edit
+    does not parse every unchanged file's YAML again: the same file gives the same routes without
+    a parse, and an edited slug is seen."""
+    from indexer.ingest.site import _PARSED, scan
+    from indexer.loader import article_id
+
+    page = b"---\ntitle: Pricing\nslug: plans\n---\nText.\n"
+    first = scan(None, [("docs/pricing.md", page)], article_id)
+    parsed = len(_PARSED)
+    again = scan(None, [("docs/pricing.md", page)], article_id)
+    assert again.routes == first.routes and again.titles == first.titles
+    assert len(_PARSED) == parsed
+    edited = scan(None, [("docs/pricing.md", page.replace(b"plans", b"prices"))], article_id)
+    assert edited.routes == {"docs/pricing": "docs-prices", "docs/prices": "docs-prices"}
