@@ -280,11 +280,55 @@ def _headings(body: str) -> list[tuple[int, int, str]]:
     return heads
 
 
+# A paragraph that opens with an FAQ's question: the question in bold, ending in "?" (alone on its
+# line or followed by its answer), or "Q:" (or "Question:", bold or not) before a question alone
+# on its line. FAQ_MIN of them under one heading make it an FAQ.
+_QUESTION_RE = re.compile(
+    r" {0,3}(?:(?P<b>\*\*|__)(?:Q(?:uestion)?\s*[:.]\s*)?(?P<bold>[^*_\s][^*\n]*?\?)(?P=b)"
+    r"(?:[ \t]+(?P<rest>\S.*?))?"
+    r"|(?P<qb>\*\*|__)?Q(?:uestion)?\s*[:.](?P=qb)?[ \t]+(?P<plain>\S[^\n]*?\?)(?:\*\*|__)?)"
+    r"[ \t]*"
+)
+FAQ_MIN = 2
+# "A:" (or "Answer:", bold or not) before an answer, dropped from its text.
+_ANSWER_RE = re.compile(r"^ {0,3}(\*\*|__)?A(?:nswer)?\s*[:.](?(1)\1)[ \t]+")
+
+
+def _questions(
+    body: str, lines: list[str], heads: list[tuple[int, int, str]]
+) -> dict[int, tuple[int, str, str]]:
+    """Each FAQ question that opens a paragraph of its own (not in a list, quote or code), where
+    FAQ_MIN or more of them stand under one heading: its line, and its level (one below that
+    heading's; 2 under the title or none), text and the answer's words on its line. Each becomes a
+    heading, so that each answer is a section of its own, with its deep link and its meaning."""
+    if body.count("?") < FAQ_MIN:
+        return {}
+    found = {
+        i: m for i, line in enumerate(lines) if "?" in line and (m := _QUESTION_RE.fullmatch(line))
+    }
+    if len(found) < FAQ_MIN:
+        return {}
+    starts = {
+        tok.map[0]
+        for tok in _md_it.parse(body)
+        if tok.type == "paragraph_open" and tok.level == 0 and tok.map is not None
+    }
+    regions: dict[int, dict[int, tuple[int, str, str]]] = {}
+    for i in sorted(found.keys() & starts):
+        above = [h for h in heads if h[0] < i]
+        level = min(max(above[-1][1] + 1, 2) if above else 2, 6)
+        m = found[i]
+        text = m.group("bold") or m.group("plain")
+        regions.setdefault(len(above), {})[i] = (level, text, m.group("rest") or "")
+    return {i: q for group in regions.values() if len(group) >= FAQ_MIN for i, q in group.items()}
+
+
 def split_sections(body: str) -> tuple[list[Section], str | None]:
     """The sections of an article body and its `# ` title if it has one.
 
     The text before the first heading (and under a leading `# Title`) is the intro section; every
-    heading of level ≤ SPLIT_LEVELS starts a new section whose path is its parent headings'.
+    heading of level ≤ SPLIT_LEVELS starts a new section whose path is its parent headings', and so
+    does each question of an FAQ written as bold or "Q:" paragraphs (_questions).
     Paths here exclude the article title; the loader prepends it.
     """
     body = strip_templates(body)
@@ -294,6 +338,9 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
     title: str | None = None
     if heads and heads[0][1] == 1 and not "".join(lines[: heads[0][0]]).strip():
         title = _heading_text(heading_id(heads[0][2])[0])
+    questions = _questions(body, lines, heads)
+    if questions:
+        heads = sorted(heads + [(i, level, text) for i, (level, text, _) in questions.items()])
 
     used: set[str] = set()
     sections: list[Section] = []
@@ -305,9 +352,13 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
         raw_heading, given_anchor = heading_id(raw_heading)
         heading = title or "" if is_intro else _heading_text(raw_heading)
         body_lines = lines[start + (1 if level else 0) : end]
-        if _is_setext(lines, start, level):
+        if start in questions:
+            body_lines = [questions[start][2], *body_lines]
+        elif _is_setext(lines, start, level):
             body_lines = body_lines[1:]
         section_md = "\n".join(body_lines).strip("\n")
+        if start in questions:
+            section_md = _ANSWER_RE.sub("", section_md, count=1)
         if level and not is_intro:
             while stack and stack[-1][0] >= level:
                 stack.pop()

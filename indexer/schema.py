@@ -45,7 +45,7 @@ TEXT_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 
 # A live version of another schema version is never built on: the next build is a full one. Raise it
 # when the stored shape of a chunk or of an article changes, or what reading a source file yields.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def analyzer() -> Any:

@@ -428,3 +428,77 @@ def test_headings_are_markdown_its_on_any_mix_of_lines(body: str) -> None:
     from indexer.chunker import _headings
 
     assert _headings(body) == _markdown_it_headings(body)
+
+
+FAQ = """# Frequently asked questions
+
+Answers to what customers ask most.
+
+**Can I change my username?**
+
+Yes. Open Settings, then Profile, and type a new username.
+
+**How do I export my data?** Go to Settings, then Privacy, and choose Download my data.
+We email you a ZIP archive within a day.
+
+## Billing
+
+Q: Why was my card declined?
+A: Your bank may block online payments abroad.
+
+**Q: Is there a student discount?**
+
+**A:** Students get half off the annual plan.
+"""
+
+
+def test_faq_questions_become_sections_with_their_answers() -> None:
+    """Questions written as bold or "Q:" paragraphs, two or more under one heading, each start a
+    section one level below that heading: its own anchor, path and answer ("A:" dropped)."""
+    sections, title = split_sections(FAQ)
+    assert title == "Frequently asked questions"
+    got = [(s.level, s.anchor, s.path, s.text) for s in sections]
+    assert got == [
+        (0, "frequently-asked-questions", [], "Answers to what customers ask most."),
+        (
+            2,
+            "can-i-change-my-username",
+            ["Can I change my username?"],
+            "Yes. Open Settings, then Profile, and type a new username.",
+        ),
+        (
+            2,
+            "how-do-i-export-my-data",
+            ["How do I export my data?"],
+            "Go to Settings, then Privacy, and choose Download my data. "
+            "We email you a ZIP archive within a day.",
+        ),
+        (2, "billing", ["Billing"], ""),
+        (
+            3,
+            "why-was-my-card-declined",
+            ["Billing", "Why was my card declined?"],
+            "Your bank may block online payments abroad.",
+        ),
+        (
+            3,
+            "is-there-a-student-discount",
+            ["Billing", "Is there a student discount?"],
+            "Students get half off the annual plan.",
+        ),
+    ]
+    assert sections[4].html.startswith('<h3 id="why-was-my-card-declined">')
+
+
+def test_a_lone_bold_question_or_one_in_a_list_or_code_stays_text() -> None:
+    """A bold question alone under its heading is emphasis, not an FAQ; nor are questions in list
+    items, quotes or code, which do not open a paragraph of their own."""
+    body = (
+        "# Guide\n\n## Import\n\n**Do you need to import at all?**\n\nMost sites do not.\n\n"
+        "## Tips\n\n- **Is it fast?**\n- **Is it safe?**\n\n> **Why?**\n>\n> **How?**\n\n"
+        "```\n**Can I?**\n**May I?**\n```\n"
+    )
+    sections, _ = split_sections(body)
+    assert [s.anchor for s in sections] == ["guide", "import", "tips"]
+    assert "Do you need to import at all?" in sections[1].text
+    assert "Is it fast?" in sections[2].text and "May I?" in sections[2].text

@@ -266,3 +266,46 @@ def test_a_small_edit_over_a_damaged_live_model_fits_a_readable_one(
     assert manifest["incremental"] and manifest["changed"] == 1
     refit = json.loads((_live(index) / layout.CONFIDENCE).read_text(encoding="utf-8"))
     assert refit["weights"] and refit["inputs"] == practice.fit_inputs(_live(index), "en")
+
+
+STORE_FAQ = """---
+title: Store FAQ
+topic: orders
+---
+# Store FAQ
+
+**Which payment cards do you take?**
+
+We take Visa, Mastercard and American Express, as well as debit cards issued by most banks. A card
+is charged when the order ships, not when it is placed, and the charge shows under the store's name.
+
+**Can I order as a guest?**
+
+Yes. Choose Continue as guest at checkout and give an email address for the order confirmation and
+the tracking link. You can create an account later and the order will be added to it.
+
+**Do you gift wrap?**
+
+Gift wrap can be added to most items at checkout for a small fee, with a printed message of up to
+200 characters. Prices are never shown on the packing slip of an order marked as a gift.
+
+**Can I pick up my order in a store?**
+
+Yes: choose Click and Collect at checkout and the store nearest to you. We send a text message when
+the parcel is ready; bring the message and a photo ID, and collect it within seven days.
+"""
+
+
+def test_each_faq_question_is_a_result_with_its_own_deep_link(
+    content_copy: Path, tmp_path: Path
+) -> None:
+    """An FAQ page of bold questions is searched question by question: a question about its last
+    answer (past the words the sentence model reads of a section) finds that answer's section."""
+    (content_copy / "store-faq.md").write_text(STORE_FAQ, encoding="utf-8")
+    index = tmp_path / "faq-index"
+    build_index(content_copy, index, semantic=True)
+    body = _engine(index).search(SearchRequest(q="can I collect my parcel from a shop near me"))
+    top = body["answers"][0]
+    assert (top["article"], top["section"]) == ("store-faq", "can-i-pick-up-my-order-in-a-store")
+    assert top["url"] == "/articles/store-faq#can-i-pick-up-my-order-in-a-store"
+    assert top["heading"] == "Store FAQ › Can I pick up my order in a store?"
