@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
 import shutil
 import statistics
@@ -98,13 +97,24 @@ def _spread(articles: list[Article]) -> Counter[str]:
     )
 
 
-def _keywords(sentence: str, spread: Counter[str], rng: random.Random) -> str:
+def _draw(*item: str) -> int:
+    """A pseudo-random number that is the item's own: the same whatever else the content holds.
+    Practice questions are drawn by it, not by one random stream, so that an edit to one article
+    changes only the draws of what it added or removed, not every later one (with a stream, one
+    more heading reshuffled every list and another model was fitted for the whole help center)."""
+    digest = hashlib.blake2b("\x1f".join(item).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _keywords(sentence: str, spread: Counter[str]) -> str:
     """A sentence as people search for it: its 3–5 most telling words (those in fewest
     articles), in the sentence's order."""
     words = [w for w in _WORD.findall(sentence) if w.lower() not in STOPWORDS]
     # ties go by the word's place in the sentence, never by set order (which hashing varies per
     # process): the same content gives the same practice questions, and the same model, in any run
-    keep = set(sorted(dict.fromkeys(words), key=lambda w: spread[w.lower()])[: rng.randint(3, 5)])
+    keep = set(
+        sorted(dict.fromkeys(words), key=lambda w: spread[w.lower()])[: 3 + _draw(sentence) % 3]
+    )
     return " ".join(dict.fromkeys(w for w in words if w in keep))
 
 
@@ -129,8 +139,9 @@ def answers(articles: list[Article]) -> Callable[[str, str], set[str]]:
     return right
 
 
-def answerable(articles: list[Article], rng: random.Random) -> list[tuple[str, str]]:
-    """(question, article id) pairs derived from the articles, up to ANSWERABLE, mixed by kind."""
+def answerable(articles: list[Article]) -> list[tuple[str, str]]:
+    """(question, article id) pairs derived from the articles, up to ANSWERABLE, mixed by kind
+    (each kind's in the order of their own draws)."""
     kinds: dict[str, list[tuple[str, str]]] = {
         k: [] for k in ("title", "asked", "summary", "heading", "sentence")
     }
@@ -144,46 +155,57 @@ def answerable(articles: list[Article], rng: random.Random) -> list[tuple[str, s
             if s.level >= 2 and len(s.heading.split()) >= 2:
                 kinds["heading"].append((s.heading, a.id))
             for sentence in _sentences(s.text)[:2]:
-                query = _keywords(sentence, spread, rng)
+                query = _keywords(sentence, spread)
                 if len(query.split()) >= 3:
                     kinds["sentence"].append((query, a.id))
-    for found in kinds.values():
-        rng.shuffle(found)
+    for kind, found in kinds.items():
+        found.sort(key=lambda q: (_draw(kind, *q), q))
     share = ANSWERABLE // len(kinds)
     picked = [q for found in kinds.values() for q in found[:share]]
     spare = [q for found in kinds.values() for q in found[share:]]
     return picked + spare[: max(0, ANSWERABLE - len(picked))]
 
 
-def negatives(articles: list[Article], count: int, rng: random.Random) -> list[str]:
+def negatives(articles: list[Article], count: int) -> list[str]:
     """Questions no article answers: the shipped pool, then look-alikes in the content's words."""
-    pool = [
-        line.strip()
-        for line in OFFTOPIC.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    rng.shuffle(pool)
+    pool = sorted(
+        {
+            line.strip()
+            for line in OFFTOPIC.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        },
+        key=lambda q: (_draw("offtopic", q), q),
+    )
     counts: Counter[str] = Counter(
         w.lower() for a in articles for w in _WORD.findall(f"{a.title} {a.summary}")
     )
     common = [w for w, _ in counts.most_common(200) if len(w) > 3]
     found = pool[: count // 2]
+    turn = 0  # each turn puts every common word in a frame beside a subject from elsewhere
     while common and len(found) < count:
-        frame = rng.choice(FRAMES)
-        found.append(frame.format(w=rng.choice(common), x=rng.choice(ELSEWHERE)))
+        made = []
+        for w in common:
+            n = _draw("negative", str(turn), w)
+            frame, x = FRAMES[n % len(FRAMES)], ELSEWHERE[n // len(FRAMES) % len(ELSEWHERE)]
+            made.append((n, frame.format(w=w, x=x)))
+        found += [q for _, q in sorted(made)][: count - len(found)]
+        turn += 1
     return found
 
 
-def lookalikes(positives: list[tuple[str, str]], count: int, rng: random.Random) -> list[str]:
+def lookalikes(positives: list[tuple[str, str]], count: int) -> list[str]:
     """Questions about another product or service in the content's own task words: a title,
     heading or listed question of the content, applied to a subject from elsewhere ("cancel
     subscription for my netflix"). The content has the words; it does not answer them."""
-    tasks = [q for q, _ in positives if 2 <= len(q.split()) <= 8]
-    rng.shuffle(tasks)
-    return [
-        f"{task.rstrip('?.!').lower()} {rng.choice(JOINS)} {rng.choice(ELSEWHERE)}"
-        for task in tasks[:count]
-    ]
+    tasks = sorted(
+        {q for q, _ in positives if 2 <= len(q.split()) <= 8}, key=lambda q: (_draw("like", q), q)
+    )
+    made = []
+    for task in tasks[:count]:
+        n = _draw("subject", task)
+        join, x = JOINS[n % len(JOINS)], ELSEWHERE[n // len(JOINS) % len(ELSEWHERE)]
+        made.append(f"{task.rstrip('?.!').lower()} {join} {x}")
+    return made
 
 
 class _Pinned(SnapshotHolder):
@@ -218,10 +240,8 @@ def cosine_scale(snap: Snapshot, engine: SearchEngine) -> tuple[float, float]:
     """Where the cosine of a top answer lies on this content: for a question no article answers
     (the median over the negatives) and for one its articles answer (the median over the
     answerable practice questions whose top answer is right)."""
-    seed = hashlib.sha256("".join(sorted(snap.articles)).encode()).digest()
-    rng = random.Random(seed)
     articles = list(snap.articles.values())
-    positives = answerable(articles, rng)
+    positives = answerable(articles)
     right = answers(articles)
     local = _local(snap, engine)
 
@@ -235,7 +255,7 @@ def cosine_scale(snap: Snapshot, engine: SearchEngine) -> tuple[float, float]:
         return float(body["answers"][0]["signals"]["cosine"]), body["answers"][0]["article"]
 
     n_neg = int(len(positives) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE))
-    asked = negatives(articles, n_neg, rng)
+    asked = negatives(articles, n_neg)
     local.query_vectors.remember(q[:400] for q in [*(q for q, _ in positives), *asked])
     hit = [c for q, a in positives for c, got in [top(q)] if got in right(q, a)]
     missed = [top(q)[0] for q in asked]
@@ -309,11 +329,9 @@ def _rounded(signals: dict[str, float]) -> dict[str, float]:
 
 def lookalike_rows(snap: Snapshot, engine: SearchEngine, count: int) -> list[Row]:
     """The signals of the top answer to `count` look-alikes of the content, each labeled wrong."""
-    seed = hashlib.sha256(("lookalike" + "".join(sorted(snap.articles))).encode()).digest()
-    rng = random.Random(seed)
     local = _local(snap, engine)
     found: list[Row] = []
-    asked = lookalikes(answerable(list(snap.articles.values()), rng), count, rng)
+    asked = lookalikes(answerable(list(snap.articles.values())), count)
     local.query_vectors.remember(asked)
     for q in asked:
         try:
