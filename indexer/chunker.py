@@ -76,9 +76,10 @@ def render(md_text: str) -> str:
     found = getattr(_local, "markdown", None)
     if found is None:
         # md_in_html: Markdown inside an HTML block marked markdown="1" (kramdown's tab panes,
-        # the notes of indexer.ingest) is rendered, as the generators render it.
+        # the notes of indexer.ingest) is rendered, as the generators render it; def_list: a term
+        # over ": definition" lines is a definition list, as Goldmark, kramdown and MkDocs show it.
         converter = markdown.Markdown(
-            extensions=["tables", "fenced_code", "sane_lists", "md_in_html"]
+            extensions=["tables", "fenced_code", "sane_lists", "md_in_html", "def_list"]
         )
         syntax = _inline_syntax(converter)
         if syntax is not None:
@@ -107,6 +108,7 @@ _PIPELINE = {
     "blockprocessors": {
         *("empty", "indent", "code", "table", "hashheader", "setextheader", "hr"),
         *("olist", "quote", "reference", "paragraph", "ulist", "markdown_block"),
+        *("defindent", "deflist"),
     },
     "treeprocessors": {"inline", "prettify", "unescape"},
     "postprocessors": {"raw_html", "amp_substitute"},
@@ -281,14 +283,17 @@ def _headings(body: str) -> list[tuple[int, int, str]]:
 
 
 # A paragraph that opens with an FAQ's question: the question in bold, ending in "?" (alone on its
-# line or followed by its answer), or "Q:" (or "Question:", bold or not) before a question alone
-# on its line. FAQ_MIN of them under one heading make it an FAQ.
+# line or followed by its answer), "Q:" (or "Question:", bold or not) before a question alone on its
+# line, or a question that is a definition list's term (_TERM_RE, its answer the ": " lines below
+# it). FAQ_MIN of them under one heading make it an FAQ.
 _QUESTION_RE = re.compile(
     r" {0,3}(?:(?P<b>\*\*|__)(?:Q(?:uestion)?\s*[:.]\s*)?(?P<bold>[^*_\s][^*\n]*?\?)(?P=b)"
     r"(?:[ \t]+(?P<rest>\S.*?))?"
     r"|(?P<qb>\*\*|__)?Q(?:uestion)?\s*[:.](?P=qb)?[ \t]+(?P<plain>\S[^\n]*?\?)(?:\*\*|__)?)"
     r"[ \t]*"
 )
+_TERM_RE = re.compile(r" {0,3}(?P<term>[^\s:>|#*+\-`<][^\n]*?\?)[ \t]*")
+_DEFINITION_RE = re.compile(r" {0,3}:( {1,3})(?=\S)")
 FAQ_MIN = 2
 # "A:" (or "Answer:", bold or not) before an answer, dropped from its text.
 _ANSWER_RE = re.compile(r"^ {0,3}(\*\*|__)?A(?:nswer)?\s*[:.](?(1)\1)[ \t]+")
@@ -296,16 +301,26 @@ _ANSWER_RE = re.compile(r"^ {0,3}(\*\*|__)?A(?:nswer)?\s*[:.](?(1)\1)[ \t]+")
 
 def _questions(
     body: str, lines: list[str], heads: list[tuple[int, int, str]]
-) -> dict[int, tuple[int, str, str]]:
+) -> dict[int, tuple[int, str, str, int]]:
     """Each FAQ question that opens a paragraph of its own (not in a list, quote or code), where
     FAQ_MIN or more of them stand under one heading: its line, and its level (one below that
-    heading's; 2 under the title or none), text and the answer's words on its line. Each becomes a
-    heading, so that each answer is a section of its own, with its deep link and its meaning."""
+    heading's; 2 under the title or none), text, the answer's words on its line and, for a term of
+    a definition list, the width of its definition's marker (else 0). Each becomes a heading, so
+    that each answer is a section of its own, with its deep link and its meaning."""
     if body.count("?") < FAQ_MIN:
         return {}
-    found = {
-        i: m for i, line in enumerate(lines) if "?" in line and (m := _QUESTION_RE.fullmatch(line))
-    }
+    found: dict[int, tuple[str, str, int]] = {}  # line: the question, its answer's words, indent
+    for i, line in enumerate(lines):
+        if "?" not in line:
+            continue
+        if m := _QUESTION_RE.fullmatch(line):
+            found[i] = (m.group("bold") or m.group("plain"), m.group("rest") or "", 0)
+        elif (
+            (t := _TERM_RE.fullmatch(line))
+            and i + 1 < len(lines)
+            and (d := _DEFINITION_RE.match(lines[i + 1]))
+        ):
+            found[i] = (t.group("term"), "", d.end())
     if len(found) < FAQ_MIN:
         return {}
     starts = {
@@ -313,14 +328,20 @@ def _questions(
         for tok in _md_it.parse(body)
         if tok.type == "paragraph_open" and tok.level == 0 and tok.map is not None
     }
-    regions: dict[int, dict[int, tuple[int, str, str]]] = {}
+    regions: dict[int, dict[int, tuple[int, str, str, int]]] = {}
     for i in sorted(found.keys() & starts):
         above = [h for h in heads if h[0] < i]
         level = min(max(above[-1][1] + 1, 2) if above else 2, 6)
-        m = found[i]
-        text = m.group("bold") or m.group("plain")
-        regions.setdefault(len(above), {})[i] = (level, text, m.group("rest") or "")
+        regions.setdefault(len(above), {})[i] = (level, *found[i])
     return {i: q for group in regions.values() if len(group) >= FAQ_MIN for i, q in group.items()}
+
+
+def _definition_body(lines: list[str], indent: int) -> list[str]:
+    """A definition's lines as a body of their own: the ": " marker dropped and the lines that
+    continue it moved back by its width."""
+    first = lines[0][indent:] if lines else ""
+    rest = [line[min(indent, len(line) - len(line.lstrip(" "))) :] for line in lines[1:]]
+    return [first, *rest]
 
 
 def split_sections(body: str) -> tuple[list[Section], str | None]:
@@ -340,7 +361,7 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
         title = _heading_text(heading_id(heads[0][2])[0])
     questions = _questions(body, lines, heads)
     if questions:
-        heads = sorted(heads + [(i, level, text) for i, (level, text, _) in questions.items()])
+        heads = sorted(heads + [(i, q[0], q[1]) for i, q in questions.items()])
 
     used: set[str] = set()
     sections: list[Section] = []
@@ -353,7 +374,8 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
         heading = title or "" if is_intro else _heading_text(raw_heading)
         body_lines = lines[start + (1 if level else 0) : end]
         if start in questions:
-            body_lines = [questions[start][2], *body_lines]
+            _, _, rest, indent = questions[start]
+            body_lines = _definition_body(body_lines, indent) if indent else [rest, *body_lines]
         elif _is_setext(lines, start, level):
             body_lines = body_lines[1:]
         section_md = "\n".join(body_lines).strip("\n")

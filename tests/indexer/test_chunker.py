@@ -146,7 +146,9 @@ def test_headings_read_as_their_rendered_text() -> None:
 def _python_markdown(md_text: str) -> str:
     """Python-Markdown's own rendering, with the extensions kb uses and none of kb's shortcuts."""
     return str(
-        markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"]).convert(md_text)
+        markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", "def_list"]).convert(
+            md_text
+        )
     )
 
 
@@ -502,3 +504,31 @@ def test_a_lone_bold_question_or_one_in_a_list_or_code_stays_text() -> None:
     assert [s.anchor for s in sections] == ["guide", "import", "tips"]
     assert "Do you need to import at all?" in sections[1].text
     assert "Is it fast?" in sections[2].text and "May I?" in sections[2].text
+
+
+def test_a_definition_list_renders_and_one_of_questions_is_an_faq() -> None:
+    """A term over ": " lines is a definition list, as Goldmark, kramdown and MkDocs show it; when
+    its terms are questions, each starts a section whose text is its definition, marker dropped and
+    continuation lines moved back."""
+    params = (
+        "# Shortcode\n\n## Arguments\n\n`id`\n: (`string`) The video id.\n\n`start`\n: Seconds.\n"
+    )
+    sections, _ = split_sections(params)
+    assert [s.anchor for s in sections] == ["shortcode", "arguments"]
+    assert "<dl>\n<dt><code>id</code></dt>\n<dd>(<code>string</code>) The video id.</dd>" in (
+        sections[1].html
+    )
+    faq = (
+        "# FAQ\n\nWhy is a page not published?\n: Check its front matter:\n\n  - Is `draft` true?\n"
+        "  - Is the date in the future?\n\nCan I use environment variables?\n: Yes.\n"
+    )
+    sections, _ = split_sections(faq)
+    assert [(s.level, s.heading, s.text) for s in sections[1:]] == [
+        (
+            2,
+            "Why is a page not published?",
+            "Check its front matter: Is draft true? Is the date in the future?",
+        ),
+        (2, "Can I use environment variables?", "Yes."),
+    ]
+    assert "<li>Is <code>draft</code> true?</li>" in sections[1].html
