@@ -1,7 +1,8 @@
 """HTML and JSX around Markdown, as the site renders it: the text it shows, without the markup.
 
 MDX renders the Markdown between a component's or an HTML element's tags, so lines that are only
-such a tag are unwrapped: `<details>`'s `<summary>` becomes the label (or heading) of what follows,
+such a tag are unwrapped (of other generators' pages, only `<details>` blocks, read opened):
+`<details>`'s `<summary>` becomes the label (or heading) of what follows,
 a `<TabItem label="…">` a labelled part, a component with children keeps its children, and a
 self-closing component with no text (`<CtaBox …/>`, a sales box) is left out. Images become their
 alt text everywhere (the image files are not served; their alt text is what they say), and video
@@ -31,6 +32,7 @@ _TAG_LINE_RE = re.compile(
     re.M | re.S,
 )
 _SUMMARY_RE = re.compile(r"^[ \t]*<summary>([^\n]*?)</summary>[ \t]*$", re.M)
+_DETAILS_LINE_RE = re.compile(r"^[ \t]*</?details\b[^>\n]*>[ \t]*\n?", re.M)
 # Inline Markdown on a line of HTML, which MDX renders and Python-Markdown leaves as written.
 _HTML_LINE_RE = re.compile(r"^[ \t]*<[a-zA-Z/].*$", re.M)
 _INLINE_LINK_RE = re.compile(r"\[([^\]\n]+)\]\(([^()\s]+)\)")
@@ -76,15 +78,25 @@ def component_text(tag: str, name: str, templates: dict[str, str]) -> str:
     return _FIELD_RE.sub(lambda m: html.escape(values.get(m.group(1), ""), quote=False), template)
 
 
+def _summaries(run: str) -> str:
+    """Each `<summary>` line as its text in bold, a paragraph of its own: the label of what the
+    reader opens (and, two or more asking questions under one heading, an FAQ's questions)."""
+    return _SUMMARY_RE.sub(
+        lambda m: f"\n**{m.group(1).strip()}**\n" if m.group(1).strip() else "", run
+    )
+
+
 def _unwrap_run(run: str, fmt: Format, components: dict[str, str]) -> str:
     run = alt_text(run)
     if fmt != "docusaurus":
-        return run
+        # Only a collapsible block is unwrapped: its summary over its text, as a reader who opens
+        # it reads it (Markdown inside other HTML stays as the generator leaves it).
+        if "<summary>" not in run:
+            return run
+        return _DETAILS_LINE_RE.sub("", _summaries(run))
     if components:  # before the tag lines and inline components are dropped
         run = _COMPONENT_RE.sub(lambda m: component_text(m.group(0), m.group(1), components), run)
-    run = _SUMMARY_RE.sub(
-        lambda m: f"\n**{m.group(1).strip()}**\n" if m.group(1).strip() else "", run
-    )
+    run = _summaries(run)
     run = _TAG_LINE_RE.sub(_tag_line, run)
     run = _EXPRESSION_LINE_RE.sub("", run)
     run = _INLINE_COMPONENT_RE.sub("", run)

@@ -155,6 +155,34 @@ def test_details_summary_tabs_and_images_show_their_text(tmp_path: Path) -> None
     assert "useBaseUrl" not in a.html and "<img" not in a.html
 
 
+def test_collapsible_questions_of_any_generator_are_an_faq(tmp_path: Path) -> None:
+    """In plain Markdown (as in MDX) a <details> block reads as its summary over its text: a page
+    of such questions is searched question by question; one "show more" block stays a label."""
+    faq = "".join(
+        f"<details>\n<summary>{q}</summary>\n\n{a}\n</details>\n\n"
+        for q, a in (
+            ("Can I pay by invoice?", "Yes, on yearly plans."),
+            ("Do you ship abroad?", "To 40 countries."),
+        )
+    )
+    arts, _ = index(
+        tmp_path,
+        {
+            "faq.md": f"# Billing FAQ\n\n{faq}",
+            "config.md": "# Config\n\n<details>\n<summary>Show the whole file</summary>\n\nport: 80\n</details>\n",
+        },
+    )
+    got = [(s.heading, s.text) for s in arts["faq"].sections[1:]]
+    assert got == [
+        ("Can I pay by invoice?", "Yes, on yearly plans."),
+        ("Do you ship abroad?", "To 40 countries."),
+    ]
+    assert "<details" not in arts["faq"].html
+    (config,) = arts["config"].sections
+    assert config.text == "Show the whole file port: 80"
+    assert "<strong>Show the whole file</strong>" in config.html
+
+
 def test_publishing_flags_decide_what_is_indexed_and_are_reported(tmp_path: Path) -> None:
     """Drafts, unpublished, never-rendered and redirect pages are left out and counted by reason;
     unlisted pages are indexed unless the build leaves them out."""
