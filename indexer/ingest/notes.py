@@ -32,6 +32,12 @@ _TAG_NOTE_RE = re.compile(
     r"|\{\{([<%])\s*(" + _NOTE_NAMES + r")\b\s*([^>%]*?)\s*[>%]\}\}(.*?)\{\{[<%]\s*/\5\s*[>%]\}\}",
     re.S,
 )
+# Hugo's details shortcode: a collapsible block whose `summary` argument is its label (its question,
+# on an FAQ page), read opened as a bold summary over its text.
+_DETAILS_TAG_RE = re.compile(
+    r"\{\{([<%])\s*details\b([^>%]*?)[>%]\}\}(.*?)\{\{[<%]\s*/details\s*[>%]\}\}", re.S
+)
+_SUMMARY_ARG_RE = re.compile(r"""\bsummary=(?:"([^"]*)"|'([^']*)'|`([^`]*)`)""")
 _TYPE_WORDS = {
     "note",
     "tip",
@@ -72,6 +78,7 @@ def note(kind: str, title: str | None, body: str, indent: str = "") -> str:
 
 def render_notes(text: str) -> str:
     """Every admonition, alert, note tag and tab of `text` (outside fenced code) as a labelled note."""
+    text = _DETAILS_TAG_RE.sub(_details_tag, text)
     text = _TAG_NOTE_RE.sub(_tag_note, text)
     lines = text.split("\n")
     mask = code_mask(lines)
@@ -151,6 +158,14 @@ def _block(lines: list[str], mask: list[bool], i: int) -> tuple[str, int] | None
 def _tab(title: str, body: str, indent: str) -> str:
     text = f"**{title.strip()}**\n\n{body.strip(chr(10))}"
     return "\n".join(f"{indent}{line}" if line.strip() else "" for line in text.split("\n"))
+
+
+def _details_tag(m: re.Match[str]) -> str:
+    """Hugo's details shortcode as its summary in bold over its text ("Details", Hugo's own label,
+    without a summary)."""
+    arg = _SUMMARY_ARG_RE.search(m.group(2))
+    summary = next((g for g in arg.groups() if g), "") if arg else ""
+    return f"\n\n**{summary.strip() or 'Details'}**\n\n{m.group(3).strip(chr(10))}\n\n"
 
 
 def _tag_note(m: re.Match[str]) -> str:

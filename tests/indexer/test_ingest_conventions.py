@@ -183,6 +183,26 @@ def test_collapsible_questions_of_any_generator_are_an_faq(tmp_path: Path) -> No
     assert "<strong>Show the whole file</strong>" in config.html
 
 
+def test_hugo_details_shortcodes_keep_their_summary(tmp_path: Path) -> None:
+    """Hugo's details shortcode shows its summary over its text (it was dropped with the tag): a
+    page of them is an FAQ; without a summary the label is Hugo's own, "Details"."""
+    arts, _ = index(
+        tmp_path,
+        {
+            "faq.md": "---\ntitle: FAQ\nlinkTitle: FAQ\n---\n"
+            '{{< details summary="Can I pay by invoice?" >}}\nYes, on yearly plans.\n{{< /details >}}\n\n'
+            "{{< details open=true summary='Do you ship abroad?' >}}\nTo 40 countries.\n{{< /details >}}\n",
+            "more.md": "---\ntitle: More\nlinkTitle: More\n---\n{{% details %}}\nThe rest.\n{{% /details %}}\n",
+        },
+    )
+    got = [(s.heading, s.text) for s in arts["faq"].sections[1:]]
+    assert got == [
+        ("Can I pay by invoice?", "Yes, on yearly plans."),
+        ("Do you ship abroad?", "To 40 countries."),
+    ]
+    assert text_of(arts["more"]) == "Details The rest."
+
+
 def test_publishing_flags_decide_what_is_indexed_and_are_reported(tmp_path: Path) -> None:
     """Drafts, unpublished, never-rendered and redirect pages are left out and counted by reason;
     unlisted pages are indexed unless the build leaves them out."""
