@@ -295,6 +295,7 @@ _QUESTION_RE = re.compile(
 _TERM_RE = re.compile(r" {0,3}(?P<term>[^\s:>|#*+\-`<][^\n]*?\?)[ \t]*")
 _DEFINITION_RE = re.compile(r" {0,3}:( {1,3})(?=\S)")
 FAQ_MIN = 2
+_EMPTY_DIV_RE = re.compile(r"\n?<div>\s*</div>")
 # "A:" (or "Answer:", bold or not) before an answer, dropped from its text.
 _ANSWER_RE = re.compile(r"^ {0,3}(\*\*|__)?A(?:nswer)?\s*[:.](?(1)\1)[ \t]+")
 
@@ -394,6 +395,8 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
         heading_html = f'<{tag} id="{anchor}">{html.escape(heading)}</{tag}>\n' if heading else ""
         body_html = render(section_md)
         rendered = sanitize(heading_html + body_html)
+        if questions:  # a question inside a note leaves the note's box empty where it was split
+            rendered = _EMPTY_DIV_RE.sub("", rendered)
         sections.append(
             Section(
                 anchor=anchor,

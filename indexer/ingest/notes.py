@@ -122,7 +122,7 @@ def _block(lines: list[str], mask: list[bool], i: int) -> tuple[str, int] | None
             end += 1
         body = render_notes(_dedent(lines[i + 1 : end], len(m.group(1))))
         kind, title = m.group(3), m.group(4)
-        if kind == "tab":
+        if kind == "tab" or _asks(kind == "details", title):
             return _tab(title or "", body, m.group(1)), end + 1
         if kind in ("html", "define"):
             return body, end + 1
@@ -140,8 +140,8 @@ def _block(lines: list[str], mask: list[bool], i: int) -> tuple[str, int] | None
             while end > i + 1 and not lines[end - 1].strip():
                 end -= 1
             body = render_notes(_dedent(lines[i + 1 : end], indent + 4))
-            if pattern is _TAB_OPEN:
-                return _tab(m.group(2), body, m.group(1)), end
+            if pattern is _TAB_OPEN or _asks(line.lstrip().startswith("???"), m.group(3)):
+                return _tab(m.group(3) or m.group(2), body, m.group(1)), end
             return note(m.group(2), m.group(3), body, m.group(1)), end
     if m := _ALERT_OPEN.match(line):
         end = i + 1
@@ -153,6 +153,13 @@ def _block(lines: list[str], mask: list[bool], i: int) -> tuple[str, int] | None
             m.group(2).lower(), m.group(3), render_notes("\n".join(body_lines)), m.group(1)
         ), end
     return None
+
+
+def _asks(collapsible: bool, title: str | None) -> bool:
+    """A collapsible block titled by a question (MkDocs `??? question "Can I…?"`, PyMdown
+    `/// details | Can I…?`): read opened, as its question over its answer, like a tab's label,
+    so that a page of them is an FAQ (kb's chunker); other notes keep their labelled box."""
+    return collapsible and bool(title) and (title or "").strip().strip("\"'").endswith("?")
 
 
 def _tab(title: str, body: str, indent: str) -> str:

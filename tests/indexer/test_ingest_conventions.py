@@ -203,6 +203,28 @@ def test_hugo_details_shortcodes_keep_their_summary(tmp_path: Path) -> None:
     assert text_of(arts["more"]) == "Details The rest."
 
 
+def test_collapsible_notes_titled_by_questions_are_an_faq(tmp_path: Path) -> None:
+    """MkDocs `???` and PyMdown `/// details` blocks titled by a question read opened, the question
+    over its answer, so a page of them is searched question by question; other notes keep their
+    labelled box."""
+    arts, _ = index(
+        tmp_path,
+        {
+            "faq.md": "# FAQ\n\n/// details | Can I use a custom domain?\nYes, on every plan.\n///\n\n"
+            '??? question "Is there an API?"\n\n    Yes: the Stats API.\n\n'
+            '!!! tip "Keep it short"\n\n    Short answers are read.\n',
+        },
+        content_format="mkdocs",
+    )
+    got = [(s.heading, s.text) for s in arts["faq"].sections[1:]]
+    assert got == [
+        ("Can I use a custom domain?", "Yes, on every plan."),
+        ("Is there an API?", "Yes: the Stats API. Tip: Keep it short Short answers are read."),
+    ]
+    assert "<div>\n<p><strong>Tip: Keep it short</strong></p>" in arts["faq"].sections[2].html
+    assert "<div></div>" not in arts["faq"].html
+
+
 def test_publishing_flags_decide_what_is_indexed_and_are_reported(tmp_path: Path) -> None:
     """Drafts, unpublished, never-rendered and redirect pages are left out and counted by reason;
     unlisted pages are indexed unless the build leaves them out."""
