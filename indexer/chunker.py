@@ -285,13 +285,16 @@ def _headings(body: str) -> list[tuple[int, int, str]]:
 # A paragraph that opens with an FAQ's question: the question in bold, ending in "?" (alone on its
 # line or followed by its answer), "Q:" (or "Question:", bold or not) before a question alone on its
 # line, or a question that is a definition list's term (_TERM_RE, its answer the ": " lines below
-# it). FAQ_MIN of them under one heading make it an FAQ.
+# it); or a heading deeper than SPLIT_LEVELS that asks one. FAQ_MIN of them under one heading make
+# it an FAQ.
 _QUESTION_RE = re.compile(
     r" {0,3}(?:(?P<b>\*\*|__)(?:Q(?:uestion)?\s*[:.]\s*)?(?P<bold>[^*_\s][^*\n]*?\?)(?P=b)"
     r"(?:[ \t]+(?P<rest>\S.*?))?"
     r"|(?P<qb>\*\*|__)?Q(?:uestion)?\s*[:.](?P=qb)?[ \t]+(?P<plain>\S[^\n]*?\?)(?:\*\*|__)?)"
     r"[ \t]*"
 )
+# A heading too deep to start a section ("#### Can I…?"), asking a question.
+_DEEP_QUESTION_RE = re.compile(r" {0,3}(#{4,6})[ \t]+([^\n]*?\?)(?:[ \t]+#+)?[ \t]*")
 _TERM_RE = re.compile(r" {0,3}(?P<term>[^\s:>|#*+\-`<][^\n]*?\?)[ \t]*")
 _DEFINITION_RE = re.compile(r" {0,3}:( {1,3})(?=\S)")
 FAQ_MIN = 2
@@ -316,6 +319,8 @@ def _questions(
             continue
         if m := _QUESTION_RE.fullmatch(line):
             found[i] = (m.group("bold") or m.group("plain"), m.group("rest") or "", 0)
+        elif h := _DEEP_QUESTION_RE.fullmatch(line):
+            found[i] = (h.group(2), "", 0)
         elif (
             (t := _TERM_RE.fullmatch(line))
             and i + 1 < len(lines)
@@ -324,15 +329,22 @@ def _questions(
             found[i] = (t.group("term"), "", d.end())
     if len(found) < FAQ_MIN:
         return {}
-    starts = {
-        tok.map[0]
+    starts = {  # paragraphs, and headings deeper than SPLIT_LEVELS (their own level kept)
+        tok.map[0]: int(tok.tag[1]) if tok.type == "heading_open" else 0
         for tok in _md_it.parse(body)
-        if tok.type == "paragraph_open" and tok.level == 0 and tok.map is not None
+        if tok.level == 0
+        and tok.map is not None
+        and (
+            tok.type == "paragraph_open"
+            or (tok.type == "heading_open" and int(tok.tag[1]) > SPLIT_LEVELS)
+        )
     }
     regions: dict[int, dict[int, tuple[int, str, str, int]]] = {}
-    for i in sorted(found.keys() & starts):
+    for i in sorted(found.keys() & starts.keys()):
+        if _DEEP_QUESTION_RE.fullmatch(lines[i]) and not starts[i]:
+            continue  # a "####" line that is not a heading (in a paragraph's continuation, say)
         above = [h for h in heads if h[0] < i]
-        level = min(max(above[-1][1] + 1, 2) if above else 2, 6)
+        level = starts[i] or min(max(above[-1][1] + 1, 2) if above else 2, 6)
         regions.setdefault(len(above), {})[i] = (level, *found[i])
     return {i: q for group in regions.values() if len(group) >= FAQ_MIN for i, q in group.items()}
 

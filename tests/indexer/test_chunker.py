@@ -532,3 +532,21 @@ def test_a_definition_list_renders_and_one_of_questions_is_an_faq() -> None:
         (2, "Can I use environment variables?", "Yes."),
     ]
     assert "<li>Is <code>draft</code> true?</li>" in sections[1].html
+
+
+def test_questions_in_headings_too_deep_to_split_are_an_faq() -> None:
+    """Headings below ### stay inside their section, unless two or more under one heading ask
+    questions: then each starts a section, at its own level."""
+    body = (
+        "# FAQ\n\n## Billing\n\n#### Can I pay by invoice?\n\nYes, on yearly plans.\n\n"
+        "#### Do you ship abroad? ####\n\nTo 40 countries.\n\n#### A note\n\nStays inside.\n\n"
+        "## Other\n\n#### Only one question?\n\nStays too.\n"
+    )
+    sections, _ = split_sections(body)
+    assert [(s.level, s.path, s.text) for s in sections[1:]] == [
+        (2, ["Billing"], ""),
+        (4, ["Billing", "Can I pay by invoice?"], "Yes, on yearly plans."),
+        (4, ["Billing", "Do you ship abroad?"], "To 40 countries. A note Stays inside."),
+        (2, ["Other"], "Only one question? Stays too."),
+    ]
+    assert sections[2].html.startswith('<h4 id="can-i-pay-by-invoice">Can I pay by invoice?</h4>')
