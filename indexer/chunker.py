@@ -313,20 +313,22 @@ def _questions(
     that each answer is a section of its own, with its deep link and its meaning."""
     if body.count("?") < FAQ_MIN:
         return {}
-    found: dict[int, tuple[str, str, int]] = {}  # line: the question, its answer's words, indent
+    # line: the question, its answer's words, indent, and whether it is a heading (else it opens
+    # a paragraph)
+    found: dict[int, tuple[str, str, int, bool]] = {}
     for i, line in enumerate(lines):
         if "?" not in line:
             continue
         if m := _QUESTION_RE.fullmatch(line):
-            found[i] = (m.group("bold") or m.group("plain"), m.group("rest") or "", 0)
+            found[i] = (m.group("bold") or m.group("plain"), m.group("rest") or "", 0, False)
         elif h := _DEEP_QUESTION_RE.fullmatch(line):
-            found[i] = (h.group(2), "", 0)
+            found[i] = (h.group(2), "", 0, True)
         elif (
             (t := _TERM_RE.fullmatch(line))
             and i + 1 < len(lines)
             and (d := _DEFINITION_RE.match(lines[i + 1]))
         ):
-            found[i] = (t.group("term"), "", d.end())
+            found[i] = (t.group("term"), "", d.end(), False)
     if len(found) < FAQ_MIN:
         return {}
     starts = {  # paragraphs, and headings deeper than SPLIT_LEVELS (their own level kept)
@@ -341,11 +343,12 @@ def _questions(
     }
     regions: dict[int, dict[int, tuple[int, str, str, int]]] = {}
     for i in sorted(found.keys() & starts.keys()):
-        if _DEEP_QUESTION_RE.fullmatch(lines[i]) and not starts[i]:
-            continue  # a "####" line that is not a heading (in a paragraph's continuation, say)
+        text, rest, indent, heading = found[i]
+        if heading != bool(starts[i]):
+            continue  # what markdown-it reads the line as is not what it looks like
         above = [h for h in heads if h[0] < i]
         level = starts[i] or min(max(above[-1][1] + 1, 2) if above else 2, 6)
-        regions.setdefault(len(above), {})[i] = (level, *found[i])
+        regions.setdefault(len(above), {})[i] = (level, text, rest, indent)
     return {i: q for group in regions.values() if len(group) >= FAQ_MIN for i, q in group.items()}
 
 

@@ -36,7 +36,7 @@ import re
 import shutil
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -104,6 +104,11 @@ def _draw(*item: str) -> int:
     more heading reshuffled every list and another model was fitted for the whole help center)."""
     digest = hashlib.blake2b("\x1f".join(item).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big")
+
+
+def _pick(n: int, first: Sequence[str], second: Sequence[str]) -> tuple[str, str]:
+    """One of each of two lists, both chosen by the one draw `n`."""
+    return first[n % len(first)], second[n // len(first) % len(second)]
 
 
 def _keywords(sentence: str, spread: Counter[str]) -> str:
@@ -186,7 +191,7 @@ def negatives(articles: list[Article], count: int) -> list[str]:
         made = []
         for w in common:
             n = _draw("negative", str(turn), w)
-            frame, x = FRAMES[n % len(FRAMES)], ELSEWHERE[n // len(FRAMES) % len(ELSEWHERE)]
+            frame, x = _pick(n, FRAMES, ELSEWHERE)
             made.append((n, frame.format(w=w, x=x)))
         found += [q for _, q in sorted(made)][: count - len(found)]
         turn += 1
@@ -202,8 +207,7 @@ def lookalikes(positives: list[tuple[str, str]], count: int) -> list[str]:
     )
     made = []
     for task in tasks[:count]:
-        n = _draw("subject", task)
-        join, x = JOINS[n % len(JOINS)], ELSEWHERE[n // len(JOINS) % len(ELSEWHERE)]
+        join, x = _pick(_draw("subject", task), JOINS, ELSEWHERE)
         made.append(f"{task.rstrip('?.!').lower()} {join} {x}")
     return made
 
@@ -236,12 +240,15 @@ def save_prior(path: Path, rows: list[Row], meta: dict[str, object]) -> None:
     path.write_text(json.dumps(data) + "\n", encoding="utf-8")
 
 
-def cosine_scale(snap: Snapshot, engine: SearchEngine) -> tuple[float, float]:
+def cosine_scale(
+    snap: Snapshot, engine: SearchEngine, positives: list[tuple[str, str]] | None = None
+) -> tuple[float, float]:
     """Where the cosine of a top answer lies on this content: for a question no article answers
     (the median over the negatives) and for one its articles answer (the median over the
-    answerable practice questions whose top answer is right)."""
+    answerable practice questions whose top answer is right; `positives`: those questions, when the
+    caller has them already)."""
     articles = list(snap.articles.values())
-    positives = answerable(articles)
+    positives = answerable(articles) if positives is None else positives
     right = answers(articles)
     local = _local(snap, engine)
 
@@ -297,10 +304,11 @@ def fit_version(
     snap = Snapshot.open(version)
     if snap.semantic is None:
         return None
-    scale = cosine_scale(snap, engine)
+    positives = answerable(list(snap.articles.values()))
+    scale = cosine_scale(snap, engine, positives)
     snap.cosine_scale = scale
     rows = load_prior() if prior is None else prior
-    own = lookalike_rows(snap, engine, int(len(rows) * lookalike_share))
+    own = lookalike_rows(snap, engine, lookalikes(positives, int(len(rows) * lookalike_share)))
     model = replace(_fit(rows, own), ranking=engine.model.ranking)
     meta = {
         "mode": "semantic",
@@ -327,11 +335,10 @@ def _rounded(signals: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 4) for k, v in signals.items()}
 
 
-def lookalike_rows(snap: Snapshot, engine: SearchEngine, count: int) -> list[Row]:
-    """The signals of the top answer to `count` look-alikes of the content, each labeled wrong."""
+def lookalike_rows(snap: Snapshot, engine: SearchEngine, asked: list[str]) -> list[Row]:
+    """The signals of the top answer to each look-alike of the content in `asked`, labeled wrong."""
     local = _local(snap, engine)
     found: list[Row] = []
-    asked = lookalikes(answerable(list(snap.articles.values())), count)
     local.query_vectors.remember(asked)
     for q in asked:
         try:
