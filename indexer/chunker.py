@@ -298,7 +298,6 @@ _DEEP_QUESTION_RE = re.compile(r" {0,3}(#{4,6})[ \t]+([^\n]*?\?)(?:[ \t]+#+)?[ \
 _TERM_RE = re.compile(r" {0,3}(?P<term>[^\s:>|#*+\-`<][^\n]*?\?)[ \t]*")
 _DEFINITION_RE = re.compile(r" {0,3}:( {1,3})(?=\S)")
 FAQ_MIN = 2
-_EMPTY_DIV_RE = re.compile(r"\n?<div>\s*</div>")
 # "A:" (or "Answer:", bold or not) before an answer, dropped from its text.
 _ANSWER_RE = re.compile(r"^ {0,3}(\*\*|__)?A(?:nswer)?\s*[:.](?(1)\1)[ \t]+")
 
@@ -331,16 +330,25 @@ def _questions(
             found[i] = (t.group("term"), "", d.end(), False)
     if len(found) < FAQ_MIN:
         return {}
-    starts = {  # paragraphs, and headings deeper than SPLIT_LEVELS (their own level kept)
-        tok.map[0]: int(tok.tag[1]) if tok.type == "heading_open" else 0
-        for tok in _md_it.parse(body)
-        if tok.level == 0
-        and tok.map is not None
-        and (
-            tok.type == "paragraph_open"
-            or (tok.type == "heading_open" and int(tok.tag[1]) > SPLIT_LEVELS)
-        )
-    }
+    # Paragraphs, and headings deeper than SPLIT_LEVELS (their own level kept), outside any box:
+    # a note (indexer.ingest.notes wraps it in a div, which this parser reads as paragraph text)
+    # that holds questions is kept whole.
+    starts: dict[int, int] = {}
+    boxes = 0
+    for tok in _md_it.parse(body):
+        if tok.level != 0 or tok.map is None:
+            continue
+        if tok.type == "paragraph_open":
+            text = "\n".join(lines[tok.map[0] : tok.map[1]])
+            if opened := text.count("<div") - text.count("</div>"):
+                boxes = max(boxes + opened, 0)
+                continue
+        if boxes:
+            continue
+        if tok.type == "paragraph_open" or (
+            tok.type == "heading_open" and int(tok.tag[1]) > SPLIT_LEVELS
+        ):
+            starts[tok.map[0]] = int(tok.tag[1]) if tok.type == "heading_open" else 0
     regions: dict[int, dict[int, tuple[int, str, str, int]]] = {}
     for i in sorted(found.keys() & starts.keys()):
         text, rest, indent, heading = found[i]
@@ -348,7 +356,15 @@ def _questions(
             continue  # what markdown-it reads the line as is not what it looks like
         above = [h for h in heads if h[0] < i]
         level = starts[i] or min(max(above[-1][1] + 1, 2) if above else 2, 6)
-        regions.setdefault(len(above), {})[i] = (level, text, rest, indent)
+        region = regions.setdefault(len(above), {})
+        # Questions with no answer between them share the answer below them: they stay one
+        # section, the first question its heading and the others its text (an empty section
+        # would be dropped, and its question's words with it).
+        if region:
+            last = max(region)
+            if not region[last][2] and all(not lines[k].strip() for k in range(last + 1, i)):
+                continue
+        region[i] = (level, text, rest, indent)
     return {i: q for group in regions.values() if len(group) >= FAQ_MIN for i, q in group.items()}
 
 
@@ -410,8 +426,6 @@ def split_sections(body: str) -> tuple[list[Section], str | None]:
         heading_html = f'<{tag} id="{anchor}">{html.escape(heading)}</{tag}>\n' if heading else ""
         body_html = render(section_md)
         rendered = sanitize(heading_html + body_html)
-        if questions:  # a question inside a note leaves the note's box empty where it was split
-            rendered = _EMPTY_DIV_RE.sub("", rendered)
         sections.append(
             Section(
                 anchor=anchor,

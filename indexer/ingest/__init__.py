@@ -79,8 +79,12 @@ def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: i
     if fmt == "jekyll":
         text = _HIGHLIGHT_RE.sub(lambda m: f"```{m.group(1)}\n{m.group(2)}\n```", text)
         text = sub_outside_code(_CAPTURE_RE, lambda _m: "", text)
-    text = render_notes(plain_fences(inline_references(text)))
-    text = unwrap(text, fmt, site.components)
+    text = plain_fences(inline_references(text))
+    if fmt == "docusaurus":
+        # MDX's tags are unwrapped before the notes are written, so that a note keeps its box.
+        text = render_notes(unwrap(text, fmt, site.components))
+    else:
+        text = unwrap(render_notes(text), fmt, site.components)
     return Prepared(text, fmt, warnings)
 
 

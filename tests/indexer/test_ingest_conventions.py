@@ -225,6 +225,35 @@ def test_collapsible_notes_titled_by_questions_are_an_faq(tmp_path: Path) -> Non
     assert "<div></div>" not in arts["faq"].html
 
 
+def test_questions_without_an_answer_between_and_questions_in_a_note_stay_text(
+    tmp_path: Path,
+) -> None:
+    """Two FAQ questions with nothing between them share the answer below them: one section, the
+    second question in its text (not an empty section dropped with its words). Questions inside a
+    note do not split it: the note stays one box, whole, in the section it stands in (a Docusaurus
+    note keeps its box too)."""
+    arts, _ = index(
+        tmp_path,
+        {
+            "faq.md": "# FAQ\n\n**Can I pay by card?**\n\n**Can I pay by invoice?**\n\n"
+            "Yes, both.\n\n**Can I get a refund?**\n\nWithin 30 days.\n\n:::note Tax\n"
+            "**Is VAT included?**\n\nYes.\n\n**Do you bill yearly?**\n\nYes.\n:::\n\n"
+            "**Can I cancel?**\n\nAny time.\n",
+        },
+        content_format="docusaurus",
+    )
+    sections = arts["faq"].sections
+    assert [(s.heading, s.text) for s in sections[1:]] == [
+        ("Can I pay by card?", "Can I pay by invoice? Yes, both."),
+        (
+            "Can I get a refund?",
+            "Within 30 days. Note: Tax Is VAT included? Yes. Do you bill yearly? Yes.",
+        ),
+        ("Can I cancel?", "Any time."),
+    ]
+    assert sections[2].html.count("<div>") == sections[2].html.count("</div>") == 1
+
+
 def test_publishing_flags_decide_what_is_indexed_and_are_reported(tmp_path: Path) -> None:
     """Drafts, unpublished, never-rendered and redirect pages are left out and counted by reason;
     unlisted pages are indexed unless the build leaves them out."""
