@@ -21,6 +21,7 @@ from markdown.treeprocessors import InlineProcessor
 from markdown_it import MarkdownIt
 
 from indexer.article import Section
+from indexer.ingest.notes import dedent
 
 SPLIT_LEVELS = 3  # sections start at #, ## and ###; deeper headings stay inside their parent
 
@@ -372,8 +373,7 @@ def _definition_body(lines: list[str], indent: int) -> list[str]:
     """A definition's lines as a body of their own: the ": " marker dropped and the lines that
     continue it moved back by its width."""
     first = lines[0][indent:] if lines else ""
-    rest = [line[min(indent, len(line) - len(line.lstrip(" "))) :] for line in lines[1:]]
-    return [first, *rest]
+    return [first, *dedent(lines[1:], indent).split("\n")] if len(lines) > 1 else [first]
 
 
 def split_sections(body: str) -> tuple[list[Section], str | None]:

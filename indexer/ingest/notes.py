@@ -113,14 +113,14 @@ def _block(lines: list[str], mask: list[bool], i: int) -> tuple[str, int] | None
                 if depth == 0:
                     break
             end += 1
-        body = _dedent(lines[i + 1 : end], len(m.group(1)))
+        body = dedent(lines[i + 1 : end], len(m.group(1)))
         return note(m.group(3), m.group(4) or m.group(5), render_notes(body), m.group(1)), end + 1
     if m := _BLOCK_OPEN.match(line):
         fence = m.group(2)
         end = i + 1
         while end < len(lines) and not (not mask[end] and lines[end].strip() == fence):
             end += 1
-        body = render_notes(_dedent(lines[i + 1 : end], len(m.group(1))))
+        body = render_notes(dedent(lines[i + 1 : end], len(m.group(1))))
         kind, title = m.group(3), m.group(4)
         if kind == "tab" or _asks(kind == "details", title):
             return _tab(title or "", body, m.group(1)), end + 1
@@ -139,7 +139,7 @@ def _block(lines: list[str], mask: list[bool], i: int) -> tuple[str, int] | None
                 end += 1
             while end > i + 1 and not lines[end - 1].strip():
                 end -= 1
-            body = render_notes(_dedent(lines[i + 1 : end], indent + 4))
+            body = render_notes(dedent(lines[i + 1 : end], indent + 4))
             if pattern is _TAB_OPEN or _asks(line.lstrip().startswith("???"), m.group(3)):
                 return _tab(m.group(3) or m.group(2), body, m.group(1)), end
             return note(m.group(2), m.group(3), body, m.group(1)), end
@@ -193,6 +193,7 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _dedent(lines: list[str], width: int) -> str:
-    """Lines without `width` columns of leading spaces (fewer where a line has fewer)."""
+def dedent(lines: list[str], width: int) -> str:
+    """Lines without `width` columns of leading spaces (fewer where a line has fewer): a block's
+    text moved back from the indentation of the construct that held it."""
     return "\n".join(line[min(width, _indent(line)) :] for line in lines)
