@@ -57,7 +57,12 @@ def _cleaner(**options: Any) -> Callable[[str], str]:
     return functools.partial(nh3.clean, **options)
 
 
-_sanitize = _cleaner(attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
+# A note keeps its class (indexer.ingest.notes), so that a page can show it as a box.
+_sanitize = _cleaner(
+    attributes=_ALLOWED_ATTRIBUTES,
+    allowed_classes={"div": {"note"}},
+    link_rel="noopener noreferrer",
+)
 _strip_tags = _cleaner(tags=set())
 
 

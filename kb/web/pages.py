@@ -13,6 +13,7 @@ main{max-width:760px;margin:24px auto;background:#fff;padding:8px 32px 32px;bord
 box-shadow:0 1px 3px rgba(0,0,0,.08)}h1{font-size:1.8rem}h2{margin-top:2rem}:target{background:#fef9c3}
 table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:4px 10px}
 pre{background:#f3f4f6;padding:12px;overflow:auto}.summary{color:#52606d}
+.note{background:#eff6ff;border-left:4px solid #3b82f6;border-radius:4px;padding:2px 16px;margin:1rem 0}
 """
 
 

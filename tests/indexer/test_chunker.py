@@ -10,7 +10,7 @@ import nh3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.chunker import plain_text, render, split_sections, strip_templates
+from indexer.chunker import plain_text, render, sanitize, split_sections, strip_templates
 from tests.conftest import CONTENT
 from tests.helpers.budget import examples
 
@@ -80,6 +80,9 @@ def test_html_in_markdown_is_sanitized() -> None:
     assert "onerror" not in lowered and "onclick" not in lowered
     assert "javascript:" not in lowered
     assert "alert(1)" not in split_sections(md)[0][1].text
+    # A note keeps its class, so that a page can show it as a box; no other class survives.
+    boxed = sanitize('<div class="note evil" onclick="x()"><p>a</p></div><div class="grid">b</div>')
+    assert boxed == '<div class="note"><p>a</p></div><div class="">b</div>'
 
 
 def test_duplicate_headings_get_unique_anchors() -> None:
@@ -244,6 +247,7 @@ HTML_SAMPLES = [
     '<img src="x" onerror="alert(2)"><code class="language-py">x &lt; y</code>',
     '<table><tr><th style="text-align:left">h</th><td style="color:red">d</td></tr></table>',
     "<!-- comment --><p>&#169; &copy; &unknown; \x1c\x1f</p>",
+    '<div class="note evil" onclick="x()"><p>a note</p></div><div class="grid">layout</div>',
 ]
 
 
@@ -258,7 +262,12 @@ def test_sanitizing_and_plain_text_equal_nh3_clean_called_each_time() -> None:
         for p in re.split(r"(?m)^#{1,3} .*$", path.read_text(encoding="utf-8").split("---", 2)[-1])
     ]
     for html in HTML_SAMPLES + rendered:
-        expected = nh3.clean(html, attributes=_ALLOWED_ATTRIBUTES, link_rel="noopener noreferrer")
+        expected = nh3.clean(
+            html,
+            attributes=_ALLOWED_ATTRIBUTES,
+            allowed_classes={"div": {"note"}},
+            link_rel="noopener noreferrer",
+        )
         assert sanitize(html) == expected, html
         text = re.sub(r"\s+", " ", html_module.unescape(nh3.clean(html, tags=set()))).strip()
         assert plain_text(html) == text, html

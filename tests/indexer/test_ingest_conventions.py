@@ -221,7 +221,9 @@ def test_collapsible_notes_titled_by_questions_are_an_faq(tmp_path: Path) -> Non
         ("Can I use a custom domain?", "Yes, on every plan."),
         ("Is there an API?", "Yes: the Stats API. Tip: Keep it short Short answers are read."),
     ]
-    assert "<div>\n<p><strong>Tip: Keep it short</strong></p>" in arts["faq"].sections[2].html
+    assert '<div class="note">\n<p><strong>Tip: Keep it short</strong></p>' in (
+        arts["faq"].sections[2].html
+    )
     assert "<div></div>" not in arts["faq"].html
 
 
@@ -251,7 +253,7 @@ def test_questions_without_an_answer_between_and_questions_in_a_note_stay_text(
         ),
         ("Can I cancel?", "Any time."),
     ]
-    assert sections[2].html.count("<div>") == sections[2].html.count("</div>") == 1
+    assert sections[2].html.count('<div class="note">') == sections[2].html.count("</div>") == 1
 
 
 def test_publishing_flags_decide_what_is_indexed_and_are_reported(tmp_path: Path) -> None:
