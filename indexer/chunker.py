@@ -68,7 +68,9 @@ _strip_tags = _cleaner(tags=set())
 
 def sanitize(rendered: str) -> str:
     """Rendered HTML made safe to show: no script, no event handlers, no javascript: URLs."""
-    return str(_sanitize(rendered))
+    # nh3 leaves `class=""` on a div whose classes it removed; a div keeps no other attribute, and
+    # a "<" in text is escaped, so this string can only be that tag.
+    return str(_sanitize(rendered)).replace('<div class="">', "<div>")
 
 
 def plain_text(rendered: str) -> str:
@@ -304,6 +306,8 @@ _DEEP_QUESTION_RE = re.compile(r" {0,3}(#{4,6})[ \t]+([^\n]*?\?)(?:[ \t]+#+)?[ \
 _TERM_RE = re.compile(r" {0,3}(?P<term>[^\s:>|#*+\-`<][^\n]*?\?)[ \t]*")
 _DEFINITION_RE = re.compile(r" {0,3}:( {1,3})(?=\S)")
 FAQ_MIN = 2
+# A line that opens or closes a box: a note's wrapper (indexer.ingest.notes) or the author's div.
+_BOX_RE = re.compile(r"<(div)\b[^>]*>|</div>", re.IGNORECASE)
 # "A:" (or "Answer:", bold or not) before an answer, dropped from its text.
 _ANSWER_RE = re.compile(r"^ {0,3}(\*\*|__)?A(?:nswer)?\s*[:.](?(1)\1)[ \t]+")
 
@@ -345,8 +349,8 @@ def _questions(
         if tok.level != 0 or tok.map is None:
             continue
         if tok.type == "paragraph_open":
-            text = "\n".join(lines[tok.map[0] : tok.map[1]])
-            if opened := text.count("<div") - text.count("</div>"):
+            tags = [_BOX_RE.fullmatch(line.strip()) for line in lines[tok.map[0] : tok.map[1]]]
+            if opened := sum(1 if m.group(1) else -1 for m in tags if m):
                 boxes = max(boxes + opened, 0)
                 continue
         if boxes:
@@ -356,6 +360,7 @@ def _questions(
         ):
             starts[tok.map[0]] = int(tok.tag[1]) if tok.type == "heading_open" else 0
     regions: dict[int, dict[int, tuple[int, str, str, int]]] = {}
+    shared: set[int] = set()
     for i in sorted(found.keys() & starts.keys()):
         text, rest, indent, heading = found[i]
         if heading != bool(starts[i]):
@@ -368,7 +373,10 @@ def _questions(
         # would be dropped, and its question's words with it).
         if region:
             last = max(region)
-            if not region[last][2] and all(not lines[k].strip() for k in range(last + 1, i)):
+            if not region[last][2] and all(
+                k in shared or not lines[k].strip() for k in range(last + 1, i)
+            ):
+                shared.add(i)
                 continue
         region[i] = (level, text, rest, indent)
     return {i: q for group in regions.values() if len(group) >= FAQ_MIN for i, q in group.items()}
