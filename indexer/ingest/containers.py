@@ -31,6 +31,7 @@ _TAG_LINE_RE = re.compile(
     r"^[ \t]*<(/?)(" + _CONTAINERS + r"|[A-Z][\w.]*)" + _ATTRS + r"(/?)>[ \t]*$",
     re.M | re.S,
 )
+_INDENTED_IMAGE_RE = re.compile(r"^[ \t]+(<img\b[^>\n]*>)[ \t]*$", re.M)
 _SUMMARY_RE = re.compile(r"^[ \t]*<summary>([^\n]*?)</summary>[ \t]*$", re.M)
 _DETAILS_LINE_RE = re.compile(r"^[ \t]*</?details\b[^>\n]*>[ \t]*\n?", re.M)
 # Inline Markdown on a line of HTML, which MDX renders and Python-Markdown leaves as written.
@@ -87,6 +88,10 @@ def _summaries(run: str) -> str:
 
 
 def _unwrap_run(run: str, fmt: Format, components: dict[str, str]) -> str:
+    if fmt == "docusaurus":
+        # MDX has no indented code: an image indented inside a container (a screenshot in its
+        # frame) is an image, and its alt text must not become a code block once the frame is gone.
+        run = _INDENTED_IMAGE_RE.sub(r"\1", run)
     run = alt_text(run)
     if fmt != "docusaurus":
         # Only a collapsible block is unwrapped: its summary over its text, as a reader who opens

@@ -138,17 +138,20 @@ def test_a_navigation_name_is_a_question_only_when_it_adds_words(tmp_path: Path)
 
 def test_details_summary_tabs_and_images_show_their_text(tmp_path: Path) -> None:
     """<details> keeps its summary as the heading of its text, TabItems become labelled parts,
-    images become their alt text."""
+    images become their alt text (indented in a frame too)."""
     arts, _ = index(
         tmp_path,
         {
             "a.md": "---\ntitle: A\nsidebar_position: 2\n---\nIntro.\n\n<details>\n\n<summary>\n\n"
             "## Manual check\n\n</summary>\n\nOpen the **console**.\n\n</details>\n\n"
             '<Tabs>\n<TabItem value="npm" label="Using npm">\n\nRun npm.\n\n</TabItem>\n</Tabs>\n\n'
-            '<div class="browser">\n<img alt="Goal settings page" src={useBaseUrl(\'img/x.png\')} />\n</div>\n'
+            '<div class="browser">\n<img alt="Goal settings page" src={useBaseUrl(\'img/x.png\')} />\n</div>\n\n'
+            '<div class="browser">\n    <img alt="Indented shot" src="/y.png" />\n</div>\n'
         },
     )
     a = arts["a"]
+    # MDX has no indented code: an indented screenshot's alt text is a paragraph, not a code block
+    assert "<p>Indented shot</p>" in a.html and "<pre" not in a.html
     manual = next(s for s in a.sections if s.heading == "Manual check")
     assert "<strong>console</strong>" in manual.html and "<details" not in manual.html
     assert "Using npm Run npm" in manual.text and "Goal settings page" in manual.text
