@@ -18,7 +18,9 @@ from indexer.ingest.fences import code_mask, outside_code, sub_outside_code
 from indexer.ingest.site import PAGE_SUFFIXES, Site, route_key
 
 _MD_LINK_RE = re.compile(r"(\]\(\s*<?)([^()\s<>]+)(>?(?:\s+\"[^\"]*\")?\s*\))")
-_REF_DEF_RE = re.compile(r"^(\s{0,3}\[[^\]\n]+\]:\s*<?)(\S+?)(>?(?:\s.*)?)$", re.M)
+# A reference definition on one line (each line of a block of them is one: no part of the pattern
+# may reach into the next line).
+_REF_DEF_RE = re.compile(r"^([ \t]{0,3}\[[^\]\n]+\]:[ \t]*<?)(\S+?)(>?(?:[ \t].*)?)$", re.M)
 _HREF_RE = re.compile(r"""(\bhref=["'])([^"']+)(["'])""")
 _HUGO_REF_RE = re.compile(r"\{\{[<%]\s*(ref|relref)\s+(?:path=)?[\"']([^\"']+)[\"'][^>%]*[>%]\}\}")
 _LIQUID_LINK_RE = re.compile(r"\{%-?\s*(link|post_url)\s+([^\s%]+)\s*-?%\}")
@@ -119,6 +121,7 @@ def _liquid_path(m: re.Match[str]) -> str:
 _REF_DEF_LINE_RE = re.compile(
     r"^ {0,3}\[([^\]\n]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(\"[^\"\n]*\"))?[ \t]*$"
 )
+_BRACKETS_RE = re.compile(r"[\[\]]")
 _REF_USE_RE = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])+)\](?:\[([^\[\]\n]*)\])?(?![(:\[])")
 
 
@@ -135,21 +138,29 @@ def inline_references(text: str) -> str:
             target = m.group(2) + (f" {m.group(3)}" if m.group(3) else "")
             defs.setdefault(_label(m.group(1)), target)
             lines[i] = ""
-    if not defs:
+    if not defs and "][]" not in text:
         return text
 
-    def use(m: re.Match[str]) -> str:
-        label = m.group(3) if m.group(3) else m.group(2)
-        target = defs.get(_label(label))
-        return f"{m.group(1)}[{m.group(2)}]({target})" if target else m.group(0)
-
     def in_prose(run: str) -> str:
+        # Brackets inside code spans are hidden from the pattern (same length, so its positions
+        # hold for `run`): a link's text may hold code ("[`safe`][]"), code never makes a link.
+        masked = _CODE_SPAN_RE.sub(lambda m: _BRACKETS_RE.sub(" ", m.group(0)), run)
         out, last = [], 0
-        for span in _CODE_SPAN_RE.finditer(run):
-            out.append(_REF_USE_RE.sub(use, run[last : span.start()]))
-            out.append(span.group(0))
-            last = span.end()
-        out.append(_REF_USE_RE.sub(use, run[last:]))
+        for m in _REF_USE_RE.finditer(masked):
+            bang, text = run[m.start(1) : m.end(1)], run[m.start(2) : m.end(2)]
+            label = run[m.start(3) : m.end(3)] if m.group(3) else text
+            target = defs.get(_label(label))
+            out.append(run[last : m.start()])
+            if target:
+                out.append(f"{bang}[{text}]({target})")
+            elif m.group(3) == "":
+                # "[text][]" defined elsewhere (by a template, in a shared file): the site shows a
+                # link, so its words are read, not the brackets.
+                out.append(text)
+            else:
+                out.append(run[m.start() : m.end()])
+            last = m.end()
+        out.append(run[last:])
         return "".join(out)
 
     return outside_code("\n".join(lines), in_prose)
