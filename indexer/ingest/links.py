@@ -122,7 +122,11 @@ _REF_DEF_LINE_RE = re.compile(
     r"^ {0,3}\[([^\]\n]+)\]:[ \t]*<?([^\s>]+)>?(?:[ \t]+(\"[^\"\n]*\"))?[ \t]*$"
 )
 _BRACKETS_RE = re.compile(r"[\[\]]")
-_REF_USE_RE = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])+)\](?:\[([^\[\]\n]*)\])?(?![(:\[])")
+# "[text][label]" or "[text][]" (a colon may follow: only "[label]:" starts a definition) or
+# "[label]" alone.
+_REF_USE_RE = re.compile(
+    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])+)\](?:\[([^\[\]\n]*)\](?![(\[])|(?![(:\[]))"
+)
 
 
 def inline_references(text: str) -> str:

@@ -418,20 +418,22 @@ def test_reference_links_defined_at_the_foot_render_in_every_section(tmp_path: P
 
 def test_every_definition_of_a_block_and_links_holding_code_resolve(tmp_path: Path) -> None:
     """Each line of a block of definitions points at its article (not every other one); a link
-    whose text is code (`[`safe`][]`) resolves; "[text][]" defined nowhere on the page (by a
-    template on the site) reads as its words; code that looks like a link stays code."""
+    whose text is code (`[`safe`][]`, before a colon too) resolves; "[text][]" defined nowhere on
+    the page (by a template on the site) reads as its words; code that looks like a link stays
+    code."""
     arts, _ = index(
         tmp_path,
         {
             "a.md": "---\ntitle: A\n---\nUse [`safe`][] or [b][], [c][] and [d][]; see [source][].\n"
-            "Write `[b][]` for a link.\n\n[`safe`]: /s/\n[b]: /b/\n[c]: /c/\n[d]: /d/\n",
+            "Write `[b][]` for a link.\n\n- [`safe`][]: the safe functions.\n\n"
+            "[`safe`]: /s/\n[b]: /b/\n[c]: /c/\n[d]: /d/\n",
             **{f"{n}.md": f"---\ntitle: {n.upper()}\n---\nText.\n" for n in ("s", "b", "c", "d")},
         },
     )
     html = arts["a"].html
     for article in ("s", "b", "c", "d"):
         assert f'href="/articles/{article}"' in html
-    assert "<code>safe</code></a>" in html and "<code>[b][]</code>" in html
+    assert html.count('href="/articles/s"') == 2 and "<code>[b][]</code>" in html
     assert "see source." in arts["a"].sections[0].text
 
 
