@@ -85,9 +85,18 @@ def render(md_text: str) -> str:
     if found is None:
         # md_in_html: Markdown inside an HTML block marked markdown="1" (kramdown's tab panes,
         # the notes of indexer.ingest) is rendered, as the generators render it; def_list: a term
-        # over ": definition" lines is a definition list, as Goldmark, kramdown and MkDocs show it.
+        # over ": definition" lines is a definition list, as Goldmark, kramdown and MkDocs show it;
+        # attr_list: "{#id}" after a heading too deep to start a section is its id (Docusaurus,
+        # Hugo, kramdown), and a "{.class}" line after a block is no text.
         converter = markdown.Markdown(
-            extensions=["tables", "fenced_code", "sane_lists", "md_in_html", "def_list"]
+            extensions=[
+                "tables",
+                "fenced_code",
+                "sane_lists",
+                "md_in_html",
+                "def_list",
+                "attr_list",
+            ]
         )
         syntax = _inline_syntax(converter)
         if syntax is not None:
@@ -104,7 +113,8 @@ def render(md_text: str) -> str:
 # A line no block processor of Python-Markdown's takes for anything but paragraph text: it starts
 # with a letter (not a list marker, quote, heading, rule, fence, indent or HTML), holds no table
 # pipe, quote or HTML bracket or heading mark, no control character (tabs, carriage returns,
-# Python-Markdown's placeholders), and does not end with white space (a hard line break).
+# Python-Markdown's placeholders), and does not end with white space (a hard line break). An
+# attribute list (attr_list) is a line of its own that starts with "{", so never such a line.
 _PLAIN_LINE = r"[^\W\d_][^\x00-\x1f\x7f<>|#]*(?<!\s)"
 _PARAGRAPH_RE = re.compile(rf"{_PLAIN_LINE}(?:\n{_PLAIN_LINE})*")
 _BULLETS_RE = re.compile(rf"- {_PLAIN_LINE}(?:\n- {_PLAIN_LINE})*")  # a tight list, "- " items
@@ -118,7 +128,7 @@ _PIPELINE = {
         *("olist", "quote", "reference", "paragraph", "ulist", "markdown_block"),
         *("defindent", "deflist"),
     },
-    "treeprocessors": {"inline", "prettify", "unescape"},
+    "treeprocessors": {"inline", "prettify", "unescape", "attr_list"},
     "postprocessors": {"raw_html", "amp_substitute"},
 }
 

@@ -576,3 +576,14 @@ def test_questions_sharing_one_answer_stay_one_section_and_code_is_no_box() -> N
         ("Q one?", "Q two? Q three? One answer for three."),
         ("Last?", "Yes."),
     ]
+
+
+def test_attribute_lists_give_deep_headings_their_ids_and_are_no_text() -> None:
+    """`{#id}` after a heading too deep to start a section is its id, as the generators make it
+    (an in-page link to it lands there); a `{.class}` line after a block is no text either."""
+    body = (
+        "# API\n\n## Query\n\n#### Time dimensions {#time-dimensions}\n\nGroup by time.\n{.lead}\n"
+    )
+    section = split_sections(body)[0][1]
+    assert '<h4 id="time-dimensions">Time dimensions</h4>' in section.html
+    assert section.text == "Time dimensions Group by time."
