@@ -1,10 +1,11 @@
 """Removing what a site never shows its readers, so that it is never searched either.
 
 Comments (HTML, MDX, Liquid, kramdown), MDX `import`/`export` lines, `<head>`, `<script>` and
-`<style>` blocks (JSON-LD among them), kramdown attribute lists and options, and attribute suffixes
-of headings (a heading's `{#id}` is kept: the chunker makes it the section's anchor). Outside fenced
-code only, except Liquid's comments and `{% raw %}` markers, which Jekyll removes before Markdown
-is read. Every removal keeps the line breaks it removes, so later warnings name the right line.
+`<style>` blocks (JSON-LD among them), kramdown attribute lists and options (and the list that a
+`{:toc}` replaces with the page's contents), and attribute suffixes of headings (a heading's `{#id}`
+is kept: the chunker makes it the section's anchor). Outside fenced code only, except Liquid's
+comments and `{% raw %}` markers, which Jekyll removes before Markdown is read. Every removal keeps
+the line breaks it removes, so later warnings name the right line.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ _KRAMDOWN_EXTENSION_RE = re.compile(r"\{::[a-z]+[^}]*/\}|\{:/?[a-z]*\}(?=\s*$)",
 _IAL_RE = re.compile(r"\{:(?!/)[^}\n]*\}")
 _IAL_LINE_RE = re.compile(r"^\s*\{:[^}\n]*\}\s*$")
 _IAL_ID_RE = re.compile(r"#([\w-]+)")
+# kramdown's table of contents: the one-item list above `{:toc}` is replaced by the page's headings.
+_TOC_LINE_RE = re.compile(r"^\s*\{:\s*toc\s*\}\s*$")
+_LIST_ITEM_RE = re.compile(r"^\s*(?:[*+-]|\d+\.)\s")
 _HEADING_RE = re.compile(r"^#{1,6}\s")
 # An attribute suffix at the end of a heading (Goldmark, kramdown, attr_list): { #id .class key=v }.
 _HEADING_ATTRS_RE = re.compile(
@@ -78,6 +82,8 @@ def _without_attribute_lists(run: str) -> str:
             found = _IAL_ID_RE.search(line)
             if found and i and _HEADING_RE.match(lines[i - 1]) and "{#" not in lines[i - 1]:
                 lines[i - 1] = f"{lines[i - 1].rstrip()} {{#{found.group(1)}}}"
+            if i and _TOC_LINE_RE.match(line) and _LIST_ITEM_RE.match(lines[i - 1]):
+                lines[i - 1] = ""
             lines[i] = ""
         elif _HEADING_RE.match(line):
             lines[i] = _HEADING_ATTRS_RE.sub(_heading_id, line)

@@ -49,16 +49,18 @@ def test_liquid_comments_and_raw_markers_are_never_searched(tmp_path: Path) -> N
 
 
 def test_kramdown_attribute_lists_disappear_and_give_heading_anchors(tmp_path: Path) -> None:
-    """{:target="_blank"} is never shown; `{: #id}` under a heading and `{#id}` become its anchor."""
+    """{:target="_blank"} is never shown, nor the list a `{:toc}` replaces; `{: #id}` under a
+    heading and `{#id}` become its anchor."""
     arts, _ = index(
         tmp_path,
         {
-            "a.md": '---\ntitle: A\npermalink: /a/\n---\nSee [docs](https://x.org){:target="_blank"}.\n\n'
+            "a.md": '---\ntitle: A\npermalink: /a/\n---\n* TOC\n{:toc}\n\nSee [docs](https://x.org){:target="_blank"}.\n\n'
             "## Setup\n{: #custom-setup}\n\nText.\n\n## Other {#other-id}\n\nMore.\n"
         },
     )
     a = arts["a"]
     assert "{:" not in a.html and "target" not in text_of(a)
+    assert "TOC" not in text_of(a)  # the list `{:toc}` replaces with the page's contents
     assert [s.anchor for s in a.sections][1:] == ["custom-setup", "other-id"]
     assert a.sections[2].heading == "Other"
 
