@@ -52,7 +52,9 @@ _HIGHLIGHT_RE = re.compile(
 _HUGO_CODE_RE = re.compile(
     r"\{\{<\s*(highlight|code-toggle)\b([^>]*?)(?<!/)>\}\}\n?(.*?)\n?\{\{<\s*/\1\s*>\}\}", re.S
 )
-_CAPTURE_RE = re.compile(r"\{%-?\s*capture\s.*?\{%-?\s*endcapture\s*-?%\}", re.S)
+# A Liquid capture: never shown where it stands, but its text is shown where an include is passed
+# it (`{% include note.html content=name %}`, indexer.ingest.includes).
+_CAPTURE_RE = re.compile(r"\{%-?\s*capture\s+([\w-]+)[^%]*%\}(.*?)\{%-?\s*endcapture\s*-?%\}", re.S)
 
 
 @dataclass
@@ -74,7 +76,12 @@ def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: i
         warnings.extend(more)
         return cleaned
 
-    text, more = resolve_includes(text, rel, site, first_line, included)
+    captures = (
+        {m.group(1): m.group(2).strip() for m in _CAPTURE_RE.finditer(text)}
+        if fmt == "jekyll"
+        else {}
+    )
+    text, more = resolve_includes(text, rel, site, first_line, included, variables=captures)
     warnings += more
     if fmt == "jekyll":
         text = _HIGHLIGHT_RE.sub(lambda m: f"```{m.group(1)}\n{m.group(2)}\n```", text)

@@ -2,9 +2,10 @@
 
 PyMdown Snippets (`--8<-- "file"`, one line or a block of file names), markdown-include
 (`{!file!}`), the `{* file *}` form of some MkDocs sites, Hugo's `include` shortcode and Liquid's
-`{% include file %}` / `{% include_relative file %}`. A file is looked for beside the including
-page, then from the content folder's root (and its `_includes/` for Liquid); only a file inside the
-content folder is read. One that is missing or outside is dropped, with a warning.
+`{% include file %}` / `{% include_relative file %}` (its `{{ include.key }}` filled from the
+directive's parameters). A file is looked for beside the including page, then from the content
+folder's root (and its `_includes/` for Liquid); only a file inside the content folder is read. One
+that is missing or outside is dropped, with a warning.
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ _DIRECTIVE_RE = re.compile(
       | \{!\s*(?P<mdinclude>[^!\s]+)\s*!\}
       | \{\*\s*(?P<star>[^*\s]+)[^*]*\*\}
       | \{\{[<%]\s*include\s+["'](?P<hugo>[^"']+)["']\s*[>%]\}\}
-      | \{%-?\s*include(?P<relative>_relative)?\s+["']?(?P<liquid>[^\s"'%]+)["']?[^%]*-?%\}
+      | \{%-?\s*include(?P<relative>_relative)?\s+["']?(?P<liquid>[^\s"'%]+)["']?
+        (?P<params>[^%]*?)-?%\}
     )[ \t]*$""",
     re.X,
 )
 _SNIPPET_BLOCK = "--8<--"
+# A Liquid include's parameters, `key="text"`, `key='text'` or `key=variable`, and their uses in
+# the included file, `{{ include.key }}` (filters and all, `| markdownify`).
+_PARAM_RE = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([\w.-]+))""")
+_PARAM_USE_RE = re.compile(r"\{\{-?\s*include\.([\w-]+)[^}]*?-?\}\}")
 _FRONT_RE = re.compile(r"\A---[ \t]*\r?\n.*?\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
@@ -40,9 +46,12 @@ def resolve_includes(
     first_line: int,
     clean: Callable[[str, str], str],
     depth: int = 0,
+    variables: dict[str, str] | None = None,
 ) -> tuple[str, list[Warning]]:
     """`text` with each include directive (outside fenced code) replaced by the file it names, as
-    `clean(text, its path)` leaves it (what the site never shows removed, its links resolved)."""
+    `clean(text, its path)` leaves it (what the site never shows removed, its links resolved). A
+    Liquid include's `{{ include.key }}` is the text its directive passes (`key="…"`, or a variable
+    of `variables`: the page's `{% capture %}` blocks), "" when it passes none."""
     warnings: list[Warning] = []
     if site.root is None:
         return text, warnings
@@ -53,6 +62,7 @@ def resolve_includes(
     while i < len(lines):
         line = lines[i]
         names: list[tuple[str, str]] = []
+        params: dict[str, str] = {}
         end = i + 1
         if not mask[i] and line.strip() == _SNIPPET_BLOCK:
             while end < len(lines) and lines[end].strip() != _SNIPPET_BLOCK:
@@ -63,6 +73,8 @@ def resolve_includes(
         elif not mask[i] and (m := _DIRECTIVE_RE.match(line)):
             kind = next(k for k in ("snippet", "mdinclude", "star", "hugo", "liquid") if m.group(k))
             names.append(("liquid_relative" if m.group("relative") else kind, m.group(kind)))
+            for key, double, single, name in _PARAM_RE.findall(m.group("params") or ""):
+                params[key] = (variables or {}).get(name, "") if name else double or single
         if not names:
             out.append(line)
             i += 1
@@ -82,12 +94,21 @@ def resolve_includes(
                 warnings.append(where)
                 continue
             inner_rel = found.relative_to(site.root.resolve()).as_posix()
+            if kind.startswith("liquid"):
+                included = _fill(included, params)
             included = clean(included, inner_rel)
-            included, more = resolve_includes(included, inner_rel, site, 1, clean, depth + 1)
+            included, more = resolve_includes(
+                included, inner_rel, site, 1, clean, depth + 1, variables
+            )
             warnings += more
             out.append(included.rstrip("\n"))
         i = end
     return "\n".join(out), warnings
+
+
+def _fill(template: str, params: dict[str, str]) -> str:
+    """A Liquid include's text with each `{{ include.key }}` replaced by the value passed for key."""
+    return _PARAM_USE_RE.sub(lambda use: params.get(use.group(1), ""), template)
 
 
 def _locate(name: str, kind: str, rel: str, root: Path) -> Path | None:

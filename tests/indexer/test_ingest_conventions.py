@@ -333,6 +333,25 @@ def test_includes_outside_the_content_folder_are_dropped_with_a_warning(tmp_path
     assert any(w.startswith("a.md:9: include ../secret.md dropped") for w in report.warnings)  # type: ignore[attr-defined]
 
 
+def test_a_liquid_include_shows_the_text_its_directive_passes(tmp_path: Path) -> None:
+    """`{% include note.html content="…" %}` (a Jekyll documentation theme's notes) shows its
+    `{{ include.content }}`: a quoted text, or a `{% capture %}` of the page, which is not shown
+    where it stands; a parameter the directive does not pass is empty."""
+    arts, _ = index(
+        tmp_path,
+        {
+            "_includes/note.html": '<div class="alert"><b>Note:</b> {{include.content}}'
+            "{{ include.title | upcase }}</div>\n",
+            "a.md": "---\ntitle: A\n---\n{% capture keys %}\nKeep two recovery keys.\n"
+            '{% endcapture %}\nIntro.\n\n{% include note.html content="Use a strong password." %}'
+            "\n\n{%- include note.html content=keys -%}\n",
+        },
+        content_format="jekyll",
+    )
+    text = text_of(arts["a"])
+    assert text == "Intro. Note: Use a strong password. Note: Keep two recovery keys."
+
+
 def test_html_comments_are_never_searched(tmp_path: Path) -> None:
     """An HTML comment, even one spanning lines, is not in the page or the index."""
     arts, _ = index(
