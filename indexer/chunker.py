@@ -87,7 +87,8 @@ def render(md_text: str) -> str:
         # the notes of indexer.ingest) is rendered, as the generators render it; def_list: a term
         # over ": definition" lines is a definition list, as Goldmark, kramdown and MkDocs show it;
         # attr_list: "{#id}" after a heading too deep to start a section is its id (Docusaurus,
-        # Hugo, kramdown), and a "{.class}" line after a block is no text.
+        # Hugo, kramdown), and a "{.class}" line after a block is no text; abbr: a "*[VAT]: Value
+        # Added Tax" line defines an abbreviation (MkDocs, kramdown), it is not text.
         converter = markdown.Markdown(
             extensions=[
                 "tables",
@@ -96,6 +97,7 @@ def render(md_text: str) -> str:
                 "md_in_html",
                 "def_list",
                 "attr_list",
+                "abbr",
             ]
         )
         syntax = _inline_syntax(converter)
@@ -126,9 +128,9 @@ _PIPELINE = {
     "blockprocessors": {
         *("empty", "indent", "code", "table", "hashheader", "setextheader", "hr"),
         *("olist", "quote", "reference", "paragraph", "ulist", "markdown_block"),
-        *("defindent", "deflist"),
+        *("defindent", "deflist", "abbr"),
     },
-    "treeprocessors": {"inline", "prettify", "unescape", "attr_list"},
+    "treeprocessors": {"inline", "prettify", "unescape", "attr_list", "abbr"},
     "postprocessors": {"raw_html", "amp_substitute"},
 }
 

@@ -21,7 +21,7 @@ from indexer.ingest.detect import FORMATS, Format, detect
 from indexer.ingest.fences import plain_fences, sub_outside_code
 from indexer.ingest.hidden import remove_hidden
 from indexer.ingest.includes import resolve_includes
-from indexer.ingest.links import Warning, inline_references, resolve_links
+from indexer.ingest.links import Warning, footnotes, inline_references, resolve_links
 from indexer.ingest.notes import render_notes
 from indexer.ingest.site import Site, route_key, scan
 
@@ -86,7 +86,7 @@ def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: i
     if fmt == "jekyll":
         text = _HIGHLIGHT_RE.sub(lambda m: f"```{m.group(1)}\n{m.group(2)}\n```", text)
         text = sub_outside_code(_CAPTURE_RE, lambda _m: "", text)
-    text = plain_fences(inline_references(text))
+    text = plain_fences(inline_references(footnotes(text)))
     if fmt == "docusaurus":
         # MDX's tags are unwrapped before the notes are written, so that a note keeps its box.
         text = render_notes(unwrap(text, fmt, site.components))

@@ -2,10 +2,11 @@
 
 Comments (HTML, MDX, Liquid, kramdown), MDX `import`/`export` lines, `<head>`, `<script>` and
 `<style>` blocks (JSON-LD among them), kramdown attribute lists and options (and the list that a
-`{:toc}` replaces with the page's contents), and attribute suffixes of headings (a heading's `{#id}`
-is kept: the chunker makes it the section's anchor). Outside fenced code only, except Liquid's
-comments and `{% raw %}` markers, which Jekyll removes before Markdown is read. Every removal keeps
-the line breaks it removes, so later warnings name the right line.
+`{:toc}` replaces with the page's contents, and `[TOC]` markers), Material for MkDocs' icon
+shortcodes, and attribute suffixes of headings (a heading's `{#id}` is kept: the chunker makes it
+the section's anchor). Outside fenced code only, except Liquid's comments and `{% raw %}` markers,
+which Jekyll removes before Markdown is read. Every removal keeps the line breaks it removes, so
+later warnings name the right line.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ _HEADING_RE = re.compile(r"^#{1,6}\s")
 _HEADING_ATTRS_RE = re.compile(
     r"\s*\{:?\s*((?:[#.][\w-]+|[\w-]+=\S+)(?:\s+(?:[#.][\w-]+|[\w-]+=\S+))*)\s*\}\s*$"
 )
+# A table-of-contents marker (Python-Markdown's and MkDocs' `[TOC]`, GitLab's `[[_TOC_]]`): the site
+# shows its headings there, which kb shows as sections.
+_TOC_MARKER_RE = re.compile(r"^[ \t]*(?:\[TOC\]|\[\[_TOC_\]\])[ \t]*$", re.M)
+# Material for MkDocs' icon shortcodes (`:material-check:`, `:octicons-alert-16:`): an icon, no text.
+_ICON_RE = re.compile(r":(?:material|fontawesome|octicons|simple)-[a-z0-9-]+:")
 _MDX_MODULE_RE = re.compile(r"^(?:import\s[^\n]*(?:from\s+)?['\"][^'\"\n]+['\"];?|export\s)", re.M)
 
 
@@ -50,6 +56,9 @@ def remove_hidden(text: str, fmt: Format) -> str:
     if fmt == "docusaurus":
         text = sub_outside_code(_MDX_COMMENT_RE, blank, text)
         text = outside_code(text, _without_modules)
+    if fmt == "mkdocs":
+        text = sub_outside_code(_ICON_RE, blank, text)
+    text = sub_outside_code(_TOC_MARKER_RE, blank, text)
     return outside_code(text, _without_attribute_lists)
 
 

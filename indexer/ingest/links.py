@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexer.ingest.fences import code_mask, outside_code, sub_outside_code
@@ -20,7 +21,7 @@ from indexer.ingest.site import PAGE_SUFFIXES, Site, route_key
 _MD_LINK_RE = re.compile(r"(\]\(\s*<?)([^()\s<>]+)(>?(?:\s+\"[^\"]*\")?\s*\))")
 # A reference definition on one line (each line of a block of them is one: no part of the pattern
 # may reach into the next line).
-_REF_DEF_RE = re.compile(r"^([ \t]{0,3}\[[^\]\n]+\]:[ \t]*<?)(\S+?)(>?(?:[ \t].*)?)$", re.M)
+_REF_DEF_RE = re.compile(r"^([ \t]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*<?)(\S+?)(>?(?:[ \t].*)?)$", re.M)
 _HREF_RE = re.compile(r"""(\bhref=["'])([^"']+)(["'])""")
 _HUGO_REF_RE = re.compile(r"\{\{[<%]\s*(ref|relref)\s+(?:path=)?[\"']([^\"']+)[\"'][^>%]*[>%]\}\}")
 _LIQUID_LINK_RE = re.compile(r"\{%-?\s*(link|post_url)\s+([^\s%]+)\s*-?%\}")
@@ -168,6 +169,49 @@ def inline_references(text: str) -> str:
         return "".join(out)
 
     return outside_code("\n".join(lines), in_prose)
+
+
+# A footnote's use, "text.[^1]", and its definition, a line "[^1]: the note" (the lines indented
+# below it continue it), as kramdown, Goldmark, MkDocs and Docusaurus write them.
+_FOOTNOTE_USE_RE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_FOOTNOTE_DEF_RE = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:[ \t]*")
+
+
+def footnotes(text: str) -> str:
+    """Footnotes as their markers and notes (outside fenced code and code spans): a use becomes
+    its label in superscript and a definition a paragraph that starts with it, where it stands (at
+    the page's foot, in its last section). kb renders a page section by section, so they are not
+    linked to each other."""
+    if "[^" not in text:
+        return text
+
+    def in_run(run: str) -> str:
+        lines = run.split("\n")
+        inside = False  # in the indented lines that continue a definition
+        for i, line in enumerate(lines):
+            if m := _FOOTNOTE_DEF_RE.match(line):
+                lines[i] = f"<sup>{m.group(1)}</sup> {line[m.end() :]}"
+                inside = True
+            elif inside and (not line.strip() or line.startswith("    ")):
+                lines[i] = line[4:]
+            else:
+                inside = False
+        return _outside_spans(
+            _FOOTNOTE_USE_RE, lambda m: f"<sup>{m.group(1)}</sup>", "\n".join(lines)
+        )
+
+    return outside_code(text, in_run)
+
+
+def _outside_spans(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], run: str) -> str:
+    """`pattern.sub(repl, run)` between code spans only."""
+    out, last = [], 0
+    for span in _CODE_SPAN_RE.finditer(run):
+        out.append(pattern.sub(repl, run[last : span.start()]))
+        out.append(span.group(0))
+        last = span.end()
+    out.append(pattern.sub(repl, run[last:]))
+    return "".join(out)
 
 
 def _label(label: str) -> str:
