@@ -22,7 +22,7 @@ from indexer.chunker import split_sections
 from indexer.errors import ArticleError, ContentError
 from indexer.schema import analyzer
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 AUDIENCES = ("public", "internal")
 
@@ -117,7 +117,10 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
         raise ArticleError(source.rel, "front matter is not a mapping")
     _check_size(meta)
     site = source.site or ingest.Site()
-    ingest.flags.check(source.rel, {**site.inherited(source.rel), **meta}, site.include_unlisted)
+    fmt = site.format_of(source.rel, meta, post.content)
+    ingest.flags.check(
+        source.rel, {**site.inherited(source.rel), **meta}, site.include_unlisted, fmt
+    )
 
     page_id = article_id(source.rel, meta)
     if not ID_RE.match(page_id):

@@ -52,6 +52,12 @@ _HIGHLIGHT_RE = re.compile(
 _HUGO_CODE_RE = re.compile(
     r"\{\{<\s*(highlight|code-toggle)\b([^>]*?)(?<!/)>\}\}\n?(.*?)\n?\{\{<\s*/\1\s*>\}\}", re.S
 )
+# An MDX import of a Markdown partial (`import Note from './_note.mdx';`) and a line that uses a
+# component (`<Note />`): the partial's text is shown there.
+_MDX_PARTIAL_IMPORT_RE = re.compile(
+    r"^import\s+(\w+)\s+from\s+['\"](\.{1,2}/[^'\"\n]+\.mdx?)['\"];?[ \t]*$", re.M
+)
+_MDX_COMPONENT_LINE_RE = re.compile(r"^([ \t]*)<(\w+)\s*/>[ \t]*$", re.M)
 # A Liquid capture: never shown where it stands, but its text is shown where an include is passed
 # it (`{% include note.html content=name %}`, indexer.ingest.includes).
 _CAPTURE_RE = re.compile(r"\{%-?\s*capture\s+([\w-]+)[^%]*%\}(.*?)\{%-?\s*endcapture\s*-?%\}", re.S)
@@ -69,7 +75,18 @@ class Prepared:
 def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: int = 1) -> Prepared:
     """The Markdown kb renders for the body of `rel` (its line 1 is `first_line` of the file)."""
     fmt = site.format_of(rel, meta, body)
+    partials = dict(_MDX_PARTIAL_IMPORT_RE.findall(body)) if fmt == "docusaurus" else {}
     text, warnings = _clean(body, rel, site, fmt, first_line)
+    if partials:  # each use of an imported partial, as the include of its file
+        text = sub_outside_code(
+            _MDX_COMPONENT_LINE_RE,
+            lambda m: (
+                f"{m.group(1)}{{!{partials[m.group(2)]}!}}"
+                if m.group(2) in partials
+                else m.group(0)
+            ),
+            text,
+        )
 
     def included(inner: str, inner_rel: str) -> str:
         cleaned, more = _clean(inner, inner_rel, site, fmt, 1)

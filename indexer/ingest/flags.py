@@ -90,9 +90,17 @@ def aliases(meta: dict[str, Any]) -> list[str]:
     return found
 
 
-def check(rel: str, meta: dict[str, Any], include_unlisted: bool) -> str | None:
+def partial(rel: str, fmt: str) -> bool:
+    """Whether the site makes no page of the file: Docusaurus leaves out every file or folder whose
+    name starts with "_" (a partial, imported into pages: indexer.ingest.prepare inlines it)."""
+    return fmt == "docusaurus" and any(part.startswith("_") for part in rel.split("/"))
+
+
+def check(rel: str, meta: dict[str, Any], include_unlisted: bool, fmt: str = "plain") -> str | None:
     """Raise the ArticleError of a page the index leaves out; return the unlisted field of a page
     kept although unlisted, None for an ordinary page."""
+    if partial(rel, fmt):
+        raise ArticleError(rel, f"{NEVER_PUBLISHED} (a partial: its name starts with _)")
     field = never_published(meta)
     if field:
         raise ArticleError(rel, f"{NEVER_PUBLISHED} ({field})")
