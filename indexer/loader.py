@@ -22,7 +22,8 @@ from indexer.chunker import split_sections
 from indexer.errors import ArticleError, ContentError
 from indexer.schema import analyzer
 
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
+# Markdown's file names: Jekyll's default list (markdown_ext), Hugo's and MDX (Docusaurus).
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd", ".mkdown", ".mdx")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 AUDIENCES = ("public", "internal")
 

@@ -19,7 +19,7 @@ from indexer.ingest.detect import Format, detect
 from indexer.safe_yaml import load_yaml
 
 ARTICLE_PATH = "/articles/{id}"  # where kb serves an article (kb.api's article page)
-PAGE_SUFFIXES = (".md", ".mdx", ".markdown", ".html", ".htm")
+PAGE_SUFFIXES = (".md", ".mdx", ".markdown", ".mdown", ".mkdn", ".mkd", ".mkdown", ".html", ".htm")
 
 _FRONT_RE = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 # Front-matter fields that change where a page is served or what its folder passes on.

@@ -377,18 +377,20 @@ def test_footnotes_abbreviations_toc_markers_and_icons_read_as_the_site_shows_th
 
 
 def test_mdx_pages_are_indexed_and_their_partials_shown_where_they_are_used(tmp_path: Path) -> None:
-    """A Docusaurus site's .mdx files are pages; a file whose name starts with "_" is a partial the
-    site makes no page of, left out and counted, and its text is shown where a page imports and
-    uses it (`import Note from './_note.mdx'` … `<Note />`)."""
+    """A Docusaurus site's .mdx files are pages (as are .mkdown and Markdown's other names); a file
+    whose name starts with "_" is a partial the site makes no page of, left out and counted, and
+    its text is shown where a page imports and uses it (`import Note from './_note.mdx'` …
+    `<Note />`)."""
     arts, report = index(
         tmp_path,
         {
             "docs/_billing-note.mdx": "Invoices are emailed on the first of the month.\n",
+            "guide.mkdown": "---\ntitle: Guide\n---\nAn older page, named as Jekyll allows.\n",
             "docs/billing.mdx": "---\ntitle: Billing\n---\nimport BillingNote from './_billing-note.mdx';\n"
             "import Tabs from '@theme/Tabs';\n\nIntro.\n\n<BillingNote />\n\n## Pay\n\nBy card.\n",
         },
     )
-    assert set(arts) == {"docs-billing"}
+    assert set(arts) == {"docs-billing", "guide"}
     assert (
         text_of(arts["docs-billing"])
         == "Intro. Invoices are emailed on the first of the month. By card."
