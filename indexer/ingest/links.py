@@ -178,12 +178,25 @@ _FOOTNOTE_DEF_RE = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:[ \t]*")
 
 
 def footnotes(text: str) -> str:
-    """Footnotes as their markers and notes (outside fenced code and code spans): a use becomes
-    its label in superscript and a definition a paragraph that starts with it, where it stands (at
-    the page's foot, in its last section). kb renders a page section by section, so they are not
+    """Footnotes as their markers and notes (outside fenced code and code spans): a use of a label
+    the page defines becomes the label in superscript (another "[^x]" stays as written, as the
+    generators leave it) and a definition a paragraph that starts with it, where it stands (at the
+    page's foot, in its last section). kb renders a page section by section, so they are not
     linked to each other."""
     if "[^" not in text:
         return text
+    lines = text.split("\n")
+    mask = code_mask(lines)
+    defined = {
+        m.group(1)
+        for i, line in enumerate(lines)
+        if not mask[i] and (m := _FOOTNOTE_DEF_RE.match(line))
+    }
+    if not defined:
+        return text
+
+    def use(m: re.Match[str]) -> str:
+        return f"<sup>{m.group(1)}</sup>" if m.group(1) in defined else m.group(0)
 
     def in_run(run: str) -> str:
         lines = run.split("\n")
@@ -196,9 +209,7 @@ def footnotes(text: str) -> str:
                 lines[i] = line[4:]
             else:
                 inside = False
-        return _outside_spans(
-            _FOOTNOTE_USE_RE, lambda m: f"<sup>{m.group(1)}</sup>", "\n".join(lines)
-        )
+        return _outside_spans(_FOOTNOTE_USE_RE, use, "\n".join(lines))
 
     return outside_code(text, in_run)
 

@@ -356,20 +356,20 @@ def test_footnotes_abbreviations_toc_markers_and_icons_read_as_the_site_shows_th
     tmp_path: Path,
 ) -> None:
     """A footnote's marker is a superscript and its note a paragraph where it is defined (no "dead
-    link" warning); an abbreviation's definition is no text; `[TOC]` and Material's icon shortcodes
-    are not words."""
+    link" warning; a "[^x]" the page does not define stays); an abbreviation's definition is no
+    text; `[TOC]` and Material's icon shortcodes are not words."""
     arts, report = index(
         tmp_path,
         {
             "a.md": "---\ntitle: A\n---\n[TOC]\n\nBilled monthly.[^1] Cancel any time :material-check:.\n"
-            "Code `x[^2]` stays.\n\n*[VAT]: Value Added Tax\n\nPrices exclude VAT.\n\n"
+            "Code `x[^1]` and an undefined [^abc] stay.\n\n*[VAT]: Value Added Tax\n\nPrices exclude VAT.\n\n"
             "[^1]: Annual plans are billed\n    once a year.\n"
         },
         content_format="mkdocs",
     )
     a = arts["a"]
     assert text_of(a) == (
-        "Billed monthly.1 Cancel any time . Code x[^2] stays. Prices exclude VAT. "
+        "Billed monthly.1 Cancel any time . Code x[^1] and an undefined [^abc] stay. Prices exclude VAT. "
         "1 Annual plans are billed once a year."
     )
     assert "monthly.<sup>1</sup>" in a.html and '<abbr title="Value Added Tax">VAT</abbr>' in a.html
