@@ -118,9 +118,10 @@ def _parse(source: Source, known_channels: set[str] | None) -> Article:
         raise ArticleError(source.rel, "front matter is not a mapping")
     _check_size(meta)
     site = source.site or ingest.Site()
-    fmt = site.format_of(source.rel, meta, post.content)
+    # Which files make no page is the site's generator's rule (a Jekyll site's _posts are pages).
+    generator = site.forced or site.format
     ingest.flags.check(
-        source.rel, {**site.inherited(source.rel), **meta}, site.include_unlisted, fmt
+        source.rel, {**site.inherited(source.rel), **meta}, site.include_unlisted, generator
     )
 
     page_id = article_id(source.rel, meta)

@@ -396,6 +396,16 @@ def test_mdx_pages_are_indexed_and_their_partials_shown_where_they_are_used(tmp_
         == "Intro. Invoices are emailed on the first of the month. By card."
     )
     assert [e.path for e in report.excluded] == ["docs/_billing-note.mdx"]  # type: ignore[attr-defined]
+    # In a Jekyll site, folders named with "_" hold pages, whatever marks one of them shows.
+    jekyll, _ = index(
+        tmp_path / "jekyll",
+        {
+            "index.md": "---\ntitle: Home\nlayout: home\n---\nWelcome to {{ site.title }}.\n",
+            "_docs/other.md": "---\ntitle: Other\nlayout: doc\n---\nMore {% raw %}text{% endraw %}.\n",
+            "_docs/setup.md": '---\ntitle: Setup\n---\n<Youtube id="x" />\n\nSet it up.\n',
+        },
+    )
+    assert set(jekyll) == {"index", "docs-other", "docs-setup"}
 
 
 def test_html_comments_are_never_searched(tmp_path: Path) -> None:
