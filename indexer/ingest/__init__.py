@@ -58,6 +58,9 @@ _MDX_PARTIAL_IMPORT_RE = re.compile(
     r"^import\s+(\w+)\s+from\s+['\"](\.{1,2}/[^'\"\n]+\.mdx?)['\"];?[ \t]*$", re.M
 )
 _MDX_COMPONENT_LINE_RE = re.compile(r"^([ \t]*)<(\w+)\s*/>[ \t]*$", re.M)
+# A task list item ("- [ ] Export your data", "- [x] Done"), a checkbox on every generator's page
+# (GitHub, Goldmark, PyMdown's tasklist, Docusaurus).
+_TASK_RE = re.compile(r"^([ \t]*[-*+][ \t]+)\[([ xX])\][ \t]", re.M)
 # A Liquid capture: never shown where it stands, but its text is shown where an include is passed
 # it (`{% include note.html content=name %}`, indexer.ingest.includes).
 _CAPTURE_RE = re.compile(r"\{%-?\s*capture\s+([\w-]+)[^%]*%\}(.*?)\{%-?\s*endcapture\s*-?%\}", re.S)
@@ -103,6 +106,7 @@ def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: i
     if fmt == "jekyll":
         text = _HIGHLIGHT_RE.sub(lambda m: f"```{m.group(1)}\n{m.group(2)}\n```", text)
         text = sub_outside_code(_CAPTURE_RE, lambda _m: "", text)
+    text = sub_outside_code(_TASK_RE, _task, text)
     text = plain_fences(inline_references(footnotes(text)))
     if fmt == "docusaurus":
         # MDX's tags are unwrapped before the notes are written, so that a note keeps its box.
@@ -110,6 +114,10 @@ def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: i
     else:
         text = unwrap(render_notes(text), fmt, site.components)
     return Prepared(text, fmt, warnings)
+
+
+def _task(m: re.Match[str]) -> str:
+    return f"{m.group(1)}{'☑' if m.group(2) in 'xX' else '☐'} "
 
 
 def _clean(

@@ -408,6 +408,18 @@ def test_mdx_pages_are_indexed_and_their_partials_shown_where_they_are_used(tmp_
     assert set(jekyll) == {"index", "docs-other", "docs-setup"}
 
 
+def test_task_list_items_show_their_checkbox_not_brackets(tmp_path: Path) -> None:
+    """ "- [ ] item" and "- [x] item" are a checkbox on every generator's page; in code they stay."""
+    arts, _ = index(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: A\n---\n- [ ] Export your data\n- [x] Cancel the plan\n\n"
+            "```\n- [ ] in code\n```\n"
+        },
+    )
+    assert text_of(arts["a"]) == "☐ Export your data ☑ Cancel the plan - [ ] in code"
+
+
 def test_html_comments_are_never_searched(tmp_path: Path) -> None:
     """An HTML comment, even one spanning lines, is not in the page or the index."""
     arts, _ = index(
