@@ -90,16 +90,17 @@ def aliases(meta: dict[str, Any]) -> list[str]:
     return found
 
 
-def partial(rel: str, fmt: str) -> bool:
+def partial(rel: str, generator: str) -> bool:
     """Whether the site makes no page of the file: Docusaurus leaves out every file or folder whose
     name starts with "_" (a partial, imported into pages: indexer.ingest.prepare inlines it)."""
-    return fmt == "docusaurus" and any(part.startswith("_") for part in rel.split("/"))
+    return generator == "docusaurus" and any(part.startswith("_") for part in rel.split("/"))
 
 
-def check(rel: str, meta: dict[str, Any], include_unlisted: bool, fmt: str = "plain") -> str | None:
+def check(rel: str, meta: dict[str, Any], include_unlisted: bool, generator: str) -> str | None:
     """Raise the ArticleError of a page the index leaves out; return the unlisted field of a page
-    kept although unlisted, None for an ordinary page."""
-    if partial(rel, fmt):
+    kept although unlisted, None for an ordinary page. `generator`: the site's (a rule of which
+    files make pages is the site's, not one file's)."""
+    if partial(rel, generator):
         raise ArticleError(rel, f"{NEVER_PUBLISHED} (a partial: its name starts with _)")
     field = never_published(meta)
     if field:

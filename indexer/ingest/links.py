@@ -146,29 +146,19 @@ def inline_references(text: str) -> str:
     if not defs and "][]" not in text:
         return text
 
-    def in_prose(run: str) -> str:
-        # Brackets inside code spans are hidden from the pattern (same length, so its positions
-        # hold for `run`): a link's text may hold code ("[`safe`][]"), code never makes a link.
-        masked = _CODE_SPAN_RE.sub(lambda m: _BRACKETS_RE.sub(" ", m.group(0)), run)
-        out, last = [], 0
-        for m in _REF_USE_RE.finditer(masked):
-            bang, text = run[m.start(1) : m.end(1)], run[m.start(2) : m.end(2)]
-            label = run[m.start(3) : m.end(3)] if m.group(3) else text
-            target = defs.get(_label(label))
-            out.append(run[last : m.start()])
-            if target:
-                out.append(f"{bang}[{text}]({target})")
-            elif m.group(3) == "":
-                # "[text][]" defined elsewhere (by a template, in a shared file): the site shows a
-                # link, so its words are read, not the brackets.
-                out.append(text)
-            else:
-                out.append(run[m.start() : m.end()])
-            last = m.end()
-        out.append(run[last:])
-        return "".join(out)
+    def link(m: re.Match[str], run: str) -> str:
+        bang, text = run[m.start(1) : m.end(1)], run[m.start(2) : m.end(2)]
+        label = run[m.start(3) : m.end(3)] if m.group(3) else text
+        target = defs.get(_label(label))
+        if target:
+            return f"{bang}[{text}]({target})"
+        if m.group(3) == "":
+            # "[text][]" defined elsewhere (by a template, in a shared file): the site shows a
+            # link, so its words are read, not the brackets.
+            return text
+        return run[m.start() : m.end()]
 
-    return outside_code("\n".join(lines), in_prose)
+    return outside_code("\n".join(lines), lambda run: _sub_in_prose(_REF_USE_RE, link, run))
 
 
 # A footnote's use, "text.[^1]", and its definition, a line "[^1]: the note" (the lines indented
@@ -195,8 +185,9 @@ def footnotes(text: str) -> str:
     if not defined:
         return text
 
-    def use(m: re.Match[str]) -> str:
-        return f"<sup>{m.group(1)}</sup>" if m.group(1) in defined else m.group(0)
+    def use(m: re.Match[str], run: str) -> str:
+        label = run[m.start(1) : m.end(1)]
+        return f"<sup>{label}</sup>" if label in defined else run[m.start() : m.end()]
 
     def in_run(run: str) -> str:
         lines = run.split("\n")
@@ -209,19 +200,24 @@ def footnotes(text: str) -> str:
                 lines[i] = line[4:]
             else:
                 inside = False
-        return _outside_spans(_FOOTNOTE_USE_RE, use, "\n".join(lines))
+        return _sub_in_prose(_FOOTNOTE_USE_RE, use, "\n".join(lines))
 
     return outside_code(text, in_run)
 
 
-def _outside_spans(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], run: str) -> str:
-    """`pattern.sub(repl, run)` between code spans only."""
+def _sub_in_prose(
+    pattern: re.Pattern[str], repl: Callable[[re.Match[str], str], str], run: str
+) -> str:
+    """`pattern.sub` over `run` with brackets inside code spans hidden from it (the same length,
+    so a match's positions hold for `run`): a link's text may hold code ("[`safe`][]"), but code
+    never makes a link or a footnote. `repl` gets the match and `run`, and reads its text there."""
+    masked = _CODE_SPAN_RE.sub(lambda m: _BRACKETS_RE.sub(" ", m.group(0)), run)
     out, last = [], 0
-    for span in _CODE_SPAN_RE.finditer(run):
-        out.append(pattern.sub(repl, run[last : span.start()]))
-        out.append(span.group(0))
-        last = span.end()
-    out.append(pattern.sub(repl, run[last:]))
+    for m in pattern.finditer(masked):
+        out.append(run[last : m.start()])
+        out.append(repl(m, run))
+        last = m.end()
+    out.append(run[last:])
     return "".join(out)
 
 

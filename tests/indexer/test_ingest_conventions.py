@@ -387,10 +387,15 @@ def test_mdx_pages_are_indexed_and_their_partials_shown_where_they_are_used(tmp_
             "docs/_billing-note.mdx": "Invoices are emailed on the first of the month.\n",
             "guide.mkdown": "---\ntitle: Guide\n---\nAn older page, named as Jekyll allows.\n",
             "docs/billing.mdx": "---\ntitle: Billing\n---\nimport BillingNote from './_billing-note.mdx';\n"
-            "import Tabs from '@theme/Tabs';\n\nIntro.\n\n<BillingNote />\n\n## Pay\n\nBy card.\n",
+            "import Tabs from '@theme/Tabs';\nimport Gone from './_gone.mdx';\n\nIntro.\n\n"
+            "<BillingNote />\n\n<Gone />\n\n## Pay\n\nBy card.\n",
         },
     )
     assert set(arts) == {"docs-billing", "guide"}
+    # a partial whose file is missing is dropped and reported where the page uses it
+    assert report.warnings == [  # type: ignore[attr-defined]
+        "docs/billing.mdx:12: include ./_gone.mdx dropped (not found inside the content folder)"
+    ]
     assert (
         text_of(arts["docs-billing"])
         == "Intro. Invoices are emailed on the first of the month. By card."
