@@ -2,10 +2,11 @@
 
 `prepare` turns an article's Markdown, as written for its generator, into the Markdown kb renders:
 what the site never shows removed (`hidden`), links pointed at kb's article pages and reference
-links made inline, so each section renders them alone (`links`),
-includes resolved (`includes`), notes and tabs labelled (`notes`), HTML and JSX unwrapped to their
-text (`containers`). `flags` decides from the front matter whether a page is an article at all, and
-`site` reads the whole folder once so that links and includes can be checked against it.
+links made inline, so each section renders them alone (`links`), includes resolved (`includes`),
+notes and tabs labelled (`notes`), emoji names shown as emoji (`emoji_codes`), HTML and JSX
+unwrapped to their text (`containers`). `flags` decides from the front matter whether a page is an
+article at all, and `site` reads the whole folder once so that links and includes can be checked
+against it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from indexer.article import Article
 from indexer.ingest import flags
 from indexer.ingest.containers import unwrap
 from indexer.ingest.detect import FORMATS, Format, detect
+from indexer.ingest.emoji_codes import emojize
 from indexer.ingest.fences import plain_fences, sub_outside_code
 from indexer.ingest.hidden import remove_hidden
 from indexer.ingest.includes import resolve_includes
@@ -106,7 +108,7 @@ def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: i
     if fmt == "jekyll":
         text = _HIGHLIGHT_RE.sub(lambda m: f"```{m.group(1)}\n{m.group(2)}\n```", text)
         text = sub_outside_code(_CAPTURE_RE, lambda _m: "", text)
-    text = sub_outside_code(_TASK_RE, _task, text)
+    text = emojize(sub_outside_code(_TASK_RE, _task, text))
     text = plain_fences(inline_references(footnotes(text)))
     if fmt == "docusaurus":
         # MDX's tags are unwrapped before the notes are written, so that a note keeps its box.

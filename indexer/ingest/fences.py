@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 
 _OPEN_RE = re.compile(r"^\s*(`{3,}|~{3,})")
+CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1", re.S)
 
 
 def code_mask(lines: list[str], openings: set[int] | None = None) -> list[bool]:
@@ -117,3 +118,23 @@ def plain_fences(text: str) -> str:
 def _is_closer(line: str, fence: str) -> bool:
     stripped = line.strip()
     return bool(stripped) and set(stripped) == {fence[0]} and len(stripped) >= len(fence)
+
+
+def sub_in_prose(
+    pattern: re.Pattern[str],
+    repl: Callable[[re.Match[str], str], str],
+    run: str,
+    hidden: re.Pattern[str],
+) -> str:
+    """`pattern.sub` over a run of lines outside fenced code, with the characters `hidden` matches
+    inside code spans blanked for it (the same length, so a match's positions hold for `run`): a
+    pattern may then match across a code span ("[`safe`][]" is a link) but never by what a code
+    span holds. `repl` gets the match and `run`, and reads its text there."""
+    masked = CODE_SPAN_RE.sub(lambda m: hidden.sub(" ", m.group(0)), run)
+    out, last = [], 0
+    for m in pattern.finditer(masked):
+        out.append(run[last : m.start()])
+        out.append(repl(m, run))
+        last = m.end()
+    out.append(run[last:])
+    return "".join(out)

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from indexer.ingest.fences import code_mask, outside_code, sub_outside_code
+from indexer.ingest.fences import (
+    CODE_SPAN_RE,
+    code_mask,
+    outside_code,
+    sub_in_prose,
+    sub_outside_code,
+)
 from indexer.ingest.site import PAGE_SUFFIXES, Site, route_key
 
 _MD_LINK_RE = re.compile(r"(\]\(\s*<?)([^()\s<>]+)(>?(?:\s+\"[^\"]*\")?\s*\))")
@@ -26,7 +31,6 @@ _HREF_RE = re.compile(r"""(\bhref=["'])([^"']+)(["'])""")
 _HUGO_REF_RE = re.compile(r"\{\{[<%]\s*(ref|relref)\s+(?:path=)?[\"']([^\"']+)[\"'][^>%]*[>%]\}\}")
 _LIQUID_LINK_RE = re.compile(r"\{%-?\s*(link|post_url)\s+([^\s%]+)\s*-?%\}")
 _SITE_VAR_RE = re.compile(r"\{\{-?\s*site\.(?:baseurl|url)\s*(?:\|[^}]*)?-?\}\}")
-_CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1", re.S)
 _EXTERNAL_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#|\{)", re.I)
 
 
@@ -77,7 +81,7 @@ def resolve_links(text: str, rel: str, site: Site, first_line: int) -> tuple[str
     warnings: list[Warning] = []
     text = sub_outside_code(_SITE_VAR_RE, lambda _m: "", text)
     text = sub_outside_code(_LIQUID_LINK_RE, _liquid_path, text)
-    spans = [m.span() for m in _CODE_SPAN_RE.finditer(text)]
+    spans = [m.span() for m in CODE_SPAN_RE.finditer(text)]
 
     def in_code_span(pos: int) -> bool:
         return any(a <= pos < b for a, b in spans)
@@ -106,7 +110,7 @@ def resolve_links(text: str, rel: str, site: Site, first_line: int) -> tuple[str
 
     text = sub_outside_code(_HUGO_REF_RE, hugo_ref, text)
     for pattern in (_MD_LINK_RE, _REF_DEF_RE, _HREF_RE):
-        spans = [m.span() for m in _CODE_SPAN_RE.finditer(text)]
+        spans = [m.span() for m in CODE_SPAN_RE.finditer(text)]
         text = sub_outside_code(
             pattern, lambda m: point(m.group(1), m.group(2), m.group(3), m.start(2)), text
         )
@@ -158,7 +162,9 @@ def inline_references(text: str) -> str:
             return text
         return run[m.start() : m.end()]
 
-    return outside_code("\n".join(lines), lambda run: _sub_in_prose(_REF_USE_RE, link, run))
+    return outside_code(
+        "\n".join(lines), lambda run: sub_in_prose(_REF_USE_RE, link, run, _BRACKETS_RE)
+    )
 
 
 # A footnote's use, "text.[^1]", and its definition, a line "[^1]: the note" (the lines indented
@@ -200,25 +206,9 @@ def footnotes(text: str) -> str:
                 lines[i] = line[4:]
             else:
                 inside = False
-        return _sub_in_prose(_FOOTNOTE_USE_RE, use, "\n".join(lines))
+        return sub_in_prose(_FOOTNOTE_USE_RE, use, "\n".join(lines), _BRACKETS_RE)
 
     return outside_code(text, in_run)
-
-
-def _sub_in_prose(
-    pattern: re.Pattern[str], repl: Callable[[re.Match[str], str], str], run: str
-) -> str:
-    """`pattern.sub` over `run` with brackets inside code spans hidden from it (the same length,
-    so a match's positions hold for `run`): a link's text may hold code ("[`safe`][]"), but code
-    never makes a link or a footnote. `repl` gets the match and `run`, and reads its text there."""
-    masked = _CODE_SPAN_RE.sub(lambda m: _BRACKETS_RE.sub(" ", m.group(0)), run)
-    out, last = [], 0
-    for m in pattern.finditer(masked):
-        out.append(run[last : m.start()])
-        out.append(repl(m, run))
-        last = m.end()
-    out.append(run[last:])
-    return "".join(out)
 
 
 def _label(label: str) -> str:

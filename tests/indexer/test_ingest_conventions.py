@@ -425,6 +425,26 @@ def test_task_list_items_show_their_checkbox_not_brackets(tmp_path: Path) -> Non
     assert text_of(arts["a"]) == "☐ Export your data ☑ Cancel the plan - [ ] in code"
 
 
+def test_emoji_names_show_as_emoji_and_are_not_searched(tmp_path: Path) -> None:
+    """`:heavy_check_mark:` is the emoji on the page and no words in the index; an unknown name,
+    colons inside numbers or words, and code keep what is written."""
+    arts, _ = index(
+        tmp_path,
+        {
+            "a.md": "---\ntitle: A\n---\n"
+            "Easy to install?|:heavy_check_mark:|:x:\n---|---|---\nLinux|:+1:|no\n\n"
+            ":bulb: Opens at 10:30:00; ratio 1:100:1, a:wave:b and :props: stay, `:bulb:` too.\n\n"
+            "```\n:smile:\n```\n"
+        },
+    )
+    text = text_of(arts["a"])
+    assert "heavy" not in text and "check" not in text and "+1" not in text
+    assert text.startswith("Easy to install? ✔️ ❌ Linux 👍 no 💡 Opens at 10:30:00;"), text
+    assert "ratio 1:100:1, a:wave:b and :props: stay, :bulb: too. :smile:" in text
+    html = arts["a"].sections[0].html
+    assert "<th>✔️</th>" in html and "<td>👍</td>" in html and "<code>:bulb:</code>" in html
+
+
 def test_html_comments_are_never_searched(tmp_path: Path) -> None:
     """An HTML comment, even one spanning lines, is not in the page or the index."""
     arts, _ = index(
