@@ -20,7 +20,7 @@ from indexer.ingest import flags
 from indexer.ingest.containers import unwrap
 from indexer.ingest.detect import FORMATS, Format, detect
 from indexer.ingest.emoji_codes import emojize
-from indexer.ingest.fences import plain_fences, sub_outside_code
+from indexer.ingest.fences import outside_code, plain_fences, sub_outside_code
 from indexer.ingest.hidden import remove_hidden
 from indexer.ingest.includes import resolve_includes
 from indexer.ingest.links import Warning, footnotes, inline_references, resolve_links
@@ -80,7 +80,7 @@ class Prepared:
 def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: int = 1) -> Prepared:
     """The Markdown kb renders for the body of `rel` (its line 1 is `first_line` of the file)."""
     fmt = site.format_of(rel, meta, body)
-    partials = dict(_MDX_PARTIAL_IMPORT_RE.findall(body)) if fmt == "docusaurus" else {}
+    partials = _partial_imports(body) if fmt == "docusaurus" else {}
     text, warnings = _clean(body, rel, site, fmt, first_line)
     if partials:  # each use of an imported partial, as the include of its file
         text = sub_outside_code(
@@ -116,6 +116,19 @@ def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: i
     else:
         text = unwrap(render_notes(text), fmt, site.components)
     return Prepared(text, fmt, warnings)
+
+
+def _partial_imports(body: str) -> dict[str, str]:
+    """The partials an MDX page imports, by the name it uses them by (an import written inside a
+    code example imports nothing)."""
+    found: dict[str, str] = {}
+
+    def collect(run: str) -> str:
+        found.update(_MDX_PARTIAL_IMPORT_RE.findall(run))
+        return run
+
+    outside_code(body, collect)
+    return found
 
 
 def _task(m: re.Match[str]) -> str:

@@ -425,6 +425,22 @@ def test_task_list_items_show_their_checkbox_not_brackets(tmp_path: Path) -> Non
     assert text_of(arts["a"]) == "☐ Export your data ☑ Cancel the plan - [ ] in code"
 
 
+def test_an_mdx_import_inside_a_code_example_imports_nothing(tmp_path: Path) -> None:
+    """A page that shows how to import a partial, in a code example, keeps the example as written,
+    and a `<Note />` line outside code is not given the partial's text."""
+    arts, _ = index(
+        tmp_path,
+        {
+            "docs/_note.mdx": "Partial text.\n",
+            "docs/howto.mdx": "---\ntitle: How to\n---\nWrite:\n\n```mdx\n"
+            "import Note from './_note.mdx';\n\n<Note />\n```\n\n<Note />\n\nDone.\n",
+        },
+    )
+    text = text_of(arts["docs-howto"])
+    assert "Partial text" not in text
+    assert text == "Write: import Note from './_note.mdx'; <Note /> Done.", text
+
+
 def test_emoji_names_show_as_emoji_and_are_not_searched(tmp_path: Path) -> None:
     """`:heavy_check_mark:` is the emoji on the page and no words in the index; an unknown name,
     colons inside numbers or words, and code keep what is written."""
