@@ -103,6 +103,7 @@ DEFAULT_REQUESTS: dict[str, list[str]] = {
         r"call\s*back|helpline|hotline",
         rf"(?:speak|talk)(?:ing)?\s+(?:to|with)\s+{_WHO}",
         rf"{_ASK}(?:call|phone|ring)(?!\s+off)",
+        r"(?:call|ring|phone|telephone)\s+me(?:\s+back)?",
     ],
     "email": [
         rf"(?:e-?mail|write|writing|write\s+to|writing\s+to)\s+{_WHO}",
@@ -111,6 +112,7 @@ DEFAULT_REQUESTS: dict[str, list[str]] = {
         r"(?:by|via|through|over)\s+e-?mail|in\s+writing",
         r"(?:support|contact|service|care|help\s?desk|your)\s+e-?mail(?:\s+address)?",
         rf"{_ASK}(?:e-?mail|write)",
+        r"(?:e-?mail|write(?:\s+to)?)\s+me",
     ],
     "chat": [
         rf"(?:chat|chatting|type|typing)\s+(?:back\s+and\s+forth\s+)?(?:with|to)\s+{_WHO}",
@@ -118,6 +120,7 @@ DEFAULT_REQUESTS: dict[str, list[str]] = {
         r"(?:start|open|begin)\s+a\s+(?:live\s+)?chat|(?:by|via|over|through|in)\s+(?:live\s+)?chat",
         rf"(?:speak|talk)(?:ing)?\s+(?:to|with)\s+{_WHO}\s+(?:online|in\s+real\s+time|by\s+chat)",
         rf"{_ASK}chat",
+        r"chat\s+with\s+me",
     ],
 }
 # Words a channel's id or name uses for each medium.

@@ -187,6 +187,11 @@ def test_routing_words_are_operator_owned() -> None:
         ("send you an email with the photos", "email"),
         ("chat with someone", "chat"),
         ("talk to a real person online", "chat"),
+        ("can you call me", "phone"),
+        ("please ring me back tomorrow", "phone"),
+        ("could someone email me the invoice", "email"),
+        ("write to me when it ships", "email"),
+        ("can an agent chat with me", "chat"),
     ],
 )
 def test_an_explicit_request_picks_its_channel(book: ChannelBook, text: str, channel: str) -> None:
@@ -211,6 +216,7 @@ def test_a_request_outweighs_urgency(book: ChannelBook) -> None:
         ("a phishing email asking for my password", "chat"),
         ("I want to call off my order", "chat"),
         ("should I call you or email you", "chat"),
+        ("please don't call me, email is fine", "chat"),
     ],
 )
 def test_what_is_not_a_request_is_not_one(book: ChannelBook, text: str, channel: str) -> None:
