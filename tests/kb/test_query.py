@@ -465,3 +465,29 @@ def test_a_version_is_opened_with_its_typo_indexes_built(default_settings: Setti
             assert vocabulary.correct(typo) == fresh.correct(typo) is not None
     finally:
         service.holder.close()
+
+
+def test_customers_are_not_searched_as_custom_settings(tmp_path: Path) -> None:
+    """A question about customers finds the page about customers and not the pages about custom
+    settings or customs duties, which Porter's stemmer would give the same stem; "customize"
+    still finds "custom"."""
+    content = tmp_path / "content"
+    content.mkdir()
+    pages = {
+        "custom-domain": "Custom domain\n\nUse a custom domain and customize its settings.",
+        "customs-duties": "Customs duties\n\nCustoms fees are paid when a parcel crosses a border.",
+        "customer-accounts": "Customer accounts\n\nInvite your customers to create an account.",
+    }
+    for name, text in pages.items():
+        title, body = text.split("\n\n")
+        (content / f"{name}.md").write_text(f"---\ntitle: {title}\n---\n{body}\n", encoding="utf-8")
+    build_index(content, tmp_path / "index", semantic=False)
+    engine = Service(make_settings(tmp_path / "index", content)).searcher
+
+    def found(q: str) -> list[str]:
+        return [a["article"] for a in engine.search(SearchRequest(q=q))["answers"]]
+
+    assert found("invite a customer") == ["customer-accounts"]
+    assert found("customers") == ["customer-accounts"]
+    assert "customer-accounts" not in found("custom fees")
+    assert found("customize the domain")[0] == "custom-domain"
