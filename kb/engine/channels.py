@@ -102,7 +102,8 @@ DEFAULT_REQUESTS: dict[str, list[str]] = {
         r"(?:tele)?phone\s+(?:number|line|support|agent)|(?:support|contact|service|care)\s+number",
         r"call\s*back|helpline|hotline",
         rf"(?:speak|talk)(?:ing)?\s+(?:to|with)\s+{_WHO}",
-        rf"{_ASK}(?:call|phone|ring)(?!\s+off)",
+        # not "call off", nor naming or another party ("what should I call my site", "call my bank")
+        rf"{_ASK}(?:call|phone|ring)(?!\s+(?:off|my|our|it|this|that|these|those)\b)",
         r"(?:call|ring|phone|telephone)\s+me(?:\s+back)?",
     ],
     "email": [

@@ -217,6 +217,8 @@ def test_a_request_outweighs_urgency(book: ChannelBook) -> None:
         ("I want to call off my order", "chat"),
         ("should I call you or email you", "chat"),
         ("please don't call me, email is fine", "chat"),
+        ("what should I call my new site", "chat"),
+        ("should I call my bank about the declined payment", "chat"),
     ],
 )
 def test_what_is_not_a_request_is_not_one(book: ChannelBook, text: str, channel: str) -> None:
