@@ -20,10 +20,9 @@ from indexer import ingest
 from indexer.article import Article, Section
 from indexer.chunker import split_sections
 from indexer.errors import ArticleError, ContentError
+from indexer.ingest.site import MARKDOWN_SUFFIXES
 from indexer.schema import analyzer
 
-# Markdown's file names: Jekyll's default list (markdown_ext), Hugo's and MDX (Docusaurus).
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd", ".mkdown", ".mdx")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 AUDIENCES = ("public", "internal")
 

@@ -20,7 +20,7 @@ from indexer.ingest import flags
 from indexer.ingest.containers import unwrap
 from indexer.ingest.detect import FORMATS, Format, detect
 from indexer.ingest.emoji_codes import emojize
-from indexer.ingest.fences import outside_code, plain_fences, sub_outside_code
+from indexer.ingest.fences import plain_fences, prose_lines, sub_outside_code
 from indexer.ingest.hidden import remove_hidden
 from indexer.ingest.includes import resolve_includes
 from indexer.ingest.links import Warning, footnotes, inline_references, resolve_links
@@ -121,14 +121,11 @@ def prepare(rel: str, meta: dict[str, Any], body: str, site: Site, first_line: i
 def _partial_imports(body: str) -> dict[str, str]:
     """The partials an MDX page imports, by the name it uses them by (an import written inside a
     code example imports nothing)."""
-    found: dict[str, str] = {}
-
-    def collect(run: str) -> str:
-        found.update(_MDX_PARTIAL_IMPORT_RE.findall(run))
-        return run
-
-    outside_code(body, collect)
-    return found
+    return {
+        m.group(1): m.group(2)
+        for line in prose_lines(body)
+        if (m := _MDX_PARTIAL_IMPORT_RE.match(line))
+    }
 
 
 def _task(m: re.Match[str]) -> str:

@@ -55,6 +55,12 @@ def outside_code(text: str, transform: Callable[[str], str]) -> str:
     return "\n".join(out)
 
 
+def prose_lines(text: str) -> list[str]:
+    """The lines of `text` outside fenced code."""
+    lines = text.split("\n")
+    return [line for line, in_code in zip(lines, code_mask(lines), strict=True) if not in_code]
+
+
 def blank(match: re.Match[str]) -> str:
     """A regex replacement that removes a match but keeps its line breaks (line numbers stay true)."""
     return "\n" * match.group(0).count("\n")

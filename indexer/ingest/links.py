@@ -18,6 +18,7 @@ from indexer.ingest.fences import (
     CODE_SPAN_RE,
     code_mask,
     outside_code,
+    prose_lines,
     sub_in_prose,
     sub_outside_code,
 )
@@ -181,13 +182,7 @@ def footnotes(text: str) -> str:
     linked to each other."""
     if "[^" not in text:
         return text
-    lines = text.split("\n")
-    mask = code_mask(lines)
-    defined = {
-        m.group(1)
-        for i, line in enumerate(lines)
-        if not mask[i] and (m := _FOOTNOTE_DEF_RE.match(line))
-    }
+    defined = {m.group(1) for line in prose_lines(text) if (m := _FOOTNOTE_DEF_RE.match(line))}
     if not defined:
         return text
 

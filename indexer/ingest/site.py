@@ -19,7 +19,9 @@ from indexer.ingest.detect import Format, detect
 from indexer.safe_yaml import load_yaml
 
 ARTICLE_PATH = "/articles/{id}"  # where kb serves an article (kb.api's article page)
-PAGE_SUFFIXES = (".md", ".mdx", ".markdown", ".mdown", ".mkdn", ".mkd", ".mkdown", ".html", ".htm")
+# Markdown's file names: Jekyll's default list (markdown_ext), Hugo's and MDX (Docusaurus).
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd", ".mkdown", ".mdx")
+PAGE_SUFFIXES = (*MARKDOWN_SUFFIXES, ".html", ".htm")
 
 _FRONT_RE = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 # Front-matter fields that change where a page is served or what its folder passes on.
