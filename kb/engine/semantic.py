@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +18,6 @@ from indexer import encoder, vector_cache, vectors
 from kb.engine.cache import LRU
 
 QUERY_VECTORS = 4096  # query vectors kept per worker: one row of encoder.DIMENSIONS floats each
-# Questions per run of the model when many are embedded at once: questions are short, so a batch pads
-# little, and one run of a batch costs less CPU than a run each (docs/performance.md, "Practice").
-QUESTION_BATCH = 16
 
 
 @dataclass
@@ -95,12 +91,11 @@ class QueryEncoder:
         return found
 
     def remember(self, texts: Iterable[str]) -> None:
-        """Embed in batches the questions not remembered yet, and remember them: questions about to
-        be asked one by one then cost less (a text's vector is the same in a batch or alone)."""
+        """Embed the questions not remembered yet, and remember them: with a vector cache, questions
+        a build asks again (practice questions) are read from it instead of embedded."""
         keys = list(dict.fromkeys(k for k in map(_key, texts) if k and self._cache.get(k) is None))
         if keys:
-            embed = partial(encoder.shared_encoder().embed, batch=QUESTION_BATCH)
-            found = vector_cache.through(self._vector_cache, embed)(keys)
+            found = vector_cache.through(self._vector_cache, encoder.shared_encoder().embed)(keys)
             for key, vector in zip(keys, found, strict=True):
                 self._cache.put(key, vector)
 

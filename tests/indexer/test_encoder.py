@@ -52,18 +52,66 @@ def test_the_pinned_model_embeds_meaning() -> None:
     assert found[0] @ found[1] > found[0] @ found[2] + 0.3
 
 
+TEXTS = [
+    "Refund",
+    "How do I reset my password?",
+    "Returns and refunds > Start a return\n"
+    + "Pack the item in its box and print the label. " * 12,
+    "Track your order > Where is my package\nThe tracking link in your email shows each step.",
+    "word " * 400,
+]
+
+
 def test_a_texts_vector_does_not_depend_on_the_texts_run_with_it() -> None:
-    """A text's vector is the same bytes embedded alone or batched with texts of other lengths (so
-    a vector kept by its text's key, or embedded by any worker, is the one a build would make)."""
-    texts = [
-        "Refund",
-        "How do I reset my password?",
-        "Returns and refunds > Start a return\n"
-        + "Pack the item in its box and print the label. " * 12,
-        "Track your order > Where is my package\nThe tracking link in your email shows each step.",
-        "word " * 400,
-    ]
+    """A text's vector is the same bytes embedded alone or with texts of other lengths (so a vector
+    kept by its text's key, or embedded by any worker, is the one a build would make)."""
     model = encoder.shared_encoder()
-    alone = np.stack([model.embed([t], batch=1)[0] for t in texts])
-    for batch in (2, len(texts)):
-        assert model.embed(texts, batch=batch).tobytes() == alone.tobytes(), batch
+    alone = np.stack([model.embed([t])[0] for t in TEXTS])
+    assert model.embed(TEXTS).tobytes() == alone.tobytes()
+    assert model.embed(TEXTS[::-1])[::-1].tobytes() == alone.tobytes()
+
+
+def _published(path: Path) -> encoder.Vectors:
+    """The texts' vectors from the model's graph as published (its weights widened to float32)."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    rows = []
+    for text in TEXTS:
+        ids = np.array([encoder.WordPiece().encode(text)], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": 0 * ids}
+        pooled = session.run(["last_hidden_state"], feeds)[0][0].mean(axis=0)
+        rows.append(pooled / np.linalg.norm(pooled))
+    return np.stack(rows)
+
+
+def test_int8_products_keep_the_published_models_vectors() -> None:
+    """Multiplying the weights as int8 moves a vector by a cosine of at most 0.02 from the published
+    graph's, and the uint8 form for CPUs without VNNI gives the same vectors as the int8 one."""
+    import onnxruntime as ort
+
+    path = Path(__import__(encoder.MODEL_PACKAGE).model_path())
+    published = _published(path)
+    ours = encoder.shared_encoder().embed(TEXTS)
+    assert np.all(np.sum(published * ours, axis=1) > 0.98), np.sum(published * ours, axis=1)
+    assert not np.array_equal(published, ours), "the published graph ran, not the int8 one"
+    forms = {}
+    for signed in (True, False):
+        graph = encoder.integer_graph(path, signed_weights=signed)
+        session = ort.InferenceSession(graph, providers=["CPUExecutionProvider"])
+        ids = np.array([encoder.WordPiece().encode(TEXTS[2])], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": 0 * ids}
+        forms[signed] = session.run(["last_hidden_state"], feeds)[0]
+    assert np.allclose(forms[True], forms[False], atol=1e-5)
+
+
+def test_vnni_is_read_from_the_cpus_flags(tmp_path: Path) -> None:
+    """VNNI (either kind) in the flags line says yes; its absence, another line or no file says no."""
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_vnni sse\n")
+    assert encoder.has_vnni(info)
+    info.write_text("flags\t\t: fpu avx2 avx_vnni\n")
+    assert encoder.has_vnni(info)
+    info.write_text("flags\t\t: fpu avx2 avx512f\nbugs\t\t: avx512_vnni_fake\n")
+    assert not encoder.has_vnni(info)
+    assert not encoder.has_vnni(tmp_path / "missing")
