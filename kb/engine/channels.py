@@ -467,6 +467,13 @@ class ChannelBook:
         it says which channel suits, never what the question is about."""
         return self.routing.relaxed.sub(" ", text)
 
+    def without_requests(self, text: str) -> str:
+        """The question without its requests for a channel ("can you call me", "email support"):
+        what is left is what it asks about, if anything."""
+        for pattern in self.routing.requests.values():
+            text = pattern.sub(lambda m: " " if _asked(m.string, m) else m.group(), text)
+        return text
+
     def wording(self, text: str) -> str | None:
         """'urgent', 'relaxed' or None: what the customer's wording says about urgency."""
         return self._wordings.get_or_make(text, self._read_wording)[1] or None

@@ -291,8 +291,37 @@ class SearchEngine:
             ranked = self._rank(snap, aq, req)
             if not req.explain:
                 self.cache.by_meaning.put(key, ranked)
+        requested = snap.channels.requested(text)
+        if requested and ranked["answers"]:
+            rest = analyze(
+                snap.channels.without_requests(topical),
+                snap.vocabulary,
+                snap.synonyms,
+                self.lexicon,
+            )
+            if not rest.concepts:
+                ranked = self._handing_over(snap, ranked, requested)
         # The answers are the meaning's; the words as typed are this query's.
         return {"query": text, "did_you_mean": aq.did_you_mean, **ranked}
+
+    def _handing_over(self, snap: Snapshot, ranked: dict[str, Any], channel: str) -> dict[str, Any]:
+        """The answers to a request for a channel and nothing else ("can you call me", "email
+        support"): only articles that hand over to that channel answer it. Another article that
+        shares the request's words ("Calling a shortcode", a cost in a code sample) is no answer
+        whatever its confidence; with none left, kb hands over to the channel asked for."""
+        kept = [a for a in ranked["answers"] if snap.articles[a["article"]].channel == channel]
+        if len(kept) == len(ranked["answers"]):
+            return ranked
+        confidence = kept[0]["confidence"] if kept else 0.0
+        topics = Counter(snap.articles[a["article"]].topic for a in kept)
+        return {
+            **ranked,
+            "answers": kept,
+            "confidence": confidence,
+            "fallback": confidence < self.threshold(kept[0]["topic"] if kept else None),
+            "facets": {"topic": dict(topics.most_common())},
+            "total": len(kept),
+        }
 
     def _rank(self, snap: Snapshot, aq: AnalyzedQuery, req: SearchRequest) -> dict[str, Any]:
         """Answers, confidence and fallback for an analyzed query: a function of its meaning."""

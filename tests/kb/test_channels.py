@@ -3,11 +3,15 @@ topic, hours."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from indexer import build_index
 from kb.config import Settings
+from kb.engine import open_engine
 from kb.engine.channels import ChannelBook
 from kb.engine.search import SearchRequest
 from kb.errors import ContentError
@@ -257,3 +261,53 @@ def test_shipped_content_answers_explicit_requests_with_their_channel(
     engine = Service(default_settings).searcher
     for q, channel in (("call customer support", "phone"), ("write to customer service", "email")):
         assert engine.search(SearchRequest(q=q))["channel"]["id"] == channel, q
+
+
+DOCS = {
+    "shortcodes.md": "---\ntitle: Shortcodes\n---\n## Calling a shortcode\n\nCall a shortcode from "
+    "any page with its name in double braces; call it again to repeat it.\n",
+    "templates.md": "---\ntitle: Templates\n---\n## Partial templates\n\nA partial template is "
+    "called from a layout and can call other partials.\n",
+}
+
+
+def test_a_request_for_a_channel_alone_is_answered_by_the_channel(tmp_path: Path) -> None:
+    """ "Can you call me" on documentation with no contact page is not answered by "Calling a
+    shortcode": a request for a channel and nothing else hands over to that channel. With words
+    beyond the request, they are searched as usual."""
+    content = tmp_path / "content"
+    content.mkdir()
+    for name, text in DOCS.items():
+        (content / name).write_text(text, encoding="utf-8")
+    shutil.copyfile(CONTENT / "channels.yaml", content / "channels.yaml")
+    build_index(content, tmp_path / "index")
+    engine = open_engine(tmp_path / "index", cache_size=0)
+    try:
+        for q, channel in (("can you call me", "phone"), ("please email me", "email")):
+            body = engine.respond(SearchRequest(q=q))
+            assert body["answers"] == [] and body["fallback"], (q, body["answers"])
+            assert body["confidence"] == 0.0 and body["channel"]["id"] == channel
+        body = engine.respond(SearchRequest(q="can you call me about calling a shortcode"))
+        assert body["answers"][0]["article"] == "shortcodes"
+        assert body["channel"]["id"] == "phone"
+        assert engine.respond(SearchRequest(q="calling a shortcode"))["answers"][0]["article"] == (
+            "shortcodes"
+        )
+    finally:
+        engine.close()
+
+
+def test_a_request_for_a_channel_alone_gets_that_channels_page(default_settings: Settings) -> None:
+    """Over the shipped help center the pages that hand over to the channel asked for answer such a
+    request, and no other page does."""
+    service = Service(default_settings)
+    engine, articles = service.searcher, service.holder.get().articles
+    for q, channel, page in (
+        ("can you call me", "phone", "contact-phone"),
+        ("email support", "email", "contact-email"),
+        ("chat with me", "chat", "contact-chat"),
+    ):
+        body = engine.search(SearchRequest(q=q))
+        assert body["answers"][0]["article"] == page and not body["fallback"], (q, body["answers"])
+        assert body["channel"]["id"] == channel
+        assert {articles[a["article"]].channel for a in body["answers"]} == {channel}, q
