@@ -469,10 +469,15 @@ class ChannelBook:
 
     def without_requests(self, text: str) -> str:
         """The question without its requests for a channel ("can you call me", "email support"):
-        what is left is what it asks about, if anything."""
+        what is left is what it asks about, if anything. Requests may overlap ("I want to chat"
+        and "chat with an agent"), so each word is tried as the start of one."""
+        asked = bytearray(len(text))
         for pattern in self.routing.requests.values():
-            text = pattern.sub(lambda m: " " if _asked(m.string, m) else m.group(), text)
-        return text
+            for word in re.finditer(r"[\w-]+", text):
+                m = pattern.match(text, word.start())
+                if m and _asked(text, m):
+                    asked[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+        return "".join(" " if flag else ch for ch, flag in zip(text, asked, strict=True))
 
     def wording(self, text: str) -> str | None:
         """'urgent', 'relaxed' or None: what the customer's wording says about urgency."""

@@ -17,7 +17,7 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -300,27 +300,30 @@ class SearchEngine:
                 self.lexicon,
             )
             if not rest.concepts:
-                ranked = self._handing_over(snap, ranked, requested)
+                # the pages for the channel may rank below the limit among the request's words
+                every = self._rank(snap, aq, replace(req, limit=self.max_limit))
+                ranked = self._handing_over(snap, every, requested, req.limit)
         # The answers are the meaning's; the words as typed are this query's.
         return {"query": text, "did_you_mean": aq.did_you_mean, **ranked}
 
-    def _handing_over(self, snap: Snapshot, ranked: dict[str, Any], channel: str) -> dict[str, Any]:
+    def _handing_over(
+        self, snap: Snapshot, ranked: dict[str, Any], channel: str, limit: int
+    ) -> dict[str, Any]:
         """The answers to a request for a channel and nothing else ("can you call me", "email
         support"): only articles that hand over to that channel answer it. Another article that
-        shares the request's words ("Calling a shortcode", a cost in a code sample) is no answer
-        whatever its confidence; with none left, kb hands over to the channel asked for."""
+        shares the request's words ("Calling a shortcode") is no answer whatever its confidence;
+        with none left, kb hands over to the channel asked for."""
         kept = [a for a in ranked["answers"] if snap.articles[a["article"]].channel == channel]
-        if len(kept) == len(ranked["answers"]):
-            return ranked
-        confidence = kept[0]["confidence"] if kept else 0.0
         topics = Counter(snap.articles[a["article"]].topic for a in kept)
+        total, kept = len(kept), kept[:limit]
+        confidence = kept[0]["confidence"] if kept else 0.0
         return {
             **ranked,
             "answers": kept,
             "confidence": confidence,
             "fallback": confidence < self.threshold(kept[0]["topic"] if kept else None),
             "facets": {"topic": dict(topics.most_common())},
-            "total": len(kept),
+            "total": total,
         }
 
     def _rank(self, snap: Snapshot, aq: AnalyzedQuery, req: SearchRequest) -> dict[str, Any]:
