@@ -92,6 +92,8 @@ _ASK = (
     r"(?:(?:can|could|may|should|do|shall)\s+(?:i|we)|(?:i|we)(?:\s+would|'d|’d)?\s+"
     r"(?:like|need|want|prefer|have)\s+to|let\s+me|please)\s+"
 )
+# Who a request asks, standing alone ("could someone call me"): no subject of the question.
+_WHO_ALONE = re.compile(rf"(?<![\w-]){_WHO}(?![\w-])", re.I)
 # The ways of asking for a medium, by medium; a channel is given a medium's wording when its id or
 # name names that medium (see _medium_of), or its own list under `routing: requests:`.
 DEFAULT_REQUESTS: dict[str, list[str]] = {
@@ -469,15 +471,17 @@ class ChannelBook:
 
     def without_requests(self, text: str) -> str:
         """The question without its requests for a channel ("can you call me", "email support"):
-        what is left is what it asks about, if anything. Requests may overlap ("I want to chat"
-        and "chat with an agent"), so each word is tried as the start of one."""
+        what is left is what it asks about, if anything: not who it asks ("can an agent chat with
+        me"). Requests may overlap ("I want to chat" and "chat with an agent"), so each word is
+        tried as the start of one."""
         asked = bytearray(len(text))
         for pattern in self.routing.requests.values():
             for word in re.finditer(r"[\w-]+", text):
                 m = pattern.match(text, word.start())
                 if m and _asked(text, m):
                     asked[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-        return "".join(" " if flag else ch for ch, flag in zip(text, asked, strict=True))
+        rest = "".join(" " if flag else ch for ch, flag in zip(text, asked, strict=True))
+        return _WHO_ALONE.sub(" ", rest)
 
     def wording(self, text: str) -> str | None:
         """'urgent', 'relaxed' or None: what the customer's wording says about urgency."""

@@ -283,7 +283,11 @@ def test_a_request_for_a_channel_alone_is_answered_by_the_channel(tmp_path: Path
     build_index(content, tmp_path / "index")
     engine = open_engine(tmp_path / "index", cache_size=0)
     try:
-        for q, channel in (("can you call me", "phone"), ("please email me", "email")):
+        for q, channel in (
+            ("can you call me", "phone"),
+            ("please email me", "email"),
+            ("could someone call me", "phone"),  # who is asked is no subject
+        ):
             body = engine.respond(SearchRequest(q=q))
             assert body["answers"] == [] and body["fallback"], (q, body["answers"])
             assert body["confidence"] == 0.0 and body["channel"]["id"] == channel
