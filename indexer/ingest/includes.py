@@ -27,7 +27,7 @@ _DIRECTIVE_RE = re.compile(
       | \{\*\s*(?P<star>[^*\s]+)[^*]*\*\}
       | \{\{[<%]\s*include\s+["'](?P<hugo>[^"']+)["']\s*[>%]\}\}
       | \{%-?\s*include(?P<relative>_relative)?\s+["']?(?P<liquid>[^\s"'%]+)["']?
-        (?P<params>[^%]*?)-?%\}
+        (?P<params>(?:"[^"]*"|'[^']*'|[^%"'])*?)-?%\}
     )[ \t]*$""",
     re.X,
 )

@@ -336,7 +336,8 @@ def test_includes_outside_the_content_folder_are_dropped_with_a_warning(tmp_path
 def test_a_liquid_include_shows_the_text_its_directive_passes(tmp_path: Path) -> None:
     """`{% include note.html content="…" %}` (a Jekyll documentation theme's notes) shows its
     `{{ include.content }}`: a quoted text, or a `{% capture %}` of the page, which is not shown
-    where it stands; a parameter the directive does not pass is empty."""
+    where it stands (a quoted text may hold a "%"); a parameter the directive does not pass is
+    empty."""
     arts, _ = index(
         tmp_path,
         {
@@ -344,12 +345,16 @@ def test_a_liquid_include_shows_the_text_its_directive_passes(tmp_path: Path) ->
             "{{ include.title | upcase }}</div>\n",
             "a.md": "---\ntitle: A\n---\n{% capture keys %}\nKeep two recovery keys.\n"
             '{% endcapture %}\nIntro.\n\n{% include note.html content="Use a strong password." %}'
-            "\n\n{%- include note.html content=keys -%}\n",
+            "\n\n{%- include note.html content=keys -%}\n\n"
+            "{% include note.html content='Annual plans save 20%.' %}\n",
         },
         content_format="jekyll",
     )
     text = text_of(arts["a"])
-    assert text == "Intro. Note: Use a strong password. Note: Keep two recovery keys."
+    assert text == (
+        "Intro. Note: Use a strong password. Note: Keep two recovery keys. "
+        "Note: Annual plans save 20%."
+    )
 
 
 def test_footnotes_abbreviations_toc_markers_and_icons_read_as_the_site_shows_them(
