@@ -132,6 +132,15 @@ _MEDIA = {
     "email": re.compile(r"e-?mail|mail|letter|writ", re.I),
     "chat": re.compile(r"chat|messag", re.I),
 }
+# A medium the customer turns down ("instead of calling", "rather than using the chat", "not by
+# email"): the page about that medium is not what they ask about.
+_REJECTED_MEDIUM = re.compile(
+    r"(?<![\w-])(?:instead\s+of|rather\s+than|not\s+(?:by|via|over|through))\s+"
+    r"(?:(?:using|the|a|an|by|via|over)\s+)*"
+    r"(?:(?:tele)?phon(?:e|es|ing)|call(?:s|ing)?|ring(?:ing)?|e-?mail(?:s|ing)?|writ(?:e|ing)|"
+    r"(?:live\s+)?chat(?:s|ting)?|messag(?:e|es|ing))(?:\s+(?:calls?|support|line))?(?![\w-])",
+    re.I,
+)
 # A request just after one of these is one the customer does not want ("instead of calling").
 _NEGATIONS = frozenset(
     "not no never without instead than cannot cant can't can’t don't dont don’t won't wont won’t "
@@ -465,9 +474,10 @@ class ChannelBook:
         return cls(channels, str(data.get("default") or "chat"), routing)
 
     def without_relaxed_wording(self, text: str) -> str:
-        """The question without its relaxed wording ("no rush, …", "non-urgent question about …"):
-        it says which channel suits, never what the question is about."""
-        return self.routing.relaxed.sub(" ", text)
+        """The question without its relaxed wording ("no rush, …", "non-urgent question about …")
+        and the media it turns down ("instead of calling", "rather than the chat"): they say which
+        channel suits, never what the question is about."""
+        return _REJECTED_MEDIUM.sub(" ", self.routing.relaxed.sub(" ", text))
 
     def without_requests(self, text: str) -> str:
         """The question without its requests for a channel ("can you call me", "email support"):

@@ -318,3 +318,19 @@ def test_a_request_for_a_channel_alone_gets_that_channels_page(default_settings:
         assert body["answers"][0]["article"] == page and not body["fallback"], (q, body["answers"])
         assert body["channel"]["id"] == channel
         assert {articles[a["article"]].channel for a in body["answers"]} == {channel}, q
+
+
+def test_a_medium_turned_down_is_not_what_the_question_is_about(
+    book: ChannelBook, default_settings: Settings
+) -> None:
+    """ "Rather than phoning", "instead of a phone call": the page about the medium turned down is
+    not the answer. Words after "instead of" that name no medium are searched as usual."""
+    assert "phon" not in book.without_relaxed_wording("can I email you rather than phoning")
+    kept = "I received a phone case instead of the headphones I ordered"
+    assert book.without_relaxed_wording(kept) == kept
+    engine = Service(default_settings).searcher
+    for q, page in (
+        ("can I email you rather than phoning", "contact-email"),
+        ("I'd prefer a chat instead of a phone call", "contact-chat"),
+    ):
+        assert engine.search(SearchRequest(q=q))["answers"][0]["article"] == page, q
