@@ -20,6 +20,7 @@ import importlib.util
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -192,10 +193,7 @@ def integer_graph(model_path: Path, *, signed_weights: bool) -> bytes:
     graph = model.graph
     weights = {t.name: t for t in graph.initializer}
     producer = {out: node for node in graph.node for out in node.output}
-    readers: dict[str, int] = {}
-    for node in graph.node:
-        for name in node.input:
-            readers[name] = readers.get(name, 0) + 1
+    readers = Counter(name for node in graph.node for name in node.input)
 
     added: list[Any] = []
     dropped: set[int] = set()

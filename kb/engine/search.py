@@ -285,26 +285,26 @@ class SearchEngine:
         if not aq.concepts and topical != text:
             aq = analyze(text, snap.vocabulary, snap.synonyms, self.lexicon)
         aq.text = text
-        key = (aq.meaning(), *scope)
+        # A request for a channel and nothing else is answered by that channel's pages alone, and
+        # they may rank below the limit among the request's words: it is ranked to the largest one.
+        requested = snap.channels.requested(text)
+        alone = bool(requested) and not self._asks_about(snap, topical)
+        wanted = replace(req, limit=self.max_limit) if alone else req
+        key = (aq.meaning(), *scope, alone)
         ranked = None if req.explain else self.cache.by_meaning.get(key)
         if ranked is None:
-            ranked = self._rank(snap, aq, req)
+            ranked = self._rank(snap, aq, wanted)
             if not req.explain:
                 self.cache.by_meaning.put(key, ranked)
-        requested = snap.channels.requested(text)
-        if requested and ranked["answers"]:
-            rest = analyze(
-                snap.channels.without_requests(topical),
-                snap.vocabulary,
-                snap.synonyms,
-                self.lexicon,
-            )
-            if not rest.concepts:
-                # the pages for the channel may rank below the limit among the request's words
-                every = self._rank(snap, aq, replace(req, limit=self.max_limit))
-                ranked = self._handing_over(snap, every, requested, req.limit)
+        if alone and requested:
+            ranked = self._handing_over(snap, ranked, requested, req.limit)
         # The answers are the meaning's; the words as typed are this query's.
         return {"query": text, "did_you_mean": aq.did_you_mean, **ranked}
+
+    def _asks_about(self, snap: Snapshot, topical: str) -> bool:
+        """Whether a question that asks for a channel asks about anything besides."""
+        rest = snap.channels.without_requests(topical)
+        return bool(analyze(rest, snap.vocabulary, snap.synonyms, self.lexicon).concepts)
 
     def _handing_over(
         self, snap: Snapshot, ranked: dict[str, Any], channel: str, limit: int

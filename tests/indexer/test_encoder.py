@@ -115,3 +115,23 @@ def test_vnni_is_read_from_the_cpus_flags(tmp_path: Path) -> None:
     info.write_text("flags\t\t: fpu avx2 avx512f\nbugs\t\t: avx512_vnni_fake\n")
     assert not encoder.has_vnni(info)
     assert not encoder.has_vnni(tmp_path / "missing")
+
+
+def test_a_graph_without_int8_weights_is_refused(tmp_path: Path) -> None:
+    """A model whose products have no int8 weights (here float32 ones) is not run as if it were
+    the pinned one: integer_graph says what is missing instead of returning it unchanged."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    weight = numpy_helper.from_array(np.eye(2, dtype=np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        "plain",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])],
+        [weight],
+    )
+    path = tmp_path / "plain.onnx"
+    onnx.save(helper.make_model(graph), str(path))
+    with pytest.raises(encoder.EncoderError, match="no int8 weights"):
+        encoder.integer_graph(path, signed_weights=True)
