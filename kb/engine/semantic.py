@@ -28,6 +28,7 @@ class SectionVectors:
     articles: list[str]  # the article of each row
     anchors: list[str]  # the section of each row ("" for the article's card)
     rows_of: dict[str, npt.NDArray[np.int64]]
+    products: encoder.RowProducts  # the rows' products with a question, in 8-bit integers
 
     @classmethod
     def load(cls, version: Path) -> SectionVectors | None:
@@ -44,6 +45,7 @@ class SectionVectors:
             articles=[a for a, _, _ in rows],
             anchors=[s for _, s, _ in rows],
             rows_of={a: np.asarray(r, dtype=np.int64) for a, r in by_article.items()},
+            products=encoder.RowProducts(matrix),
         )
 
     def cosines(self, query: encoder.Vectors, articles: list[str]) -> list[tuple[float, str]]:
@@ -60,12 +62,19 @@ class SectionVectors:
         return out
 
     def nearest(self, query: encoder.Vectors, k: int) -> list[str]:
-        """The k articles closest in meaning to the query, closest first."""
-        sims = self.matrix @ query
-        take = min(len(sims), k * 4)
-        top = np.argpartition(-sims, take - 1)[:take] if take else np.empty(0, dtype=np.int64)
+        """The k articles closest in meaning to the query, closest first: the best of k * 4 rows.
+
+        The rows are chosen among the best k * 8 by the 8-bit products, then ordered by their
+        float32 cosines; an approximate product is off by a few thousandths, far less than the
+        lead of a row ranked in the first half of those over the second."""
+        approx = self.products(query)
+        take = min(len(approx), k * 8)
+        if not take:
+            return []
+        top = np.argpartition(-approx, take - 1)[:take]
+        exact = self.matrix[top] @ query
         found: list[str] = []
-        for i in top[np.argsort(-sims[top])].tolist():
+        for i in top[np.argsort(-exact, kind="stable")][: k * 4].tolist():
             if self.articles[i] not in found:
                 found.append(self.articles[i])
                 if len(found) == k:

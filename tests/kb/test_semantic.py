@@ -70,6 +70,22 @@ def test_the_semantic_path_answers_where_the_version_has_vectors(semantic_index:
     assert m["hit@1"] >= 0.94 and m["fallback_acc"] >= 0.9, m
 
 
+def test_the_nearest_articles_are_those_of_the_float_cosines(semantic_index: Path) -> None:
+    """Rows chosen by 8-bit products and ordered by float32 cosines give the articles an exact
+    float32 scan of every row gives, in its order, for each labeled question."""
+    engine = _engine(semantic_index)
+    vectors = engine.holder.get().semantic
+    assert vectors is not None
+    for row in evaluate.load_labeled(OWN):
+        query = engine.query_vectors(row.q)
+        cosines = vectors.matrix @ query
+        exact: list[str] = []
+        for i in np.argsort(-cosines, kind="stable")[:40].tolist():
+            if vectors.articles[i] not in exact:
+                exact.append(vectors.articles[i])
+        assert vectors.nearest(query, 10) == exact[:10], row.q
+
+
 def test_a_small_edit_keeps_the_confidence_model_and_a_full_build_refits(
     content_copy: Path, index_copy: Path, vector_cache: Path
 ) -> None:
