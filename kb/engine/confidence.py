@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import repeat
+from operator import mul
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,7 +88,10 @@ class Model:
         return (self.ranking or self).logit({**signals, **ORDER_FREE})
 
     def logit(self, signals: dict[str, float]) -> float:
-        return self.bias + sum(w * signals.get(k, 0.0) for k, w in self.weights.items())
+        # sum(w * signals.get(k, 0.0)) over the weights in their order, without a Python frame a
+        # term: a search computes some ninety of these
+        found = map(signals.get, self.weights, repeat(0.0))
+        return self.bias + sum(map(mul, self.weights.values(), found))
 
     def probability(self, signals: dict[str, float]) -> float:
         z = max(-30.0, min(30.0, self.logit(signals)))

@@ -541,12 +541,15 @@ class SearchEngine:
             }
         # The margin is the lead in BM25F score over the next article in BM25F order. No answer is
         # more likely right than one BM25F scored above it: an answer the model moved up is only as
-        # sure as the one it passed.
+        # sure as the one it passed. The blend sets the confidence of the `depth` it re-ranks
+        # afresh, so this one is needed there only when more are shown.
         ceiling = 1.0
+        judged = meaning is None or len(leading) > depth
         for rank, c in enumerate(leading):
             nxt = candidates[rank + 1].score if rank + 1 < len(candidates) else 0.0
             c.signals["margin"] = max(0.0, (c.score - nxt) / c.score) if c.score > 0 else 0.0
-            c.confidence = ceiling = min(model.probability(c.signals), ceiling)
+            if judged:
+                c.confidence = ceiling = min(model.probability(c.signals), ceiling)
         if meaning is not None:
             self._blend(candidates, depth, meaning, model)
             return
