@@ -337,7 +337,10 @@ class SearchEngine:
             docs = self._top(scored.scores, self._allowed(snap, req), snap.impacts.order)
             candidates = self._group(snap, docs, scored, aq, owners)
         cosines = None
-        if self.mode(snap) == "semantic":
+        # A question with no word to search ("hello", "thanks", "?": stop words alone) is no
+        # question to either path: by meaning alone its closest article would be answered with
+        # whatever confidence a version's model gives a short question (0.94 on one help center).
+        if self.mode(snap) == "semantic" and aq.concepts:
             low, high = snap.cosine_scale
             cosines = {
                 article: (cosine, (cosine - low) / (high - low))

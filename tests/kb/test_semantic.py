@@ -70,6 +70,21 @@ def test_the_semantic_path_answers_where_the_version_has_vectors(semantic_index:
     assert m["hit@1"] >= 0.94 and m["fallback_acc"] >= 0.9, m
 
 
+def test_a_question_with_no_word_to_search_is_answered_by_neither_path(
+    semantic_index: Path,
+) -> None:
+    """Greetings, thanks and punctuation alone hold no word to search: by meaning as by words they
+    get no answer and the hand-over, not the article closest in meaning to "hello"."""
+    engine = _engine(semantic_index)
+    assert engine.mode(engine.holder.get()) == "semantic"
+    for q in ("hello", "thanks!", "hi there", "what is this", "?"):
+        body = engine.search(SearchRequest(q=q))
+        assert body["answers"] == [] and body["fallback"] and body["confidence"] == 0.0, q
+    # a question whose words the content does not have is still answered by meaning
+    body = engine.search(SearchRequest(q="my parcel never showed up"))
+    assert body["answers"] and body["answers"][0]["article"] == "delayed-or-lost-package"
+
+
 def test_the_nearest_articles_are_those_of_the_float_cosines(semantic_index: Path) -> None:
     """Rows chosen by 8-bit products and ordered by float32 cosines give the articles an exact
     float32 scan of every row gives, in its order, for each labeled question."""
