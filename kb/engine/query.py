@@ -52,15 +52,27 @@ class AnalyzedQuery:
     text: str
     concepts: list[Concept]
     expansions: list[Expansion] = field(default_factory=list)
+    # The part of `text` that was analysed, when wording that says nothing of the subject
+    # (courtesy, "no rush") was left out; None when it is all of it.
+    searched: str | None = None
 
     @property
     def did_you_mean(self) -> str | None:
         """The query with its corrections applied, when a correction changed it."""
+        return self._corrected(self.text)
+
+    @property
+    def meant(self) -> str:
+        """What the question asks, corrected: the text searched, as the meaning's side reads it."""
+        text = self.text if self.searched is None else self.searched
+        return self._corrected(text) or text
+
+    def _corrected(self, text: str) -> str | None:
         fixed = {c.word: c.correction for c in self.concepts if c.correction}
         if not fixed:
             return None
         # Only the corrected words change: the rest (case, punctuation, "hasnt") stays as typed.
-        return WORD_RE.sub(lambda m: fixed.get(plain_word(m.group()), m.group()), self.text)
+        return WORD_RE.sub(lambda m: fixed.get(plain_word(m.group()), m.group()), text)
 
     def meaning(self) -> tuple[Any, ...]:
         """All that ranking, confidence and snippets take from the analysis: each concept's stem if

@@ -33,6 +33,7 @@ from kb.engine import scoring, vocabulary
 from kb.engine.cache import LRU, RESULTS
 from kb.engine.common_words import DEFAULT_LANGUAGE, Lexicon
 from kb.engine.confidence import Model
+from kb.engine.pleasantries import without_pleasantries
 from kb.engine.query import AnalyzedQuery, analyze
 from kb.engine.semantic import QueryEncoder
 from kb.engine.snapshot import Snapshot, SnapshotHolder
@@ -278,13 +279,14 @@ class SearchEngine:
     def _search(
         self, snap: Snapshot, text: str, req: SearchRequest, scope: tuple[Any, ...]
     ) -> dict[str, Any]:
-        # "no rush, …" chooses the channel, not the answer: it is not searched (unless it is all
-        # there is), so it can neither match an article nor count as a word left unmatched.
-        topical = snap.channels.without_relaxed_wording(text)
+        # "no rush, …" chooses the channel, not the answer, and "Hi team, … Best regards, Maria"
+        # says nothing of either: neither is searched (unless it is all there is), so it can
+        # neither match an article nor count as a word left unmatched.
+        topical = without_pleasantries(snap.channels.without_relaxed_wording(text))
         aq = analyze(topical, snap.vocabulary, snap.synonyms, self.lexicon)
         if not aq.concepts and topical != text:
             aq = analyze(text, snap.vocabulary, snap.synonyms, self.lexicon)
-        aq.text = text
+        aq.searched, aq.text = (aq.text if aq.text != text else None), text
         # A request for a channel and nothing else is answered by that channel's pages alone, and
         # they may rank below the limit among the request's words: it is ranked to the largest one.
         requested = snap.channels.requested(text)
@@ -396,7 +398,7 @@ class SearchEngine:
         chunks, known to the words' path)."""
         vectors = snap.semantic
         assert vectors is not None
-        query = self.query_vectors(aq.did_you_mean or aq.text)
+        query = self.query_vectors(aq.meant)
         place = {c.article: i for i, c in enumerate(candidates)}
         lower: list[int] = []
         extra: list[Candidate] = []

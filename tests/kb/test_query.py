@@ -99,6 +99,20 @@ def test_relaxed_wording_does_not_decide_the_answer(engine: SearchEngine) -> Non
     assert only["fallback"] and only["channel"]["id"] == "email"
 
 
+def test_a_greeting_and_a_signature_do_not_change_the_answers(engine: SearchEngine) -> None:
+    """A question wrapped in a greeting, thanks and a signature gets the answers and confidence of
+    the question alone: "morning", "regards" and a name neither match articles nor count as words
+    the content lacks. Its did_you_mean still quotes the whole message."""
+    plain = engine.search(SearchRequest(q="how do I start a retrun"))
+    wrapped = engine.search(
+        SearchRequest(q="Good morning team,\nhow do I start a retrun\nThanks! Best regards, Maria")
+    )
+    assert [a["article"] for a in wrapped["answers"]] == [a["article"] for a in plain["answers"]]
+    assert wrapped["confidence"] == plain["confidence"] and not wrapped["fallback"]
+    expected = "Good morning team, how do I start a return Thanks! Best regards, Maria"
+    assert wrapped["did_you_mean"] == expected  # the message as cleaned: one space between words
+
+
 def test_did_you_mean_changes_only_the_corrected_words(engine: SearchEngine) -> None:
     """The suggested query keeps what was typed (case, punctuation, "hasnt") around the corrections."""
     body = engine.search(SearchRequest(q="Where's my PARCLE? It hasnt arrived"))

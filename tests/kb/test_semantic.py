@@ -85,6 +85,19 @@ def test_a_question_with_no_word_to_search_is_answered_by_neither_path(
     assert body["answers"] and body["answers"][0]["article"] == "delayed-or-lost-package"
 
 
+def test_courtesy_is_not_embedded_with_the_question(semantic_index: Path) -> None:
+    """By meaning as by words, a greeting and a signature around a question leave its answers and
+    confidence as they are: the question is embedded without them."""
+    engine = _engine(semantic_index)
+    plain = engine.search(SearchRequest(q="My parcel never showed up.", explain=True))
+    wrapped = engine.search(
+        SearchRequest(q="Hello there! My parcel never showed up. Kind regards, Tom Baker", explain=True)
+    )
+    assert [a["article"] for a in wrapped["answers"]] == [a["article"] for a in plain["answers"]]
+    assert wrapped["answers"][0]["signals"]["cosine"] == plain["answers"][0]["signals"]["cosine"]
+    assert wrapped["confidence"] == plain["confidence"]
+
+
 def test_the_nearest_articles_are_those_of_the_float_cosines(semantic_index: Path) -> None:
     """Rows chosen by 8-bit products and ordered by float32 cosines give the articles an exact
     float32 scan of every row gives, in its order, for each labeled question."""

@@ -1,0 +1,41 @@
+"""Greetings, thanks and signatures around a question are not searched."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.engine.pleasantries import without_pleasantries
+
+STRIPPED = [
+    ("Good morning team, my card was declined", "my card was declined"),
+    ("Hi Anna, my card was declined", "my card was declined"),
+    ("Dear Sir or Madam, I want to cancel my order", "I want to cancel my order"),
+    ("hi I can't log in", "I can't log in"),
+    ("hi there, where is my parcel? thx", "where is my parcel?"),
+    ("Hey Acme team! How do I add a goal? Thanks!", "How do I add a goal?"),
+    ("my card was declined\n\nBest regards,\nMaria Gonzalez", "my card was declined"),
+    ("How do I cancel? Thank you so much for your help, Anna", "How do I cancel?"),
+    ("How do I add a goal? Any help would be appreciated.", "How do I add a goal?"),
+    ("my order is late Many thanks, Priya from Acme Ltd", "my order is late"),
+    ("refund? Thank you for your time. Regards, Olu Adeyemi (account 5521)", "refund?"),
+    ("How do I cancel? Regards", "How do I cancel?"),
+]
+KEPT = [
+    "which plan is best for agencies",  # "best" inside the question
+    "Best way to export data?",  # a question that starts like a signature
+    "I need help. Best way to export?",  # "Best" with no mark and more than a name after it
+    "my stats doubled, thanks to cloudflare",  # thanks for something, not a sign-off
+    "How to add a thank you page goal",
+    "hello",  # nothing else: searched as written
+    "do you support BR",
+]
+
+
+@pytest.mark.parametrize(("message", "question"), STRIPPED)
+def test_courtesy_around_a_question_is_taken_off(message: str, question: str) -> None:
+    assert without_pleasantries(message) == question
+
+
+@pytest.mark.parametrize("message", KEPT)
+def test_a_question_that_only_looks_courteous_is_kept(message: str) -> None:
+    assert without_pleasantries(message) == message
