@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import repeat
 from operator import mul
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +91,9 @@ class Model:
     def logit(self, signals: dict[str, float]) -> float:
         # sum(w * signals.get(k, 0.0)) over the weights in their order, without a Python frame a
         # term: a search computes some ninety of these
-        found = map(signals.get, self.weights, repeat(0.0))
-        return self.bias + sum(map(mul, self.weights.values(), found))
+        found: Iterator[float] = map(signals.get, self.weights, repeat(0.0))
+        terms: Iterator[float] = map(mul, self.weights.values(), found)
+        return self.bias + sum(terms)
 
     def probability(self, signals: dict[str, float]) -> float:
         z = max(-30.0, min(30.0, self.logit(signals)))

@@ -91,7 +91,9 @@ def test_courtesy_is_not_embedded_with_the_question(semantic_index: Path) -> Non
     engine = _engine(semantic_index)
     plain = engine.search(SearchRequest(q="My parcel never showed up.", explain=True))
     wrapped = engine.search(
-        SearchRequest(q="Hello there! My parcel never showed up. Kind regards, Tom Baker", explain=True)
+        SearchRequest(
+            q="Hello there! My parcel never showed up. Kind regards, Tom Baker", explain=True
+        )
     )
     assert [a["article"] for a in wrapped["answers"]] == [a["article"] for a in plain["answers"]]
     assert wrapped["answers"][0]["signals"]["cosine"] == plain["answers"][0]["signals"]["cosine"]
