@@ -1,4 +1,6 @@
-"""The courtesy around a message: greetings before it, thanks and a signature after it.
+"""What a message holds besides its question: the courtesy around it (greetings before it, thanks
+and a signature after it), and the sender's particulars (email addresses, links, order and phone
+numbers).
 
 People write to a search box or a ticket form as to a person: "Good morning team, …", "… Thanks in
 advance! Best regards, Maria Gonzalez". None of it says what the message is about, yet its words
@@ -11,6 +13,12 @@ and embedded; the channel is still chosen from the whole message, and did_you_me
 Only courtesy where it stands is taken: a greeting at the start, thanks and a signature at the end,
 each after a sentence's end or a line break (or a comma before a name). "which plan is best for
 agencies" keeps its "best"; "Best way to export?" at the start is a question, not a signature.
+
+Particulars say whose case it is, not what it is about: "maria.gonzalez@example.com" searched is
+"maria", "gonzalez", "example" and "com", and a link is its host's and path's words. A link, an
+email address, a number of five digits or more ("48213", "100-2231-88", "+44 20 7946 0958") and
+a number after "#" are taken out wherever they stand; "404 page", "GA4", "2fa", "windows 10" and
+"january 2 2006" keep theirs.
 """
 
 from __future__ import annotations
@@ -56,6 +64,31 @@ _SIGN_OFF = re.compile(
     rf"|(?:{_THANKS})(?:\s*[.!,]+\s*{_NAME}|\s+(?-i:[A-Z]){_NAME})?)\s*[.!]*\s*$",
     re.I,
 )
+
+
+_PARTICULAR = (
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an email address
+    r"|(?:https?://|www\.)\S+"  # a link
+    r"|#\s?\w*\d[\w-]*"  # "#48213", "# A-1187"
+    # five digits or more, hyphens between them (an order number: "100-2231-88"), or after a "+"
+    # with spaces too (a phone number); not "january 2 2006"
+    r"|(?<![\w.])(?:\d(?:-?\d){4,}|\+\d(?:[ -]?\d){6,})(?![\w.])"
+)
+# with what introduces a contact detail, when it says so: "my email is …", "site: …" ("order" in
+# "order number: …" may be what the message is about, and stays)
+_PARTICULARS = re.compile(
+    r"(?:(?:(?:my|our|the)\s+)?(?:e-?mail(?:\s+address)?|(?:web)?site|url|link|"
+    r"(?:phone|mobile|tel)(?:\s+number)?)\s*(?:is|was|:|=)\s*)?"
+    rf"(?:{_PARTICULAR})",
+    re.I,
+)
+
+
+def without_particulars(text: str) -> str:
+    """The message without the links, email addresses and order or phone numbers in it; the
+    message itself when nothing else would be left."""
+    rest = " ".join(_PARTICULARS.sub(" ", text).split())
+    return rest if rest else text
 
 
 def without_pleasantries(text: str) -> str:

@@ -33,7 +33,7 @@ from kb.engine import scoring, vocabulary
 from kb.engine.cache import LRU, RESULTS
 from kb.engine.common_words import DEFAULT_LANGUAGE, Lexicon
 from kb.engine.confidence import Model
-from kb.engine.pleasantries import without_pleasantries
+from kb.engine.pleasantries import without_particulars, without_pleasantries
 from kb.engine.query import AnalyzedQuery, analyze
 from kb.engine.semantic import QueryEncoder
 from kb.engine.snapshot import Snapshot, SnapshotHolder
@@ -280,9 +280,11 @@ class SearchEngine:
         self, snap: Snapshot, text: str, req: SearchRequest, scope: tuple[Any, ...]
     ) -> dict[str, Any]:
         # "no rush, …" chooses the channel, not the answer, and "Hi team, … Best regards, Maria"
-        # says nothing of either: neither is searched (unless it is all there is), so it can
-        # neither match an article nor count as a word left unmatched.
-        topical = without_pleasantries(snap.channels.without_relaxed_wording(text))
+        # or an order number or email address says nothing of either: none is searched (unless it
+        # is all there is), so it can neither match an article nor count as a word left unmatched.
+        topical = without_particulars(
+            without_pleasantries(snap.channels.without_relaxed_wording(text))
+        )
         aq = analyze(topical, snap.vocabulary, snap.synonyms, self.lexicon)
         if not aq.concepts and topical != text:
             aq = analyze(text, snap.vocabulary, snap.synonyms, self.lexicon)

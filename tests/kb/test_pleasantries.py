@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.engine.pleasantries import without_pleasantries
+from kb.engine.pleasantries import without_particulars, without_pleasantries
 
 STRIPPED = [
     ("Good morning team, my card was declined", "my card was declined"),
@@ -39,3 +39,31 @@ def test_courtesy_around_a_question_is_taken_off(message: str, question: str) ->
 @pytest.mark.parametrize("message", KEPT)
 def test_a_question_that_only_looks_courteous_is_kept(message: str) -> None:
     assert without_pleasantries(message) == message
+
+
+PARTICULARS = [
+    ("refund please, my email is maria.gonzalez@example.com", "refund please,"),
+    ("goals not showing Site: https://www.example-shop.com/pricing", "goals not showing"),
+    ("parcel late (order #48213)", "parcel late (order )"),
+    ("Order 100-2231-88: parcel late", "Order : parcel late"),
+    ("call me back on +44 20 7946 0958 please", "call me back on please"),
+]
+NOT_PARTICULARS = [
+    "404 page not tracked",
+    "GA4 import",
+    "2fa lost phone",
+    "windows 10 shows as windows 11",
+    "show date like january 2 2006",
+    "127.0.0.1 traffic",
+    "maria.gonzalez@example.com",  # nothing else: searched as written
+]
+
+
+@pytest.mark.parametrize(("message", "question"), PARTICULARS)
+def test_links_addresses_and_numbers_are_taken_out(message: str, question: str) -> None:
+    assert without_particulars(message) == question
+
+
+@pytest.mark.parametrize("message", NOT_PARTICULARS)
+def test_numbers_that_name_things_are_kept(message: str) -> None:
+    assert without_particulars(message) == message

@@ -113,6 +113,22 @@ def test_a_greeting_and_a_signature_do_not_change_the_answers(engine: SearchEngi
     assert wrapped["did_you_mean"] == expected  # the message as cleaned: one space between words
 
 
+def test_an_email_address_a_link_or_an_order_number_does_not_change_the_answers(
+    engine: SearchEngine,
+) -> None:
+    """The sender's particulars say whose case it is, not what it is about: with them the question
+    gets the answers and confidence it gets alone."""
+    plain = engine.search(SearchRequest(q="my parcel has not arrived"))
+    for q in (
+        "my parcel has not arrived, my email is maria.gonzalez@example.com",
+        "my parcel has not arrived https://www.example.com/orders/48213",
+        "my parcel has not arrived (#48213)",
+    ):
+        body = engine.search(SearchRequest(q=q))
+        assert [a["article"] for a in body["answers"]] == [a["article"] for a in plain["answers"]]
+        assert body["confidence"] == plain["confidence"], q
+
+
 def test_did_you_mean_changes_only_the_corrected_words(engine: SearchEngine) -> None:
     """The suggested query keeps what was typed (case, punctuation, "hasnt") around the corrections."""
     body = engine.search(SearchRequest(q="Where's my PARCLE? It hasnt arrived"))
