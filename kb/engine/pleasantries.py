@@ -10,9 +10,10 @@ six words or more, a greeting or a signature around each one cut the share answe
 between 0.34 and 0.86 (docs/relevance.md). They are taken off before the question is analysed
 and embedded; the channel is still chosen from the whole message, and did_you_mean quotes it.
 
-Only courtesy where it stands is taken: a greeting at the start, thanks and a signature at the end,
-each after a sentence's end or a line break (or a comma before a name). "which plan is best for
-agencies" keeps its "best"; "Best way to export?" at the start is a question, not a signature.
+Only courtesy where it stands is taken: a greeting at the start (or, capitalised and closed by a
+comma, after a ticket's subject), thanks and a signature at the end, each after a sentence's end or
+a line break (or a comma before a name). "which plan is best for agencies" keeps its "best";
+"Best way to export?" at the start is a question, not a signature.
 
 Particulars say whose case it is, not what it is about: "maria.gonzalez@example.com" searched is
 "maria", "gonzalez", "example" and "com", and a link is its host's and path's words. A link, an
@@ -39,6 +40,13 @@ _GREETING = re.compile(
     rf"|{_HELLO}\s+(?=\w))",
     re.I,
 )
+# A greeting further in, as when a ticket's subject comes first ("Parcel missing Hi team, my
+# parcel …"): written capitalised and closed by a comma or "!", after a space.
+_GREETING_WITHIN = re.compile(
+    r"(?<=\s)(?-i:Hi|Hello|Hey|Dear|Good\s+(?:morning|afternoon|evening))"
+    r"(?:\s+(?:there|all|everyone|folks|team|support|(?-i:[A-Z][\w'’-]*)|"
+    r"(?:[\w'’-]+\s+){0,2}(?:team|support|staff)))?\s*[,!]\s*"
+)
 # Thanks that close a message: a sentence of nothing else.
 _THANKS = (
     r"(?:(?:many|big)\s+)?(?:thanks|thank\s+you|thx|ty|cheers)(?:\s+(?:so|very)\s+much)?"
@@ -61,7 +69,7 @@ _SIGN_OFF = re.compile(
     rf"(?:(?:{_VALEDICTION})\s*[,.!\n-]\s*{_NAME}|(?:{_CLOSING})\s*"
     # thanks then a name: set off by a mark ("Thanks, Anna") or capitalised ("Thanks Anna"), not
     # "thanks to cloudflare"
-    rf"|(?:{_THANKS})(?:\s*[.!,]+\s*{_NAME}|\s+(?-i:[A-Z]){_NAME})?)\s*[.!]*\s*$",
+    rf"|(?:{_THANKS})(?:\s*[.!,]+\s*{_NAME}|\s+(?-i:[A-Z]){_NAME})?)\s*[.!,;]*\s*$",
     re.I,
 )
 
@@ -100,8 +108,9 @@ def without_pleasantries(text: str) -> str:
         if not m or not m.end():
             break
         rest = rest[m.end() :]
+    rest = _GREETING_WITHIN.sub(" ", rest)
     m = _SIGN_OFF.search(rest)
     if m and m.start() > 0:
         rest = rest[: m.start()]
-    rest = rest.strip()
+    rest = " ".join(rest.split())
     return rest if rest else text

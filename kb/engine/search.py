@@ -282,8 +282,9 @@ class SearchEngine:
         # "no rush, …" chooses the channel, not the answer, and "Hi team, … Best regards, Maria"
         # or an order number or email address says nothing of either: none is searched (unless it
         # is all there is), so it can neither match an article nor count as a word left unmatched.
-        topical = without_particulars(
-            without_pleasantries(snap.channels.without_relaxed_wording(text))
+        # (particulars first: a signature may end with an email address)
+        topical = without_pleasantries(
+            without_particulars(snap.channels.without_relaxed_wording(text))
         )
         aq = analyze(topical, snap.vocabulary, snap.synonyms, self.lexicon)
         if not aq.concepts and topical != text:

@@ -198,6 +198,25 @@ def test_deflect_suggests_articles_for_a_ticket(http: httpx.Client) -> None:
     assert too_long.status_code == 413
 
 
+def test_deflect_reads_a_ticket_without_its_courtesy_and_particulars(http: httpx.Client) -> None:
+    """A ticket whose body opens with a greeting and closes with a signature, an email address and
+    an order number gets the articles and confidence of the ticket without them."""
+    bare = http.post(
+        "/deflect",
+        json={"subject": "Charged twice", "body": "I see two identical charges on my card."},
+    ).json()
+    dressed = http.post(
+        "/deflect",
+        json={
+            "subject": "Charged twice",
+            "body": "Good morning Acme team, I see two identical charges on my card. #48213 "
+            "Thanks in advance! Kind regards, Maria Gonzalez, maria@example.com",
+        },
+    ).json()
+    assert [a["article"] for a in dressed["answers"]] == [a["article"] for a in bare["answers"]]
+    assert dressed["confidence"] == bare["confidence"] and dressed["deflect"] == bare["deflect"]
+
+
 def test_explain_returns_signals(http: httpx.Client) -> None:
     """explain=true exposes the confidence signals and the channel reason."""
     body = http.get("/search", params={"q": "pakage not delivred", "explain": "true"}).json()

@@ -67,3 +67,11 @@ def test_links_addresses_and_numbers_are_taken_out(message: str, question: str) 
 @pytest.mark.parametrize("message", NOT_PARTICULARS)
 def test_numbers_that_name_things_are_kept(message: str) -> None:
     assert without_particulars(message) == message
+
+
+def test_a_greeting_after_a_tickets_subject_is_taken_off() -> None:
+    """/deflect searches a ticket's subject and body as one message: the body's greeting then
+    stands after the subject, capitalised and closed by a comma."""
+    message = "Parcel missing Hi team, my parcel has not arrived. Thanks, Maria"
+    assert without_pleasantries(message) == "Parcel missing my parcel has not arrived."
+    assert without_pleasantries("the Hello World example fails") == "the Hello World example fails"
