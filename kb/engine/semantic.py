@@ -7,6 +7,7 @@ is the best of its rows'. `nearest` finds the articles closest in meaning, which
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,5 +110,17 @@ class QueryEncoder:
                 self._cache.put(key, vector)
 
 
+# Emoji (with their modifiers, joiners and variation selectors) and other pictographs: the model's
+# vocabulary has none of them, so each is an unknown token that pulls a question's vector away from
+# its words ("refund 😡😡"). The words path does not search them either.
+_PICTOGRAPHS = frozenset(("So", "Sk", "Cf", "Cs", "Co"))
+
+
 def _key(text: str) -> str:
-    return " ".join(text.lower().split())
+    """A question as it is embedded and remembered: lower case, its pictographs left out, single
+    spaces."""
+    kept = "".join(
+        " " if unicodedata.category(ch) in _PICTOGRAPHS or "\ufe00" <= ch <= "\ufe0f" else ch
+        for ch in text.lower()
+    )
+    return " ".join(kept.split())

@@ -100,6 +100,17 @@ def test_courtesy_is_not_embedded_with_the_question(semantic_index: Path) -> Non
     assert wrapped["confidence"] == plain["confidence"]
 
 
+def test_emoji_are_not_embedded_with_the_question(semantic_index: Path) -> None:
+    """Emoji are no words to the model (each an unknown token): a question with them has the
+    vector, answers and confidence of the question without them."""
+    engine = _engine(semantic_index)
+    plain = engine.search(SearchRequest(q="my parcel never showed up", explain=True))
+    angry = engine.search(SearchRequest(q="my parcel never showed up 😡😡 👎🏽", explain=True))
+    assert [a["article"] for a in angry["answers"]] == [a["article"] for a in plain["answers"]]
+    assert angry["answers"][0]["signals"]["cosine"] == plain["answers"][0]["signals"]["cosine"]
+    assert angry["confidence"] == plain["confidence"]
+
+
 def test_the_nearest_articles_are_those_of_the_float_cosines(semantic_index: Path) -> None:
     """Rows chosen by 8-bit products and ordered by float32 cosines give the articles an exact
     float32 scan of every row gives, in its order, for each labeled question."""
