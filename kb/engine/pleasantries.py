@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import re
 
-# A greeting that opens a message, with whom it greets when a comma, "!", "." or line closes it:
-# a word for everyone ("there", "team", "Acme support"), or one capitalised word (a name); after
-# "dear", anything up to the comma ("Dear Sir or Madam,"). A greeting with no closing mark loses
-# only itself ("hi I can't log in").
+# A greeting that opens a message ("Quick question:" too), with whom it greets when a comma, "!",
+# "." or line closes it: a word for everyone ("there", "team", "Acme support"), or one capitalised
+# word (a name); after "dear", anything up to the comma ("Dear Sir or Madam,"). A greeting with no
+# closing mark loses only itself ("hi I can't log in").
 _HELLO = r"(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day))"
 _GREETING = re.compile(
     rf"^\s*(?:{_HELLO}"
@@ -37,6 +37,8 @@ _GREETING = re.compile(
     r"(?:[\w'’-]+\s+){0,2}(?:team|support|staff|folks)|(?-i:[A-Z][\w'’-]*)))?"
     r"\s*(?:[,!.:;\n-]+|$)\s*"
     r"|dear\s+[^,!.:;\n]{1,40}[,!:;\n]\s*"
+    # an opener that announces the question, closed by a mark: "Quick question: …"
+    r"|(?:(?:i\s+have\s+)?(?:a\s+)?(?:quick|short|small|simple)\s+)?question\s*[:,\-–—]\s*"
     rf"|{_HELLO}\s+(?=\w))",
     re.I,
 )

@@ -19,6 +19,8 @@ STRIPPED = [
     ("my order is late Many thanks, Priya from Acme Ltd", "my order is late"),
     ("refund? Thank you for your time. Regards, Olu Adeyemi (account 5521)", "refund?"),
     ("How do I cancel? Regards", "How do I cancel?"),
+    ("Hi team, quick question - can I pay yearly?", "can I pay yearly?"),
+    ("I have a quick question, where are invoices", "where are invoices"),
 ]
 KEPT = [
     "which plan is best for agencies",  # "best" inside the question
@@ -28,6 +30,8 @@ KEPT = [
     "How to add a thank you page goal",
     "hello",  # nothing else: searched as written
     "do you support BR",
+    "question about refunds",  # no mark after it: the question's own word
+    "security question reset",
 ]
 
 
