@@ -220,16 +220,9 @@ def integer_graph(model_path: Path, *, signed_weights: bool) -> bytes:
         if quantized.ndim != 2 or scale.shape != (quantized.shape[1],):
             nodes.append(node)  # not one scale per column: left as published
             continue
-        inputs = [node.input[0], cast.input[0], f"{widen.input[1]}/per_column"]
-        added.append(numpy_helper.from_array(scale, inputs[2]))
-        if not signed_weights:
-            inputs[1] = f"{cast.input[0]}/uint8"
-            shifted = (quantized.astype(np.int16) + 128).astype(np.uint8)
-            added.append(numpy_helper.from_array(shifted, inputs[1]))
-            added.append(
-                numpy_helper.from_array(np.full(scale.shape, 128, np.uint8), f"{inputs[1]}/zero")
-            )
-            inputs.append(f"{inputs[1]}/zero")
+        names, tensors = _integer_weights(cast.input[0], quantized, scale, signed_weights)
+        inputs = [node.input[0], *names]
+        added.extend(tensors)
         nodes.append(
             helper.make_node(
                 "DynamicQuantizeMatMul",
@@ -252,6 +245,28 @@ def integer_graph(model_path: Path, *, signed_weights: bool) -> bytes:
     model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     graph_bytes: bytes = model.SerializeToString()
     return graph_bytes
+
+
+def _integer_weights(
+    name: str, quantized: npt.NDArray[np.int8], scale: Vectors, signed: bool
+) -> tuple[list[str], list[Any]]:
+    """DynamicQuantizeMatMul's weight inputs for an int8 matrix with a float scale per column: the
+    names (weights, scales and, unsigned, zero points) and the tensors holding them. Unsigned, the
+    weights are shifted to uint8 around a zero point of 128: the same products, for CPUs whose
+    u8×s8 kernel can saturate (see `has_vnni`)."""
+    from onnx import numpy_helper
+
+    if signed:
+        weights, zero = np.ascontiguousarray(quantized), None
+    else:
+        weights = (quantized.astype(np.int16) + 128).astype(np.uint8)
+        zero = np.full(scale.shape, 128, np.uint8)
+    names = [f"{name}/{weights.dtype}", f"{name}/per_column"]
+    tensors = [numpy_helper.from_array(weights, names[0]), numpy_helper.from_array(scale, names[1])]
+    if zero is not None:
+        names.append(f"{name}/zero")
+        tensors.append(numpy_helper.from_array(zero, names[2]))
+    return names, tensors
 
 
 class Encoder:
@@ -318,10 +333,9 @@ class RowProducts:
     arithmetic, once the model has pushed the matrix out of the CPU's caches."""
 
     def __init__(self, matrix: Vectors, *, signed_weights: bool | None = None) -> None:
-        from onnx import TensorProto, helper, numpy_helper
+        from onnx import TensorProto, helper
 
         rows, dims = matrix.shape
-        self.rows = rows
         self._session: Any = None
         if not rows:
             return
@@ -329,17 +343,9 @@ class RowProducts:
         peak = np.abs(matrix).max(axis=1)
         scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
         quantized = np.round(matrix / scale[:, None]).astype(np.int8).T  # dims × rows
-        weights = [numpy_helper.from_array(scale, "scale")]
-        inputs = ["vector", "rows", "scale"]
-        if signed:
-            weights.append(numpy_helper.from_array(np.ascontiguousarray(quantized), "rows"))
-        else:  # as in integer_graph: shifted to uint8 around a zero point of 128
-            shifted = (quantized.astype(np.int16) + 128).astype(np.uint8)
-            weights.append(numpy_helper.from_array(shifted, "rows"))
-            weights.append(numpy_helper.from_array(np.full(rows, 128, np.uint8), "zero"))
-            inputs.append("zero")
+        names, weights = _integer_weights("rows", quantized, scale, signed)
         node = helper.make_node(
-            "DynamicQuantizeMatMul", inputs, ["products"], domain="com.microsoft"
+            "DynamicQuantizeMatMul", ["vector", *names], ["products"], domain="com.microsoft"
         )
         graph = helper.make_graph(
             [node],

@@ -34,10 +34,12 @@ class Engine:
 
     def prepare(self, snap: Snapshot) -> None:
         """Load what searching `snap` takes before its first question: its typo-correction
-        indexes, and the sentence model where it is searched by meaning."""
+        indexes and, where it is searched by meaning, the sentence model and its vectors' 8-bit
+        products."""
         snap.vocabulary.prepare()
-        if self.searcher.mode(snap) == "semantic":
+        if self.searcher.mode(snap) == "semantic" and snap.semantic is not None:
             encoder.shared_encoder()
+            snap.semantic.products  # noqa: B018 (made here, off the request path)
 
     def snapshot(self) -> Snapshot:
         """The live index version (opened on first use; raises IndexMissingError when none works)."""

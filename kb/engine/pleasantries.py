@@ -77,7 +77,9 @@ _SIGN_OFF = re.compile(
 
 
 _PARTICULAR = (
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an email address
+    # an email address (from the start of its run of characters: tried from inside one, "aaaa…"
+    # would be read to its end at every letter)
+    r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|(?:https?://|www\.)\S+"  # a link
     r"|#\s?\w*\d[\w-]*"  # "#48213", "# A-1187"
     # five digits or more, hyphens between them (an order number: "100-2231-88"), or after a "+"
@@ -116,3 +118,9 @@ def without_pleasantries(text: str) -> str:
         rest = rest[: m.start()]
     rest = " ".join(rest.split())
     return rest if rest else text
+
+
+def without_asides(text: str) -> str:
+    """The message without its particulars, then without its courtesy (a signature may end with
+    an email address); the message itself when nothing else would be left."""
+    return without_pleasantries(without_particulars(text))

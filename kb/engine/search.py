@@ -33,7 +33,7 @@ from kb.engine import scoring, vocabulary
 from kb.engine.cache import LRU, RESULTS
 from kb.engine.common_words import DEFAULT_LANGUAGE, Lexicon
 from kb.engine.confidence import Model
-from kb.engine.pleasantries import without_particulars, without_pleasantries
+from kb.engine.pleasantries import without_asides
 from kb.engine.query import AnalyzedQuery, analyze
 from kb.engine.semantic import QueryEncoder
 from kb.engine.snapshot import Snapshot, SnapshotHolder
@@ -282,10 +282,7 @@ class SearchEngine:
         # "no rush, …" chooses the channel, not the answer, and "Hi team, … Best regards, Maria"
         # or an order number or email address says nothing of either: none is searched (unless it
         # is all there is), so it can neither match an article nor count as a word left unmatched.
-        # (particulars first: a signature may end with an email address)
-        topical = without_pleasantries(
-            without_particulars(snap.channels.without_relaxed_wording(text))
-        )
+        topical = without_asides(snap.channels.without_relaxed_wording(text))
         aq = analyze(topical, snap.vocabulary, snap.synonyms, self.lexicon)
         if not aq.concepts and topical != text:
             aq = analyze(text, snap.vocabulary, snap.synonyms, self.lexicon)

@@ -111,6 +111,22 @@ def test_emoji_are_not_embedded_with_the_question(semantic_index: Path) -> None:
     assert angry["confidence"] == plain["confidence"]
 
 
+def test_the_8bit_products_are_made_only_for_a_version_searched_by_meaning(
+    semantic_index: Path,
+) -> None:
+    """A worker with KB_SEMANTIC=off opens a version with vectors without making their 8-bit
+    products (an onnxruntime session); one searching by meaning makes them as it readies the
+    version, before its first question."""
+    off = Service(make_settings(semantic_index, CONTENT, semantic=False))
+    snap = off.holder.get()
+    assert snap.semantic is not None and "products" not in vars(snap.semantic)
+    off.engine.prepare(snap)
+    assert "products" not in vars(snap.semantic)
+    on = Service(make_settings(semantic_index, CONTENT))
+    snap = on.holder.get()
+    assert snap.semantic is not None and "products" in vars(snap.semantic)
+
+
 def test_the_nearest_articles_are_those_of_the_float_cosines(semantic_index: Path) -> None:
     """Rows chosen by 8-bit products and ordered by float32 cosines give the articles an exact
     float32 scan of every row gives, in its order, for each labeled question."""
