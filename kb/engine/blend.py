@@ -24,6 +24,8 @@ import json
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -81,20 +83,26 @@ def siblings(titles: list[tuple[str, ...]], asked: Collection[str]) -> list[floa
     """1.0 for each title that differs from two or more of the others in exactly one word, none of
     its words where it differs being asked; else 0.0. Titles of one word are no family."""
     asked = set(asked)
-    patterns: Counter[tuple[int, tuple[str, ...]]] = Counter()
+    keys = [_patterns(title) for title in titles]
+    patterns = Counter(chain.from_iterable(keys))
     same = Counter(titles)
-    for title in titles:
-        if len(title) > 1:
-            for i in range(len(title)):
-                patterns[i, title[:i] + title[i + 1 :]] += 1
     found = []
-    for title in titles:
+    for title, own_keys in zip(titles, keys, strict=True):
+        copies = same[title]  # not its copies
         others, own = 0, set()
-        if len(title) > 1:
-            for i in range(len(title)):
-                n = patterns[i, title[:i] + title[i + 1 :]] - same[title]  # not its copies
-                if n > 0:
-                    others += n
-                    own.add(title[i])
+        for word, key in zip(title, own_keys, strict=False):  # none for a one-word title
+            n = patterns[key] - copies
+            if n > 0:
+                others += n
+                own.add(word)
         found.append(1.0 if others >= 2 and not own & asked else 0.0)
     return found
+
+
+@lru_cache(maxsize=16384)
+def _patterns(title: tuple[str, ...]) -> tuple[str, ...]:
+    """The title with each of its words left out in turn, as a string a pattern (its hash kept):
+    two titles share a pattern when they differ in that word alone. None for a one-word title."""
+    if len(title) < 2:
+        return ()
+    return tuple(f"{i}\x00{' '.join(title[:i] + title[i + 1 :])}" for i in range(len(title)))

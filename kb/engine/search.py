@@ -595,9 +595,11 @@ class SearchEngine:
             c.signals["blend"] = self.blend.score(f)
         head.sort(key=lambda c: -c.signals["blend"])
         candidates[:depth] = head
-        for rank, c in enumerate(head):
-            others = [o.signals["cosine"] for i, o in enumerate(head) if i != rank]
-            c.signals["cosine_margin"] = c.signals["cosine"] - max(others, default=0.0)
+        # Each answer's cosine less the best of the others': the best's is the second best.
+        best, second = [*sorted((c.signals["cosine"] for c in head), reverse=True), 0.0, 0.0][:2]
+        for c in head:
+            cosine = c.signals["cosine"]
+            c.signals["cosine_margin"] = cosine - (second if cosine == best else best)
         ceiling = 1.0
         for c in candidates[: max(depth, len(head))]:
             if c.signals:
