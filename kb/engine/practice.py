@@ -53,6 +53,7 @@ from kb.engine.snapshot import Snapshot, SnapshotHolder, own_confidence
 from kb.errors import KbError
 
 OFFTOPIC = Path(__file__).with_name("offtopic.txt")
+NO_SUBJECT = Path(__file__).with_name("no-subject.txt")
 PRIOR = Path(__file__).with_name("confidence-prior.json")
 SEMANTIC_FEATURES = ("cosine_scaled", "cosine_margin")
 ANSWERABLE = 400  # practice questions with an answer, at most (sampled evenly by kind)
@@ -171,15 +172,27 @@ def answerable(articles: list[Article]) -> list[tuple[str, str]]:
     return picked + spare[: max(0, ANSWERABLE - len(picked))]
 
 
+def _lines(path: Path) -> list[str]:
+    """A shipped list's questions: one a line, `#` comments left out."""
+    return [
+        line.strip()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+def no_subject() -> list[str]:
+    """Messages that ask for help and name nothing to help with ("I have a question", "can you
+    help me"): no article answers them, yet a help center's words ("help", "question") match them
+    in its titles, so they teach the fit what a match on those words alone is worth."""
+    return _lines(NO_SUBJECT)
+
+
 def negatives(articles: list[Article], count: int) -> list[str]:
-    """Questions no article answers: the shipped pool, then look-alikes in the content's words."""
+    """Questions no article answers: the shipped pools (general questions, messages with no
+    subject), then look-alikes in the content's words."""
     pool = sorted(
-        {
-            line.strip()
-            for line in OFFTOPIC.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")
-        },
-        key=lambda q: (_draw("offtopic", q), q),
+        set(_lines(OFFTOPIC)) | set(no_subject()), key=lambda q: (_draw("offtopic", q), q)
     )
     counts: Counter[str] = Counter(
         w.lower() for a in articles for w in _WORD.findall(f"{a.title} {a.summary}")
@@ -308,7 +321,8 @@ def fit_version(
     scale = cosine_scale(snap, engine, positives)
     snap.cosine_scale = scale
     rows = load_prior() if prior is None else prior
-    own = lookalike_rows(snap, engine, lookalikes(positives, int(len(rows) * lookalike_share)))
+    asked = lookalikes(positives, int(len(rows) * lookalike_share)) + no_subject()
+    own = lookalike_rows(snap, engine, asked)
     model = replace(_fit(rows, own), ranking=engine.model.ranking)
     meta = {
         "mode": "semantic",
