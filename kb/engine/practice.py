@@ -311,7 +311,8 @@ def fit_version(
 ) -> Model | None:
     """Fit the confidence model of the index version in `version` and store it there: the prior's
     labeled rows (by default the shipped ones) and the top answers to look-alikes of this content
-    (`lookalikes`, all wrong), the cosine put on this content's scale found from its practice
+    (`lookalikes`; none with `lookalike_share` 0) and to messages that name no subject
+    (`no_subject`), all wrong, the cosine put on this content's scale found from its practice
     questions. None (and nothing stored) when the version has no vectors; `engine` gives the
     settings and the models to start from (it is not changed)."""
     snap = Snapshot.open(version)
@@ -321,14 +322,18 @@ def fit_version(
     scale = cosine_scale(snap, engine, positives)
     snap.cosine_scale = scale
     rows = load_prior() if prior is None else prior
-    asked = lookalikes(positives, int(len(rows) * lookalike_share)) + no_subject()
-    own = lookalike_rows(snap, engine, asked)
+    looks = lookalike_rows(snap, engine, lookalikes(positives, int(len(rows) * lookalike_share)))
+    vague = lookalike_rows(snap, engine, no_subject())
+    own = looks + vague
     model = replace(_fit(rows, own), ranking=engine.model.ranking)
     meta = {
         "mode": "semantic",
         "cosine_scale": list(scale),
         "prior_rows": len(rows),
-        "lookalike_rows": len(own),
+        "lookalike_rows": len(looks),
+        "no_subject_rows": len(vague),
+        # every wrong top answer fitted beside the prior (look-alikes, then no-subject messages):
+        # a refit with labeled rows keeps them
         "lookalikes": [signals for signals, _ in own],
         "inputs": inputs,  # fit_inputs of the version when known: a rebuild with the same keeps it
     }
