@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -131,6 +132,31 @@ def test_builds_at_the_same_time_share_one_cache(
     assert _rows(cache) == 16 and not caplog.text
     build_index(content, tmp_path / "plain", semantic=True)
     assert all(_stored(tmp_path / f"ix{i}") == _stored(tmp_path / "plain") for i in range(4))
+
+
+def test_connections_opening_a_new_cache_at_once_all_open_it(tmp_path: Path) -> None:
+    """Eight connections open each of 150 new cache folders at the same moment (as builds starting
+    together do): every one opens it. Putting the file in WAL mode reported it locked at once to
+    about 1 open in 200, without waiting, and that build embedded without the cache."""
+    failures: list[str] = []
+
+    def open_at(folder: Path, start: threading.Barrier) -> None:
+        start.wait()
+        try:
+            vector_cache._open(folder).close()
+        except sqlite3.Error as exc:
+            failures.append(str(exc))
+
+    for n in range(150):
+        start = threading.Barrier(8)
+        threads = [
+            threading.Thread(target=open_at, args=(tmp_path / str(n), start)) for _ in range(8)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not failures, failures
 
 
 def _days(cache: Path) -> dict[str, int]:
