@@ -29,6 +29,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from kb.engine.confidence import linear
+
 DEFAULT_PATH = Path(__file__).with_name("blend.json")
 FEATURES = ("kb", "kb_gap", "cosine", "cosine_gap", "coverage", "strong_coverage", "sibling")
 DEPTH = 20  # answers by words re-ranked
@@ -52,7 +54,7 @@ class Blend:
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
     def score(self, features: dict[str, float]) -> float:
-        return self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items())
+        return linear(self.bias, self.weights, features)
 
 
 def features(

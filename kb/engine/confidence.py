@@ -50,6 +50,15 @@ DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 ORDER_FREE = {"margin": 0.0}
 
 
+def linear(bias: float, weights: dict[str, float], values: dict[str, float]) -> float:
+    """bias + the sum of weight × value over the weights, in their order (a value missing is 0):
+    the score of a fitted linear model (this module's, kb.engine.blend's). Summed without a Python
+    frame a term: a search by meaning computes about a hundred of them."""
+    found: Iterator[float] = map(values.get, weights, repeat(0.0))
+    terms: Iterator[float] = map(mul, weights.values(), found)
+    return bias + sum(terms)
+
+
 @dataclass
 class Model:
     """The confidence model, and the ranking model that orders the leading answers (fitted first,
@@ -89,11 +98,7 @@ class Model:
         return (self.ranking or self).logit({**signals, **ORDER_FREE})
 
     def logit(self, signals: dict[str, float]) -> float:
-        # sum(w * signals.get(k, 0.0)) over the weights in their order, without a Python frame a
-        # term: a search computes some ninety of these
-        found: Iterator[float] = map(signals.get, self.weights, repeat(0.0))
-        terms: Iterator[float] = map(mul, self.weights.values(), found)
-        return self.bias + sum(terms)
+        return linear(self.bias, self.weights, signals)
 
     def probability(self, signals: dict[str, float]) -> float:
         z = max(-30.0, min(30.0, self.logit(signals)))
