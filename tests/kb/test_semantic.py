@@ -15,7 +15,7 @@ from indexer import build_index, encoder, layout, vectors
 from kb import evaluate
 from kb.engine import practice
 from kb.engine.search import SearchEngine, SearchRequest
-from kb.engine.semantic import QueryEncoder
+from kb.engine.semantic import QueryEncoder, SectionVectors
 from kb.web.service import Service
 from tests.conftest import CONTENT
 from tests.helpers.server import make_settings
@@ -125,6 +125,25 @@ def test_the_8bit_products_are_made_only_for_a_version_searched_by_meaning(
     on = Service(make_settings(semantic_index, CONTENT))
     snap = on.holder.get()
     assert snap.semantic is not None and "products" in vars(snap.semantic)
+
+
+def test_each_articles_cosine_is_that_of_its_best_row_the_first_of_equals() -> None:
+    """Over several articles at once, each gets the cosine and anchor of its best row (of equal
+    rows, the first), and an article with no rows gets 0.0 and the card's anchor wherever it
+    stands in the list, first or last."""
+    matrix = np.array([[1, 0], [0.6, 0.8], [0.6, 0.8], [0, 1], [0.8, 0.6]], dtype=np.float32)
+    found = SectionVectors(
+        matrix=matrix,
+        articles=["a", "a", "a", "b", "b"],
+        anchors=[vectors.CARD, "s1", "s2", vectors.CARD, "t1"],
+        rows_of={"a": np.array([0, 1, 2]), "b": np.array([3, 4])},
+    )
+    query = np.array([0.6, 0.8], dtype=np.float32)
+    got = found.cosines(query, ["missing", "a", "b", "missing", "a"])
+    assert [anchor for _, anchor in got] == [vectors.CARD, "s1", "t1", vectors.CARD, "s1"]
+    assert [cosine for cosine, _ in got] == pytest.approx([0.0, 1.0, 0.96, 0.0, 1.0])
+    assert found.cosines(query, ["missing"]) == [(0.0, vectors.CARD)]
+    assert found.cosines(query, []) == []
 
 
 def test_the_nearest_articles_are_those_of_the_float_cosines(semantic_index: Path) -> None:
